@@ -1,0 +1,1 @@
+"""Cross-framework numerical conformance suite for softmax cross-entropy with label smoothing."""

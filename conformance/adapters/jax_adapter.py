@@ -1,0 +1,53 @@
+"""JAX: ``optax.softmax_cross_entropy`` with ``optax.smooth_labels``, and a ``jax.nn.log_softmax``
+form. Float64 is enabled (``jax_enable_x64``) so that float64 really is float64."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from conformance.adapters.base import Framework, Implementation, normalise_device, reduce_rows
+
+PROBABILITIES = frozenset({"probabilities"})
+
+
+def load() -> Framework:
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    jax.config.update("jax_enable_x64", True)
+    # every device of the default platform, and the host's, which is there also when an
+    # accelerator is the default
+    devices = {normalise_device(d.platform, d.id): d for d in jax.devices() + jax.devices("cpu")}
+
+    def put(array: np.ndarray, device: str) -> jax.Array:
+        return jax.device_put(array, devices[device])
+
+    def fetch(array: jax.Array) -> tuple[np.ndarray, str]:
+        (d,) = array.devices()
+        return np.asarray(array), normalise_device(d.platform, d.id)
+
+    def with_optax(x, labels, e, reduction):
+        rows = optax.softmax_cross_entropy(x, optax.smooth_labels(labels, e))
+        return reduce_rows(rows, reduction, jnp.mean, jnp.sum)
+
+    def log_softmax_form(x, labels, e, reduction):
+        smoothed = labels * (1 - e) + e / x.shape[-1]
+        rows = -jnp.sum(smoothed * jax.nn.log_softmax(x, axis=-1), axis=-1)
+        return reduce_rows(rows, reduction, jnp.mean, jnp.sum)
+
+    return Framework(
+        name="jax",
+        version=jax.__version__,
+        devices=list(devices),
+        implementations=[
+            Implementation(
+                "optax.softmax_cross_entropy(optax.smooth_labels)", "jax", with_optax, PROBABILITIES
+            ),
+            Implementation("jax.nn.log_softmax", "jax", log_softmax_form, PROBABILITIES),
+        ],
+        put=put,
+        fetch=fetch,
+        scope=lambda device: jax.default_device(devices[device]),
+        details={"optax": optax.__version__},
+    )

@@ -1,0 +1,91 @@
+"""TensorFlow: Keras' CategoricalCrossentropy, TF1's built-in (the documents' API), and
+``tf.nn.softmax_cross_entropy_with_logits`` on labels smoothed by hand."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from conformance.adapters.base import Framework, Implementation, normalise_device, reduce_rows
+
+PROBABILITIES = frozenset({"probabilities"})
+_KERAS_REDUCTION = {"none": "none", "mean": "sum_over_batch_size", "sum": "sum"}
+
+
+def load() -> Framework:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import tensorflow as tf
+
+    v1_reduction = {
+        "none": tf.compat.v1.losses.Reduction.NONE,
+        "mean": tf.compat.v1.losses.Reduction.SUM_BY_NONZERO_WEIGHTS,  # its default
+        "sum": tf.compat.v1.losses.Reduction.SUM,
+    }
+    devices = {}
+    for d in tf.config.list_logical_devices():
+        kind, index = d.name.split(":")[-2:]
+        devices[normalise_device(kind, int(index))] = d.name
+
+    def put(array: np.ndarray, device: str) -> tf.Tensor:
+        return tf.identity(tf.constant(array))
+
+    def fetch(tensor: tf.Tensor) -> tuple[np.ndarray, str]:
+        kind, index = tensor.device.split(":")[-2:]
+        return tensor.numpy(), normalise_device(kind, int(index))
+
+    def keras(x, labels, e, reduction):
+        loss = tf.keras.losses.CategoricalCrossentropy(
+            from_logits=True, label_smoothing=e, reduction=_KERAS_REDUCTION[reduction]
+        )
+        return loss(labels, x)
+
+    def keras_in_dtype(x, labels, e, reduction):
+        loss = tf.keras.losses.CategoricalCrossentropy(
+            from_logits=True, label_smoothing=e, reduction=_KERAS_REDUCTION[reduction], dtype=x.dtype.name
+        )
+        return loss(labels, x)
+
+    def v1(x, labels, e, reduction):
+        return tf.compat.v1.losses.softmax_cross_entropy(
+            labels, x, label_smoothing=e, reduction=v1_reduction[reduction]
+        )
+
+    def nn_by_hand(x, labels, e, reduction):
+        k = tf.cast(tf.shape(x)[-1], x.dtype)
+        smoothed = labels * (1 - e) + e / k
+        rows = tf.nn.softmax_cross_entropy_with_logits(labels=smoothed, logits=x)
+        return reduce_rows(rows, reduction, tf.reduce_mean, tf.reduce_sum)
+
+    return Framework(
+        name="tensorflow",
+        version=tf.__version__,
+        devices=list(devices),
+        implementations=[
+            Implementation(
+                "tf.keras.losses.CategoricalCrossentropy",
+                "tensorflow",
+                keras,
+                PROBABILITIES,
+                note="from_logits=True, default dtype",
+            ),
+            Implementation(
+                "tf.keras.losses.CategoricalCrossentropy(dtype=input)",
+                "tensorflow",
+                keras_in_dtype,
+                PROBABILITIES,
+                note="from_logits=True, dtype of the logits",
+            ),
+            Implementation("tf.compat.v1.losses.softmax_cross_entropy", "tensorflow", v1, PROBABILITIES),
+            Implementation(
+                "tf.nn.softmax_cross_entropy_with_logits(hand-smoothed)",
+                "tensorflow",
+                nn_by_hand,
+                PROBABILITIES,
+            ),
+        ],
+        put=put,
+        fetch=fetch,
+        scope=lambda device: tf.device(devices[device]),
+        details={"keras": tf.keras.__version__} if hasattr(tf.keras, "__version__") else {},
+    )

@@ -1,0 +1,45 @@
+"""PyTorch: ``torch.nn.functional.cross_entropy`` and ``torch.nn.CrossEntropyLoss``."""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+
+from conformance.adapters.base import Framework, Implementation, normalise_device
+
+
+def load() -> Framework:
+    import torch
+    import torch.nn.functional as F
+
+    devices = ["cpu:0"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    if torch.backends.mps.is_available():
+        devices.append("mps:0")
+
+    def put(array: np.ndarray, device: str) -> torch.Tensor:
+        native = "cpu" if device == "cpu:0" else device
+        return torch.from_numpy(np.ascontiguousarray(array)).to(native)
+
+    def fetch(tensor: torch.Tensor) -> tuple[np.ndarray, str]:
+        where = normalise_device(tensor.device.type, tensor.device.index)
+        return tensor.detach().cpu().numpy(), where
+
+    def functional(x, labels, e, reduction):
+        return F.cross_entropy(x, labels, label_smoothing=e, reduction=reduction)
+
+    def module(x, labels, e, reduction):
+        return torch.nn.CrossEntropyLoss(label_smoothing=e, reduction=reduction)(x, labels)
+
+    return Framework(
+        name="torch",
+        version=torch.__version__,
+        devices=devices,
+        implementations=[
+            Implementation("torch.nn.functional.cross_entropy", "torch", functional),
+            Implementation("torch.nn.CrossEntropyLoss", "torch", module),
+        ],
+        put=put,
+        fetch=fetch,
+        scope=lambda device: contextlib.nullcontext(),
+    )

@@ -1,0 +1,250 @@
+"""Golden case files: loading and validation.
+
+A case file is TOML (read with the standard library's safe parser), one file per source,
+validated against ``SCHEMA`` (JSON Schema) and then for consistency (shapes, label ranges,
+probability rows, unique ids). Every problem names the file, the case and the field; a bad
+case is reported and the valid cases of the file still load.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import numpy as np
+
+from conformance.reference import REDUCTIONS, one_hot
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+SCHEMA_VERSION = 1
+CASES_DIR = Path(__file__).resolve().parent.parent / "cases"
+
+_NUMBER = {"type": "number"}
+_DECIMAL = {"type": "string", "pattern": r"^[-+]?(\d+(\.\d*)?([eE][-+]?\d+)?|inf|nan)$"}
+_MATRIX = {"type": "array", "items": {"type": "array", "items": _NUMBER}}
+
+CASE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "provenance", "logits", "labels", "label_smoothing", "reduction", "expected"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.+=-]*$"},
+        "description": {"type": "string"},
+        "provenance": {"type": "string", "minLength": 1},
+        "logits": _MATRIX,
+        "labels": {
+            "type": "object",
+            "minProperties": 1,
+            "maxProperties": 1,
+            "additionalProperties": False,
+            "properties": {
+                "indices": {"type": "array", "items": {"type": "integer"}},
+                "probabilities": _MATRIX,
+            },
+        },
+        "label_smoothing": {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
+        "reduction": {"enum": list(REDUCTIONS)},
+        "expected": {
+            "type": "object",
+            "required": ["loss"],
+            "additionalProperties": False,
+            "properties": {"loss": {"oneOf": [_DECIMAL, {"type": "array", "items": _DECIMAL}]}},
+        },
+        "observed": {
+            "type": "object",
+            "required": ["loss", "implementation", "dtype", "where"],
+            "additionalProperties": False,
+            "properties": {
+                "loss": _NUMBER,
+                "implementation": {"type": "string"},
+                "dtype": {"enum": ["float16", "bfloat16", "float32", "float64"]},
+                "where": {"type": "string"},
+            },
+        },
+        "same_as": {"type": "string"},
+    },
+}
+
+FILE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["schema", "source", "case"],
+    "additionalProperties": False,
+    "properties": {
+        "schema": {"const": SCHEMA_VERSION},
+        "source": {"type": "string", "minLength": 1},
+        "case": {"type": "array", "minItems": 1, "items": {"type": "object"}},
+    },
+}
+
+
+class CaseError(ValueError):
+    """A problem in a case file, naming the file, the case and the field."""
+
+    def __init__(self, path: Path | str, case_id: str | None, field: str | None, message: str):
+        self.path, self.case_id, self.field, self.message = str(path), case_id, field, message
+        where = [self.path]
+        if case_id is not None:
+            where.append(f"case {case_id!r}")
+        if field:
+            where.append(f"field {field!r}")
+        super().__init__(f"{': '.join(where)}: {message}")
+
+
+@dataclass(frozen=True)
+class Observed:
+    """A value a document printed, and what printed it."""
+
+    loss: float
+    implementation: str
+    dtype: str
+    where: str
+
+
+@dataclass(frozen=True, eq=False)
+class Case:
+    """One golden case: inputs, parameters, provenance and the exact expected loss."""
+
+    id: str
+    path: str
+    provenance: str
+    logits: np.ndarray
+    labels: np.ndarray  # int64 class indices (N,) or float64 probability rows (N, K)
+    label_smoothing: float
+    reduction: str
+    expected: tuple[str, ...]  # exact loss as decimal strings: one, or one per row for "none"
+    description: str = ""
+    observed: Observed | None = None
+    same_as: str | None = None
+
+    @property
+    def label_kinds(self) -> tuple[str, ...]:
+        """Label kinds this case can be given as: indices also run as their one-hot rows."""
+        return ("indices", "probabilities") if self.labels.ndim == 1 else ("probabilities",)
+
+    def labels_as(self, kind: str) -> np.ndarray:
+        """The labels as class ``indices`` or as ``probabilities`` rows (float64)."""
+        if kind == "indices" and self.labels.ndim == 1:
+            return self.labels
+        if kind == "probabilities":
+            return one_hot(self.labels, self.logits.shape[1]) if self.labels.ndim == 1 else self.labels
+        raise ValueError(f"case {self.id!r} has no {kind} labels")
+
+
+def load_file(path: Path) -> tuple[list[Case], list[CaseError]]:
+    """Load one case file: its valid cases, and an error for each invalid one."""
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        return [], [CaseError(path, None, None, f"not valid TOML: {e}")]
+    except OSError as e:
+        return [], [CaseError(path, None, None, f"cannot be read: {e}")]
+    file_error = _first_error(FILE_SCHEMA, data)
+    if file_error:
+        return [], [CaseError(path, None, *file_error)]
+    cases: list[Case] = []
+    errors: list[CaseError] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(data["case"]):
+        case_id = raw.get("id") if isinstance(raw.get("id"), str) else f"#{index + 1}"
+        try:
+            problem = _first_error(CASE_SCHEMA, raw)
+            if problem:
+                raise CaseError(path, case_id, *problem)
+            if case_id in seen:
+                raise CaseError(path, case_id, "id", "duplicate id in this file")
+            seen.add(case_id)
+            cases.append(_build(path, raw))
+        except CaseError as e:
+            errors.append(e)
+    known = {c.id for c in cases}
+    for case in list(cases):
+        if case.same_as is not None and case.same_as not in known:
+            errors.append(CaseError(path, case.id, "same_as", f"no case {case.same_as!r} in this file"))
+            cases.remove(case)
+    return cases, errors
+
+
+def load_all(directory: Path = CASES_DIR) -> tuple[list[Case], list[CaseError]]:
+    """Load every ``*.toml`` case file in ``directory``; ids must be unique across files."""
+    cases: list[Case] = []
+    errors: list[CaseError] = []
+    owner: dict[str, str] = {}
+    for path in sorted(Path(directory).glob("*.toml")):
+        file_cases, file_errors = load_file(path)
+        errors.extend(file_errors)
+        for case in file_cases:
+            if case.id in owner:
+                errors.append(CaseError(path, case.id, "id", f"duplicate id, also in {owner[case.id]}"))
+                continue
+            owner[case.id] = str(path)
+            cases.append(case)
+    return cases, errors
+
+
+def _first_error(schema: dict[str, Any], data: Any) -> tuple[str, str] | None:
+    """(field path, message) of the most relevant schema error, or None."""
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
+    if error is None:
+        return None
+    field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+    return field.lstrip(".") or "(top level)", error.message
+
+
+def _build(path: Path, raw: dict[str, Any]) -> Case:
+    case_id = raw["id"]
+
+    def fail(field: str, message: str) -> CaseError:
+        return CaseError(path, case_id, field, message)
+
+    logits = raw["logits"]
+    if not logits or len({len(row) for row in logits}) != 1 or not logits[0]:
+        raise fail("logits", "must be a non-empty (N, K) matrix with rows of one length")
+    x = np.asarray(logits, np.float64)
+    n, k = x.shape
+    if "indices" in raw["labels"]:
+        labels = np.asarray(raw["labels"]["indices"], np.int64)
+        if labels.shape != (n,):
+            raise fail("labels.indices", f"has {labels.size} labels for {n} rows of logits")
+        bad = np.flatnonzero((labels < 0) | (labels >= k))
+        if bad.size:
+            raise fail(f"labels.indices[{bad[0]}]", f"{labels[bad[0]]} is not a class in [0, {k})")
+    else:
+        rows = raw["labels"]["probabilities"]
+        if len(rows) != n or any(len(r) != k for r in rows):
+            raise fail("labels.probabilities", f"must have the logits' shape ({n}, {k})")
+        labels = np.asarray(rows, np.float64)
+        for i, row in enumerate(labels):
+            if not np.all(np.isfinite(row)) or np.any(row < 0):
+                raise fail(f"labels.probabilities[{i}]", "entries must be finite and >= 0")
+            if abs(math.fsum(row) - 1.0) > 4 * k * np.finfo(np.float64).eps:
+                raise fail(f"labels.probabilities[{i}]", f"sums to {math.fsum(row)!r}, not 1")
+    loss = raw["expected"]["loss"]
+    expected = tuple(loss) if isinstance(loss, list) else (loss,)
+    want = n if raw["reduction"] == "none" else 1
+    if len(expected) != want:
+        raise fail(
+            "expected.loss", f"has {len(expected)} values; reduction {raw['reduction']!r} gives {want}"
+        )
+    observed = raw.get("observed")
+    return Case(
+        id=case_id,
+        path=str(path),
+        provenance=raw["provenance"],
+        logits=x,
+        labels=labels,
+        label_smoothing=float(raw["label_smoothing"]),
+        reduction=raw["reduction"],
+        expected=expected,
+        description=raw.get("description", ""),
+        observed=Observed(**observed) if observed else None,
+        same_as=raw.get("same_as"),
+    )

@@ -1,0 +1,178 @@
+"""The checks themselves, free of pytest: run one implementation on one case and judge it.
+
+Inputs are rounded to the dtype under test first and the exact reference is computed from
+the rounded values, so a float32 check measures the implementation, not the rounding of
+its inputs. Every judgement returns a record (for the results file) or raises
+``Divergence`` with a message that says what, where, how far, and how to reproduce it.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from conformance import compare, reference
+from conformance.adapters import Framework, Implementation
+from conformance.cases import Case
+
+
+class Divergence(AssertionError):
+    """An implementation's result is outside the derived bound of the exact answer."""
+
+    def __init__(self, message: str, record: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.record = record or {}
+
+
+@dataclass(frozen=True)
+class Point:
+    """Where a check runs: implementation, device, dtype, and the labels' kind."""
+
+    framework: Framework
+    impl: Implementation
+    device: str
+    dtype: str
+    label_kind: str
+
+    def describe(self) -> str:
+        return f"{self.impl.name} on {self.device} in {self.dtype} (labels as {self.label_kind})"
+
+
+def inputs(case: Case, label_kind: str, dtype: str) -> tuple[np.ndarray, np.ndarray]:
+    """The case's logits and labels as the implementation receives them, in ``dtype``."""
+    labels = case.labels_as(label_kind)
+    if label_kind == "probabilities":
+        labels = labels.astype(dtype)
+    return case.logits.astype(dtype), labels
+
+
+@functools.lru_cache(maxsize=4096)
+def exact_loss(case: Case, label_kind: str, dtype: str) -> reference.Exact:
+    """The exact loss of the case's inputs as rounded to ``dtype`` (cached)."""
+    logits, labels = inputs(case, label_kind, dtype)
+    return reference.exact_softmax_cross_entropy(logits, labels, case.label_smoothing, case.reduction)
+
+
+def run(point: Point, case: Case) -> tuple[np.ndarray, dict[str, Any]]:
+    """Run the case at ``point``; the value, and a record of what came back."""
+    logits, labels = inputs(case, point.label_kind, point.dtype)
+    result = point.framework.run(
+        point.impl, point.device, logits, labels, case.label_smoothing, case.reduction
+    )
+    return result.value, {"returned_dtype": result.dtype, "returned_device": result.device}
+
+
+def check_loss(point: Point, case: Case, reproduce: str = "") -> dict[str, Any]:
+    """Judge the implementation's loss on ``case`` against the exact value."""
+    got, record = run(point, case)
+    exact = exact_loss(case, point.label_kind, point.dtype)
+    bound = compare.loss_bound_eps(case.logits.astype(point.dtype), case.reduction, exact)
+    return judge(point, case, got, exact, bound, record, reproduce)
+
+
+def check_same_as(point: Point, case: Case, other: Case, reproduce: str = "") -> dict[str, Any]:
+    """Judge that the implementation gives ``case`` the same loss as ``other``.
+
+    Allowed: the bounds of both results plus the exact difference between the two cases.
+    """
+    got, record = run(point, case)
+    got_other, _ = run(point, other)
+    exact, exact_other = (exact_loss(c, point.label_kind, point.dtype) for c in (case, other))
+    gap = np.abs((exact.hi - exact_other.hi) + (exact.lo - exact_other.lo)) / compare.EPSILON[point.dtype]
+    bound = (
+        compare.loss_bound_eps(case.logits.astype(point.dtype), case.reduction, exact)
+        + compare.loss_bound_eps(other.logits.astype(point.dtype), other.reduction, exact_other)
+        + gap
+    )
+    other_value = reference.Exact.from_float64(np.asarray(got_other, np.float64))
+    record["compared_with"] = f"the same implementation on case {other.id!r}"
+    return judge(point, case, got, other_value, bound, record, reproduce)
+
+
+def judge(
+    point: Point,
+    case: Case,
+    got: np.ndarray,
+    exact: reference.Exact,
+    bound_eps: np.ndarray,
+    record: dict[str, Any],
+    reproduce: str,
+) -> dict[str, Any]:
+    """Compare, fill in the record, and raise Divergence if the result is out of bounds."""
+    result = compare.compare(got, exact, bound_eps, point.dtype)
+    eps = compare.EPSILON[point.dtype]
+    problems = [] if result.passed else [f"{result.summary()} (eps = {eps:.3g})"]
+    if record["returned_dtype"] != point.dtype:
+        problems.append(f"returned {record['returned_dtype']} for {point.dtype} inputs")
+    record.update(
+        expected=exact.hi.tolist(),
+        got=np.asarray(got, np.float64).tolist(),
+        error_eps=result.error_eps,
+        bound_eps=result.bound_eps,
+        max_abs=result.max_abs,
+        max_rel=result.max_rel,
+    )
+    if problems:
+        raise Divergence(failure_message(point, case, got, exact, problems, reproduce), record)
+    return record
+
+
+def failure_message(
+    point: Point, case: Case, got: Any, exact: reference.Exact, problems: list[str], reproduce: str
+) -> str:
+    """A few lines: where, the input, expected vs got, error vs bound, how to reproduce."""
+    lines = [
+        f"{point.describe()}, case {case.id!r} ({case.path})",
+        f"  input: logits={np.array2string(case.logits.astype(point.dtype), separator=', ')}",
+        f"         labels={np.array2string(case.labels_as(point.label_kind), separator=', ')}"
+        f" label_smoothing={case.label_smoothing} reduction={case.reduction}",
+        f"  expected {np.array2string(exact.hi, precision=17)}",
+        f"  got      {np.array2string(np.asarray(got, np.float64), precision=17)}",
+        *(f"  {p}" for p in problems),
+    ]
+    if reproduce:
+        lines.append(f"  reproduce: {reproduce}")
+    return "\n".join(lines)
+
+
+def check_document(case: Case) -> dict[str, Any]:
+    """Judge the value a document printed against the exact value, at the document's dtype."""
+    assert case.observed is not None
+    obs = case.observed
+    exact = exact_loss(case, case.label_kinds[0], "float64")
+    bound = compare.loss_bound_eps(case.logits, case.reduction, exact)
+    result = compare.compare(np.float64(obs.loss), exact, bound, obs.dtype)
+    record = {
+        "expected": exact.hi.tolist(),
+        "got": obs.loss,
+        "error_eps": result.error_eps,
+        "bound_eps": result.bound_eps,
+        "max_abs": result.max_abs,
+        "max_rel": result.max_rel,
+        "observed_by": f"{obs.implementation} in {obs.dtype} ({obs.where})",
+    }
+    if not result.passed:
+        raise Divergence(
+            f"case {case.id!r} ({case.path}): {obs.where} printed {obs.loss!r} from "
+            f"{obs.implementation} in {obs.dtype}; the exact value is {exact.hi.item()!r}\n"
+            f"  {result.summary()} (eps = {compare.EPSILON[obs.dtype]:.3g})",
+            record,
+        )
+    return record
+
+
+def check_document_reproduced(point: Point, case: Case) -> dict[str, Any]:
+    """Judge that the document's implementation, run today, prints the document's value."""
+    assert case.observed is not None
+    got, record = run(point, case)
+    record.update(got=np.asarray(got, np.float64).tolist(), expected=case.observed.loss)
+    if float(got) != case.observed.loss:
+        raise Divergence(
+            f"{point.describe()}, case {case.id!r}: gives {float(got)!r} today; "
+            f"{case.observed.where} printed {case.observed.loss!r}",
+            record,
+        )
+    return record

@@ -1,0 +1,90 @@
+"""Known divergences: recorded, explained, expected differences of one implementation.
+
+Kept as data in ``known_divergences.toml``. Each entry matches checks by glob patterns on
+the fields of a check (``test``, ``case``, ``labels``, ``framework``, ``implementation``,
+``device``, ``dtype``; a list of patterns matches if any does) and says why the
+implementation differs and of which kind: ``definition`` (it computes another quantity on
+purpose) or ``precision`` (it loses accuracy). Matching checks are expected failures,
+strictly: one that starts passing fails.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DEFAULT_PATH = Path(__file__).resolve().parent / "known_divergences.toml"
+FIELDS = ("test", "case", "labels", "framework", "implementation", "device", "dtype")
+
+_PATTERNS = {"oneOf": [{"type": "string"}, {"type": "array", "minItems": 1, "items": {"type": "string"}}]}
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["divergence"],
+    "additionalProperties": False,
+    "properties": {
+        "divergence": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "match", "kind", "reason"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string", "minLength": 1},
+                    "match": {
+                        "type": "object",
+                        "minProperties": 1,
+                        "additionalProperties": False,
+                        "properties": {f: _PATTERNS for f in FIELDS},
+                    },
+                    "kind": {"enum": ["definition", "precision"]},
+                    "reason": {"type": "string", "minLength": 1},
+                    "evidence": {"type": "string"},
+                },
+            },
+        }
+    },
+}
+
+
+@dataclass(frozen=True)
+class KnownDivergence:
+    id: str
+    match: dict[str, str | list[str]]
+    kind: str
+    reason: str
+    evidence: str = ""
+
+    def matches(self, check: dict[str, str]) -> bool:
+        return all(
+            any(fnmatch.fnmatchcase(check.get(k, ""), p) for p in ([pats] if isinstance(pats, str) else pats))
+            for k, pats in self.match.items()
+        )
+
+    def explain(self) -> str:
+        return f"known divergence {self.id} ({self.kind}): {self.reason}"
+
+
+def load(path: Path = DEFAULT_PATH) -> list[KnownDivergence]:
+    """Read and validate the known divergences; raises ValueError naming the entry and field."""
+    with open(path, "rb") as f:
+        data = tomllib.load(f)
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data))
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise ValueError(f"{path}: {where}: {error.message}")
+    return [KnownDivergence(**entry) for entry in data["divergence"]]
+
+
+def find(known: list[KnownDivergence], check: dict[str, str]) -> KnownDivergence | None:
+    """The first known divergence that matches ``check``, or None."""
+    return next((k for k in known if k.matches(check)), None)

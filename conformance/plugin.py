@@ -1,0 +1,244 @@
+"""pytest glue: options, parametrisation over case x implementation x device x dtype, and
+collecting every outcome into the results file."""
+
+from __future__ import annotations
+
+import shlex
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance import divergences, results
+from conformance.adapters import FRAMEWORKS, Framework, FrameworkMissing, load
+from conformance.adapters.base import DTYPES
+from conformance.cases import CASES_DIR, Case, CaseError, load_all
+from conformance.checks import Divergence, Point
+
+OUTCOMES = ("passed", "diverged", "errored", "unsupported", "skipped", "known divergence", "stale divergence")
+STATE = pytest.StashKey["State"]()
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One parametrised check: which test, which case, and where it runs."""
+
+    test: str
+    case: Case | None = None
+    point: Point | None = None
+    other: Case | None = None
+    framework: str = ""
+
+    def fields(self) -> dict[str, str]:
+        """The check's coordinates, as known divergences match them and results record them."""
+        f = {"test": self.test, "framework": self.framework}
+        if self.case is not None:
+            f["case"] = self.case.id
+            if self.point is None and self.case.observed is not None:  # a document's number
+                f.update(implementation=self.case.observed.implementation, dtype=self.case.observed.dtype)
+        if self.point is not None:
+            f.update(
+                framework=self.point.framework.name,
+                framework_version=self.point.framework.version,
+                implementation=self.point.impl.name,
+                device=self.point.device,
+                dtype=self.point.dtype,
+                labels=self.point.label_kind,
+            )
+        return f
+
+    def id(self) -> str:
+        f = self.fields()
+        if self.point is None:
+            return f.get("case", "")
+        parts = [f.get(k) for k in ("case", "labels", "implementation", "device", "dtype")]
+        return "-".join(p for p in parts if p)
+
+
+@dataclass
+class State:
+    """What one run loads once: frameworks, cases, known divergences; and what it records."""
+
+    selected: tuple[str, ...]
+    cases_dir: Path
+    known: list[divergences.KnownDivergence]
+    frameworks: dict[str, Framework | str] = field(default_factory=dict)
+    loaded_cases: tuple[list[Case], list[CaseError]] | None = None
+
+    def framework(self, name: str) -> Framework | str:
+        """The framework, or why it is missing (loaded once)."""
+        if name not in self.frameworks:
+            try:
+                self.frameworks[name] = load(name)
+            except FrameworkMissing as e:
+                self.frameworks[name] = str(e)
+        return self.frameworks[name]
+
+    def cases(self) -> tuple[list[Case], list[CaseError]]:
+        if self.loaded_cases is None:
+            self.loaded_cases = load_all(self.cases_dir)
+        return self.loaded_cases
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("conformance")
+    group.addoption(
+        "--framework",
+        default=",".join(FRAMEWORKS),
+        help=f"comma list of frameworks to check (default: all of {', '.join(FRAMEWORKS)})",
+    )
+    group.addoption(
+        "--results",
+        default="reports/results.json",
+        help="where to write the results file (default: reports/results.json)",
+    )
+    group.addoption("--cases-dir", default=str(CASES_DIR), help="folder of golden case files")
+    group.addoption(
+        "--known-divergences", default=str(divergences.DEFAULT_PATH), help="known divergences file"
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    selected = tuple(n.strip() for n in config.getoption("framework").split(",") if n.strip())
+    unknown = [n for n in selected if n not in FRAMEWORKS]
+    if unknown:
+        raise pytest.UsageError(f"--framework: unknown {', '.join(unknown)}; known: {', '.join(FRAMEWORKS)}")
+    try:
+        known = divergences.load(Path(config.getoption("known_divergences")))
+    except (OSError, ValueError) as e:
+        raise pytest.UsageError(f"--known-divergences: {e}") from e
+    config.stash[STATE] = State(selected, Path(config.getoption("cases_dir")), known)
+    config.pluginmanager.register(Recorder(config), "conformance-recorder")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "spec" not in metafunc.fixturenames:
+        return
+    state = metafunc.config.stash[STATE]
+    test = metafunc.function.__name__.removeprefix("test_")
+    params = [_param(state, spec) for spec in _specs(state, test)]
+    metafunc.parametrize("spec", params)
+
+
+def _specs(state: State, test: str) -> list[Spec]:
+    cases, _ = state.cases()
+    by_id = {c.id: c for c in cases}
+    if test == "document":
+        return [Spec(test, case=c) for c in cases if c.observed is not None]
+    specs = []
+    for name in state.selected:
+        fw = state.framework(name)
+        if isinstance(fw, str):
+            specs.append(Spec(test, framework=name))
+            continue
+        for case in cases:
+            if test == "same_as" and case.same_as is None:
+                continue
+            if test == "document_reproduced" and (
+                case.observed is None
+                or case.observed.implementation not in {i.name for i in fw.implementations}
+            ):
+                continue
+            for label_kind in case.label_kinds:
+                for impl in fw.implementations:
+                    if test == "document_reproduced" and impl.name != case.observed.implementation:
+                        continue
+                    dtypes = (case.observed.dtype,) if test == "document_reproduced" else DTYPES
+                    for device in fw.devices:
+                        for dtype in dtypes:
+                            point = Point(fw, impl, device, dtype, label_kind)
+                            other = by_id.get(case.same_as) if case.same_as else None
+                            specs.append(Spec(test, case, point, other, name))
+    return specs
+
+
+def _param(state: State, spec: Spec) -> Any:
+    marks = []
+    fw = state.frameworks.get(spec.framework)
+    if isinstance(fw, str):
+        marks.append(pytest.mark.skip(reason=f"skipped: {fw}"))
+        return pytest.param(spec, id=f"{spec.framework}-not-installed", marks=marks)
+    if spec.point is not None and spec.case is not None:
+        why = spec.point.impl.unsupported(spec.point.label_kind, spec.case.reduction, spec.point.dtype)
+        if why:
+            marks.append(pytest.mark.skip(reason=f"unsupported: {why}"))
+    known = divergences.find(state.known, spec.fields())
+    if known is not None and not marks:
+        marks.append(pytest.mark.xfail(reason=known.explain(), raises=Divergence, strict=True))
+    return pytest.param(spec, id=spec.id(), marks=marks)
+
+
+def reproduce_command(item: pytest.Item) -> str:
+    """One command that runs just this check again."""
+    return f"pytest {shlex.quote(item.nodeid)}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    outcome = yield
+    report = outcome.get_result()
+    spec = getattr(item, "callspec", None) and item.callspec.params.get("spec")
+    if not isinstance(spec, Spec):
+        return
+    if not (report.when == "call" or (report.when == "setup" and not report.passed)):
+        return
+    record: dict[str, Any] = {"id": item.nodeid, **spec.fields()}
+    error = call.excinfo.value if call.excinfo is not None else None
+    record.update(dict(item.user_properties).get("conformance", {}))
+    if isinstance(error, Divergence):
+        record.update(error.record)
+    record["outcome"] = _classify(item, report, error)
+    if error is not None and not isinstance(error, pytest.skip.Exception):
+        record["message"] = str(error)[:4000]
+    elif report.skipped and isinstance(report.longrepr, tuple):
+        record["message"] = str(report.longrepr[2]).removeprefix("Skipped: ")
+    if record["outcome"] in ("known divergence", "stale divergence"):
+        known = divergences.find(item.config.stash[STATE].known, spec.fields())
+        record["known_divergence"] = known.__dict__ if known else None
+    record["reproduce"] = reproduce_command(item)
+    report.user_properties.append(("conformance_record", record))
+
+
+def _classify(item: pytest.Item, report: pytest.TestReport, error: BaseException | None) -> str:
+    if hasattr(report, "wasxfail"):
+        return "known divergence"
+    if report.failed and error is None and item.get_closest_marker("xfail"):
+        return "stale divergence"
+    if report.skipped:
+        message = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
+        return "unsupported" if "unsupported:" in message else "skipped"
+    if report.failed:
+        return "diverged" if isinstance(error, Divergence) else "errored"
+    return "passed"
+
+
+class Recorder:
+    """Collects every check's record (from xdist workers too) and writes the results file."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        self.records: list[dict[str, Any]] = []
+        self.path: Path | None = None
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        record = dict(report.user_properties).get("conformance_record")
+        if record is not None:
+            self.records.append(record)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if hasattr(self.config, "workerinput") or not self.records:
+            return
+        self.path = Path(self.config.getoption("results"))
+        frameworks = self.config.stash[STATE].frameworks
+        command = ["pytest", *self.config.invocation_params.args]
+        results.write(self.path, self.records, results.environment(frameworks, command))
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.path is None:
+            return
+        counts = Counter(record["outcome"] for record in self.records)
+        terminalreporter.write_sep("-", "conformance")
+        terminalreporter.write_line(", ".join(f"{counts[o]} {o}" for o in OUTCOMES if o in counts))
+        terminalreporter.write_line(f"results written to {self.path}")

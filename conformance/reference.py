@@ -1,0 +1,194 @@
+"""The exact answers: softmax cross-entropy with label smoothing, log_softmax and the gradient.
+
+Two tiers, both independent of every framework under test:
+
+* a NumPy form written stably (log-sum-exp with the row maximum subtracted, never
+  ``log(softmax)``), which computes in the dtype it is given;
+* an arbitrary-precision form (mpmath, ``DIGITS`` significant digits) used for golden
+  values and for every check at float64, returned as double-double pairs ``(hi, lo)``
+  whose sum carries the exact value far beyond float64.
+
+Definitions (source-notes.md): with K classes, targets ``y`` (one-hot rows from class
+indices, or probability rows) and smoothing ``e``::
+
+    t = y * (1 - e) + e / K
+    loss_i = -sum_k t_ik * log_softmax(x_i)_k
+
+A target weight of exactly 0 contributes 0, even where ``log_softmax`` is ``-inf`` (a masked
+class). Reductions: ``none`` (per row), ``sum``, ``mean`` (over rows; NaN for an empty
+batch). The gradient is of the reduced loss (of the sum of rows for ``none``) with respect to
+the logits: ``(softmax(x_i) * sum_k t_ik - t_i) * w`` with ``w = 1/N`` for ``mean``, else 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mpmath
+import numpy as np
+
+REDUCTIONS = ("none", "mean", "sum")
+DIGITS = 50
+
+
+@dataclass(frozen=True)
+class Exact:
+    """An exact value as a double-double: ``hi + lo``, both float64 arrays of one shape."""
+
+    hi: np.ndarray
+    lo: np.ndarray
+
+    @classmethod
+    def from_float64(cls, value: np.ndarray) -> Exact:
+        hi = np.asarray(value, dtype=np.float64)
+        return cls(hi, np.zeros_like(hi))
+
+    def __str__(self) -> str:
+        return np.array2string(self.hi, precision=17)
+
+
+def smoothed_targets(labels: np.ndarray, num_classes: int, label_smoothing: float) -> np.ndarray:
+    """Target rows ``y * (1 - e) + e / K`` in float64; ``labels`` are indices or rows."""
+    y = one_hot(labels, num_classes) if is_indices(labels) else np.asarray(labels, np.float64)
+    return y * (1.0 - label_smoothing) + label_smoothing / num_classes
+
+
+def is_indices(labels: np.ndarray) -> bool:
+    """Whether labels are class indices (integers) rather than probability rows."""
+    return np.issubdtype(np.asarray(labels).dtype, np.integer)
+
+
+def one_hot(indices: np.ndarray, num_classes: int, dtype: type = np.float64) -> np.ndarray:
+    """One-hot rows for integer class indices."""
+    return np.eye(num_classes, dtype=dtype)[np.asarray(indices)]
+
+
+# --- NumPy stable form, in the dtype it is given ---------------------------------------
+
+
+def log_softmax(x: np.ndarray) -> np.ndarray:
+    """``x - logsumexp(x)`` over the last axis, stable for any magnitude."""
+    x = np.asarray(x)
+    m = np.max(x, axis=-1, keepdims=True) if x.shape[-1] else np.zeros((*x.shape[:-1], 1), x.dtype)
+    m = np.where(np.isfinite(m), m, np.zeros_like(m))  # an all -inf row stays -inf, not NaN
+    shifted = x - m
+    with np.errstate(divide="ignore"):
+        return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+
+
+def softmax_cross_entropy(
+    logits: np.ndarray, labels: np.ndarray, label_smoothing: float = 0.0, reduction: str = "mean"
+) -> np.ndarray:
+    """Stable softmax cross-entropy in the dtype of ``logits``."""
+    x = np.asarray(logits)
+    t = smoothed_targets(labels, x.shape[-1], label_smoothing).astype(x.dtype)
+    with np.errstate(invalid="ignore"):
+        rows = -np.sum(np.where(t == 0, 0, t * log_softmax(x)), axis=-1)
+    return _reduce(rows, reduction)
+
+
+def softmax_cross_entropy_grad(
+    logits: np.ndarray, labels: np.ndarray, label_smoothing: float = 0.0, reduction: str = "mean"
+) -> np.ndarray:
+    """Gradient of the reduced loss with respect to the logits, in the dtype of ``logits``."""
+    x = np.asarray(logits)
+    t = smoothed_targets(labels, x.shape[-1], label_smoothing).astype(x.dtype)
+    grad = np.exp(log_softmax(x)) * np.sum(t, axis=-1, keepdims=True) - t
+    return grad / x.shape[0] if reduction == "mean" else grad
+
+
+def _reduce(rows: np.ndarray, reduction: str) -> np.ndarray:
+    if reduction == "none":
+        return rows
+    if reduction == "sum":
+        return np.sum(rows)
+    if reduction == "mean":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.sum(rows) / rows.dtype.type(rows.shape[0]) if rows.size else rows.dtype.type("nan")
+    raise ValueError(f"unknown reduction {reduction!r}; expected one of {REDUCTIONS}")
+
+
+# --- arbitrary precision ----------------------------------------------------------------
+
+
+def _mp_log_softmax_row(row: np.ndarray) -> list[mpmath.mpf]:
+    xs = [mpmath.mpf(float(v)) for v in row]
+    finite = [v for v in xs if mpmath.isfinite(v)]
+    if any(mpmath.isnan(v) for v in xs):
+        return [mpmath.nan] * len(xs)
+    if any(v == mpmath.inf for v in xs):
+        # +inf logits: the softmax mass is shared among them; everything else is -inf.
+        n_inf = sum(v == mpmath.inf for v in xs)
+        return [-mpmath.log(n_inf) if v == mpmath.inf else -mpmath.inf for v in xs]
+    if not finite:
+        return [mpmath.nan] * len(xs)  # every class masked: no distribution
+    # log S with S = sum_k exp(x_k - m) = 1 + r, through log1p(r): a loss of exp(-800)
+    # stays exp(-800) rather than vanishing next to the 1.
+    top = xs.index(max(finite))
+    r = mpmath.fsum(mpmath.exp(v - xs[top]) for i, v in enumerate(xs) if i != top)
+    log_s = mpmath.log1p(r)
+    return [(v - xs[top]) - log_s for v in xs]
+
+
+def exact_log_softmax(logits: np.ndarray) -> Exact:
+    """``log_softmax`` over the last axis of a 2-D array, to ``DIGITS`` digits."""
+    with mpmath.workdps(DIGITS):
+        rows = [_mp_log_softmax_row(r) for r in np.asarray(logits, np.float64)]
+        return _to_exact(rows, np.shape(logits))
+
+
+def exact_softmax_cross_entropy(
+    logits: np.ndarray, labels: np.ndarray, label_smoothing: float = 0.0, reduction: str = "mean"
+) -> Exact:
+    """The loss to ``DIGITS`` digits; inputs are taken as the exact binary values they hold."""
+    values = mp_softmax_cross_entropy(logits, labels, label_smoothing, reduction)
+    with mpmath.workdps(DIGITS):
+        return _to_exact(values, (len(values),) if reduction == "none" else ())
+
+
+def mp_softmax_cross_entropy(
+    logits: np.ndarray, labels: np.ndarray, label_smoothing: float = 0.0, reduction: str = "mean"
+) -> list[mpmath.mpf]:
+    """The loss as mpmath numbers (one per row for ``none``, else one), to ``DIGITS`` digits."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"unknown reduction {reduction!r}; expected one of {REDUCTIONS}")
+    x = np.asarray(logits, np.float64)
+    with mpmath.workdps(DIGITS):
+        rows = []
+        for row, t in zip(x, _mp_targets(labels, x.shape[-1], label_smoothing)):
+            logp = _mp_log_softmax_row(row)
+            rows.append(-mpmath.fsum(tk * lk for tk, lk in zip(t, logp) if tk != 0))
+        if reduction == "none":
+            return rows
+        total = mpmath.fsum(rows)
+        if reduction == "mean":
+            total = total / len(rows) if rows else mpmath.nan
+        return [+total]
+
+
+def exact_softmax_cross_entropy_grad(
+    logits: np.ndarray, labels: np.ndarray, label_smoothing: float = 0.0, reduction: str = "mean"
+) -> Exact:
+    """The gradient of the reduced loss with respect to the logits, to ``DIGITS`` digits."""
+    x = np.asarray(logits, np.float64)
+    scale = mpmath.mpf(1) / x.shape[0] if reduction == "mean" and x.shape[0] else mpmath.mpf(1)
+    with mpmath.workdps(DIGITS):
+        grads = []
+        for row, t in zip(x, _mp_targets(labels, x.shape[-1], label_smoothing)):
+            total = mpmath.fsum(t)
+            p = [mpmath.exp(v) for v in _mp_log_softmax_row(row)]
+            grads.append([(pk * total - tk) * scale for pk, tk in zip(p, t)])
+        return _to_exact(grads, x.shape)
+
+
+def _mp_targets(labels: np.ndarray, num_classes: int, e: float) -> list[list[mpmath.mpf]]:
+    y = one_hot(labels, num_classes) if is_indices(labels) else np.asarray(labels, np.float64)
+    e = mpmath.mpf(float(e))
+    return [[mpmath.mpf(float(v)) * (1 - e) + e / num_classes for v in row] for row in y]
+
+
+def _to_exact(values: list, shape: tuple[int, ...]) -> Exact:
+    flat = list(np.ravel(np.array(values, dtype=object))) if values else []
+    hi = np.array([float(v) for v in flat], dtype=np.float64)
+    lo = np.array([float(v - h) if mpmath.isfinite(v) else 0.0 for v, h in zip(flat, hi)], dtype=np.float64)
+    return Exact(hi.reshape(shape), lo.reshape(shape))

@@ -1,0 +1,81 @@
+"""The results file: every check's outcome plus the environment, as versioned JSON.
+
+Schema version 1, one JSON object::
+
+    {"schema_version": 1, "created": ISO-8601 UTC, "environment": {...},
+     "results": [{"id", "test", "case", "framework", "framework_version", "implementation",
+                  "device", "dtype", "labels", "outcome", "expected", "got", "returned_dtype",
+                  "error_eps", "bound_eps", "max_abs", "max_rel", "message",
+                  "known_divergence", "reproduce"}, ...]}
+
+Fields that do not apply to a check (a skipped framework has no device) are absent.
+Written atomically: a crash mid-write leaves the previous file intact.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+import os
+import platform
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+def environment(frameworks: dict[str, Any], argv: list[str]) -> dict[str, Any]:
+    """OS, CPU, Python, each framework's version and devices (or why it is missing)."""
+    return {
+        "os": platform.platform(),
+        "machine": platform.machine(),
+        "processor": platform.processor(),
+        "python": sys.version.split()[0],
+        "frameworks": {
+            name: {"missing": fw}
+            if isinstance(fw, str)
+            else {"version": fw.version, "devices": fw.devices, **fw.details}
+            for name, fw in frameworks.items()
+        },
+        "command": " ".join(argv),
+    }
+
+
+def write(path: Path, records: list[dict[str, Any]], env: dict[str, Any]) -> None:
+    """Write the results file atomically (a temporary file in the same folder, then rename)."""
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "environment": env,
+        "results": sorted(records, key=lambda r: r["id"]),
+    }
+    text = json.dumps(_json_safe(document), indent=1, allow_nan=False)
+    write_atomically(Path(path), text)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _json_safe(value: Any) -> Any:
+    """Non-finite floats as the strings "nan", "inf", "-inf" (strict JSON has none)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value

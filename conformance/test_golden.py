@@ -1,0 +1,44 @@
+"""Golden cases through every implementation, device and dtype; and the documents' numbers."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance import checks, golden
+from conformance.plugin import STATE, Spec, reproduce_command
+
+
+def test_loss(spec: Spec, request: pytest.FixtureRequest, record_property) -> None:
+    """The loss is within the derived bound of the exact value of the (rounded) inputs."""
+    record_property("conformance", checks.check_loss(spec.point, spec.case, reproduce_command(request.node)))
+
+
+def test_same_as(spec: Spec, request: pytest.FixtureRequest, record_property) -> None:
+    """A case declared equal to another (labels smoothed by hand) gets the same loss."""
+    record = checks.check_same_as(spec.point, spec.case, spec.other, reproduce_command(request.node))
+    record_property("conformance", record)
+
+
+def test_document(spec: Spec, record_property) -> None:
+    """The value a document printed is the exact value, to the precision it was printed in."""
+    record_property("conformance", checks.check_document(spec.case))
+
+
+def test_document_reproduced(spec: Spec, record_property) -> None:
+    """The document's implementation, run today, prints the document's number bit for bit."""
+    record_property("conformance", checks.check_document_reproduced(spec.point, spec.case))
+
+
+def test_case_files(request: pytest.FixtureRequest) -> None:
+    """Every case file is valid and every stored exact value is what the reference gives."""
+    cases, errors = request.config.stash[STATE].cases()
+    problems = [str(e) for e in errors]
+    for case in cases:
+        exact = golden.exact_expected(case)
+        if not all(golden.agrees(s, e) for s, e in zip(case.expected, exact)):
+            problems.append(
+                f"{case.path}: case {case.id!r}: field 'expected.loss': "
+                f"stored {list(case.expected)}, the reference gives {list(exact)}"
+            )
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
