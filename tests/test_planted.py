@@ -1,0 +1,114 @@
+"""The golden checks fail planted wrong implementations, and pass the correct one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conformance import checks, reference
+from conformance.adapters import Implementation, load
+from conformance.adapters.base import DTYPES
+from conformance.cases import CASES_DIR, load_all
+
+CASES = load_all(CASES_DIR)[0]
+
+
+def _targets(labels, k, e, dtype):
+    return reference.smoothed_targets(labels, k, e).astype(dtype)
+
+
+def smoothing_over_k_minus_1(x, labels, e, reduction):
+    k = x.shape[-1]
+    y = reference.one_hot(labels, k, x.dtype) if reference.is_indices(labels) else labels
+    t = y * (1 - e) + e / max(k - 1, 1)
+    return reference._reduce(-(t * reference.log_softmax(x)).sum(-1), reduction)
+
+
+def log_of_softmax(x, labels, e, reduction):
+    """Way 2 of Article 1: probabilities first, then their log."""
+    t = _targets(labels, x.shape[-1], e, x.dtype)
+    with np.errstate(all="ignore"):
+        p = np.exp(x) / np.exp(x).sum(-1, keepdims=True)
+        return reference._reduce(-(t * np.log(p)).sum(-1), reduction)
+
+
+def float32_inside(x, labels, e, reduction):
+    rows = reference.softmax_cross_entropy(x.astype(np.float32), labels, e, "none")
+    return reference._reduce(rows.astype(x.dtype), reduction)
+
+
+def sum_for_mean(x, labels, e, reduction):
+    return reference.softmax_cross_entropy(x, labels, e, "sum" if reduction == "mean" else reduction)
+
+
+def smoothing_off_target_only(x, labels, e, reduction):
+    """Adds e/K to the other classes but leaves the target at 1 - e."""
+    k = x.shape[-1]
+    y = reference.one_hot(labels, k, x.dtype) if reference.is_indices(labels) else labels
+    t = np.where(y == y.max(-1, keepdims=True), y * (1 - e), y.dtype.type(e / k))
+    return reference._reduce(-(t * reference.log_softmax(x)).sum(-1), reduction)
+
+
+PLANTED = [smoothing_over_k_minus_1, log_of_softmax, float32_inside, sum_for_mean, smoothing_off_target_only]
+
+
+def outcomes(loss) -> list[tuple[str, str, str]]:
+    """Run every golden case, label kind and dtype through ``loss``; the failures."""
+    numpy = load("numpy")
+    impl = Implementation(f"planted.{loss.__name__}", "numpy", loss)
+    failures = []
+    for case in CASES:
+        for kind in case.label_kinds:
+            for dtype in DTYPES:
+                point = checks.Point(numpy, impl, "cpu:0", dtype, kind)
+                try:
+                    checks.check_loss(point, case, reproduce="pytest ...")
+                except checks.Divergence as e:
+                    assert impl.name in str(e) and case.id in str(e)
+                    assert "returned" not in str(e)  # caught for its values, not its dtype
+                    failures.append((case.id, kind, dtype))
+    return failures
+
+
+@pytest.mark.parametrize("loss", PLANTED, ids=lambda f: f.__name__)
+def test_planted_wrong_implementation_is_caught(loss):
+    assert outcomes(loss), f"{loss.__name__} passed every golden check"
+
+
+def test_log_of_softmax_is_caught_by_large_gaps_and_shifts_only():
+    caught = {case for case, _, _ in outcomes(log_of_softmax)}
+    assert caught == {"large-gap-e0.1", "large-gap-e0", "article2-shifted-1e4"}
+
+
+def test_float32_inside_is_caught_at_float64_only():
+    assert {dtype for _, _, dtype in outcomes(float32_inside)} == {"float64"}
+
+
+def test_the_correct_implementation_passes_everything():
+    def correct(x, labels, e, reduction):
+        return reference.softmax_cross_entropy(x, labels, e, reduction)
+
+    assert outcomes(correct) == []
+
+
+def test_a_failure_says_where_what_and_how_to_reproduce():
+    numpy = load("numpy")
+    case = next(c for c in CASES if c.id == "article2-e0.001")
+    point = checks.Point(
+        numpy, Implementation("planted", "numpy", sum_for_mean), "cpu:0", "float64", "indices"
+    )
+    with pytest.raises(checks.Divergence) as info:
+        checks.check_loss(point, case, reproduce="pytest 'conformance/test_golden.py::test_loss[x]'")
+    text = str(info.value)
+    for expected in (
+        "planted on cpu:0 in float64",
+        "article2-e0.001",
+        "logits=",
+        "label_smoothing=0.001",
+        "expected 0.1164737752005586",
+        "got      0.349",
+        "eps exceeds bound",
+        "reproduce: pytest 'conformance/test_golden.py::test_loss[x]'",
+    ):
+        assert expected in text
+    assert info.value.record["error_eps"] > info.value.record["bound_eps"]

@@ -1,0 +1,132 @@
+"""``pytest conformance`` end to end, in a subprocess: results, skips, divergences, errors."""
+
+from __future__ import annotations
+
+import textwrap
+
+from conformance.plugin import OUTCOMES
+
+NUMPY_ID = "article2-e0.001-indices-conformance.numpy.softmax_cross_entropy-cpu:0-float64"
+
+
+def test_numpy_run_passes_and_writes_results(run_suite):
+    code, out, results = run_suite("--framework", "numpy")
+    assert code == 0, out
+    assert "results written to" in out
+    assert results["schema_version"] == 1
+    assert set(results["environment"]["frameworks"]) == {"numpy"}
+    records = {r["id"].split("[", 1)[1][:-1]: r for r in results["results"] if "[" in r["id"]}
+    record = records[NUMPY_ID]
+    assert record["outcome"] == "passed" and record["dtype"] == "float64" and record["device"] == "cpu:0"
+    assert record["error_eps"] <= record["bound_eps"]
+    assert record["reproduce"].startswith("pytest 'conformance/test_golden.py::test_loss[")
+    assert {r["outcome"] for r in results["results"]} <= set(OUTCOMES)
+
+
+def test_missing_frameworks_are_skipped_with_their_reason(run_suite, tmp_path):
+    """Without torch, tensorflow and jax importable, each is one skip that says why."""
+    blocker = tmp_path / "block"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text(
+        textwrap.dedent("""
+        import sys
+        class Block:
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in {"torch", "tensorflow", "jax", "optax"}:
+                    raise ModuleNotFoundError(f"No module named {name!r}")
+        sys.meta_path.insert(0, Block())
+    """)
+    )
+    code, out, results = run_suite("-rs", env={"PYTHONPATH": str(blocker)})
+    assert code == 0, out
+    for name in ("torch", "tensorflow", "jax"):
+        assert f"skipped: {name} is not installed" in out
+        assert results["environment"]["frameworks"][name]["missing"].startswith(f"{name} is not installed")
+    assert any(r["outcome"] == "passed" and r["framework"] == "numpy" for r in results["results"])
+
+
+def test_a_planted_wrong_implementation_fails_the_run(run_suite, tmp_path):
+    """The NumPy adapter with smoothing e/(K-1) in place of e/K: the run fails and says where."""
+    (tmp_path / "planted.py").write_text(
+        textwrap.dedent("""
+        import conformance.adapters.numpy_adapter as adapter
+        from conformance import reference
+
+        def wrong(x, labels, e, reduction):
+            k = x.shape[-1]
+            y = reference.one_hot(labels, k, x.dtype) if reference.is_indices(labels) else labels
+            t = y * (1 - e) + e / (k - 1)
+            return reference._reduce(-(t * reference.log_softmax(x)).sum(-1), reduction)
+
+        adapter._stable = wrong
+    """)
+    )
+    code, out, results = run_suite("--framework", "numpy", "-p", "planted", env={"PYTHONPATH": str(tmp_path)})
+    assert code == 1
+    diverged = [r for r in results["results"] if r["outcome"] == "diverged"]
+    assert diverged and all(r["case"] not in ("article2-e0",) for r in diverged)  # e = 0: no difference
+    assert "eps exceeds bound" in out and "reproduce: pytest 'conformance/test_golden.py::test_loss[" in out
+
+
+def test_a_known_divergence_that_passes_fails_the_run(run_suite, tmp_path):
+    known = tmp_path / "known.toml"
+    known.write_text(
+        textwrap.dedent("""
+        [[divergence]]
+        id = "not-really"
+        match = { implementation = "conformance.numpy.*", case = "article2-e0", dtype = "float64" }
+        kind = "precision"
+        reason = "planted: this implementation is right"
+    """)
+    )
+    code, out, results = run_suite("--framework", "numpy", "--known-divergences", str(known))
+    assert code == 1
+    stale = [r for r in results["results"] if r["outcome"] == "stale divergence"]
+    assert stale and all(r["case"] == "article2-e0" for r in stale)
+    assert "XPASS(strict)" in out
+
+
+def test_a_bad_case_file_is_named_and_the_rest_still_runs(run_suite, tmp_path):
+    (tmp_path / "mine.toml").write_text(
+        textwrap.dedent("""
+        schema = 1
+        source = "a test"
+        [[case]]
+        id = "fine"
+        provenance = "a test"
+        logits = [[1.0, 2.0]]
+        labels = { indices = [1] }
+        label_smoothing = 0.0
+        reduction = "sum"
+        expected = { loss = "0.3132616875182228340489954" }
+        [[case]]
+        id = "broken"
+        provenance = "a test"
+        logits = [[1.0, 2.0]]
+        labels = { indices = [5] }
+        label_smoothing = 0.0
+        reduction = "sum"
+        expected = { loss = "0" }
+    """)
+    )
+    code, out, results = run_suite("--framework", "numpy", "--cases-dir", str(tmp_path))
+    assert code == 1
+    assert "mine.toml: case 'broken': field 'labels.indices[0]': 5 is not a class in [0, 2)" in out
+    assert {r["case"] for r in results["results"] if r["outcome"] == "passed"} == {"fine"}
+
+
+def test_unknown_framework_is_a_usage_error(run_suite):
+    code, out, results = run_suite("--framework", "numpy,mxnet")
+    assert code == 4 and "unknown mxnet" in out and "numpy, torch, tensorflow, jax" in out
+    assert results == {}
+
+
+def test_every_installed_framework_conforms_or_is_recorded(run_suite):
+    """All four real frameworks: nothing diverges or errors that is not a known divergence."""
+    code, out, results = run_suite()
+    assert code == 0, out[-3000:]
+    outcomes = {r["outcome"] for r in results["results"]}
+    assert outcomes <= {"passed", "unsupported", "known divergence", "skipped"}
+    frameworks = {r["framework"] for r in results["results"] if r["outcome"] == "passed"}
+    installed = {n for n, f in results["environment"]["frameworks"].items() if "missing" not in f}
+    assert frameworks == installed
