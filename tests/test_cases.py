@@ -75,7 +75,7 @@ BAD_CASES = [
 @pytest.mark.parametrize(("body", "case_id", "field", "message"), BAD_CASES)
 def test_bad_case_names_file_case_and_field(tmp_path, body, case_id, field, message):
     path = write(tmp_path, body)
-    cases, errors = load_file(path)
+    _, errors = load_file(path)
     assert len(errors) == 1
     error = errors[0]
     assert error.path == str(path) and error.case_id == case_id and error.field == field
