@@ -241,4 +241,7 @@ class Recorder:
         counts = Counter(record["outcome"] for record in self.records)
         terminalreporter.write_sep("-", "conformance")
         terminalreporter.write_line(", ".join(f"{counts[o]} {o}" for o in OUTCOMES if o in counts))
+        for name, fw in self.config.stash[STATE].frameworks.items():
+            if isinstance(fw, str):
+                terminalreporter.write_line(f"{name}: skipped: {fw}")
         terminalreporter.write_line(f"results written to {self.path}")
