@@ -231,9 +231,30 @@ class Recorder:
         if hasattr(self.config, "workerinput") or not self.records:
             return
         self.path = Path(self.config.getoption("results"))
-        frameworks = self.config.stash[STATE].frameworks
         command = ["pytest", *self.config.invocation_params.args]
-        results.write(self.path, self.records, results.environment(frameworks, command))
+        results.write(self.path, self.records, results.environment(self.frameworks(), command))
+
+    def frameworks(self) -> dict[str, dict[str, Any]]:
+        """Each framework's version and devices, or why it is missing. Under xdist the
+        controller collects nothing, so what it lacks is read from the workers' records."""
+        found: dict[str, dict[str, Any]] = {}
+        for name, fw in self.config.stash[STATE].frameworks.items():
+            if isinstance(fw, str):
+                found[name] = {"missing": fw}
+            else:
+                found[name] = {"version": fw.version, "devices": fw.devices, **fw.details}
+        for r in self.records:
+            name = r.get("framework")
+            if not name or ("missing" in found.get(name, {})):
+                continue
+            if name not in found:
+                if r["outcome"] == "skipped" and "framework_version" not in r:
+                    found[name] = {"missing": r.get("message", "").removeprefix("skipped: ")}
+                    continue
+                found[name] = {"version": r.get("framework_version", ""), "devices": []}
+            if "device" in r and r["device"] not in found[name]["devices"]:
+                found[name]["devices"].append(r["device"])
+        return found
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.path is None:
@@ -241,7 +262,7 @@ class Recorder:
         counts = Counter(record["outcome"] for record in self.records)
         terminalreporter.write_sep("-", "conformance")
         terminalreporter.write_line(", ".join(f"{counts[o]} {o}" for o in OUTCOMES if o in counts))
-        for name, fw in self.config.stash[STATE].frameworks.items():
-            if isinstance(fw, str):
-                terminalreporter.write_line(f"{name}: skipped: {fw}")
+        for name, fw in self.frameworks().items():
+            if "missing" in fw:
+                terminalreporter.write_line(f"{name}: skipped: {fw['missing']}")
         terminalreporter.write_line(f"results written to {self.path}")

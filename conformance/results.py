@@ -27,19 +27,15 @@ from typing import Any
 SCHEMA_VERSION = 1
 
 
-def environment(frameworks: dict[str, Any], argv: list[str]) -> dict[str, Any]:
-    """OS, CPU, Python, each framework's version and devices (or why it is missing)."""
+def environment(frameworks: dict[str, dict[str, Any]], argv: list[str]) -> dict[str, Any]:
+    """OS, CPU, Python, the command, and ``frameworks``: name -> its version and devices, or
+    ``{"missing": why}``."""
     return {
         "os": platform.platform(),
         "machine": platform.machine(),
         "processor": platform.processor(),
         "python": sys.version.split()[0],
-        "frameworks": {
-            name: {"missing": fw}
-            if isinstance(fw, str)
-            else {"version": fw.version, "devices": fw.devices, **fw.details}
-            for name, fw in frameworks.items()
-        },
+        "frameworks": frameworks,
         "command": " ".join(argv),
     }
 

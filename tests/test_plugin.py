@@ -130,3 +130,12 @@ def test_every_installed_framework_conforms_or_is_recorded(run_suite):
     frameworks = {r["framework"] for r in results["results"] if r["outcome"] == "passed"}
     installed = {n for n, f in results["environment"]["frameworks"].items() if "missing" not in f}
     assert frameworks == installed
+
+
+def test_parallel_run_gives_the_serial_outcomes_and_environment(run_suite):
+    _, _, serial = run_suite("--framework", "numpy,torch")
+    code, out, parallel = run_suite("--framework", "numpy,torch", "-n", "2")
+    assert code == 0, out
+    outcomes = [{r["id"]: r["outcome"] for r in run["results"]} for run in (serial, parallel)]
+    assert outcomes[0] == outcomes[1] and len(outcomes[0]) > 50
+    assert parallel["environment"]["frameworks"] == serial["environment"]["frameworks"]

@@ -38,7 +38,7 @@ def load() -> Framework:
 
     return Framework(
         name="jax",
-        version=jax.__version__,
+        version=str(jax.__version__),
         devices=list(devices),
         implementations=[
             Implementation(

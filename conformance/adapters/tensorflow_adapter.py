@@ -59,7 +59,7 @@ def load() -> Framework:
 
     return Framework(
         name="tensorflow",
-        version=tf.__version__,
+        version=str(tf.__version__),
         devices=list(devices),
         implementations=[
             Implementation(

@@ -33,7 +33,7 @@ def load() -> Framework:
 
     return Framework(
         name="torch",
-        version=torch.__version__,
+        version=str(torch.__version__),
         devices=devices,
         implementations=[
             Implementation("torch.nn.functional.cross_entropy", "torch", functional),
