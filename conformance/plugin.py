@@ -171,8 +171,16 @@ def _param(state: State, spec: Spec) -> Any:
 
 
 def reproduce_command(item: pytest.Item) -> str:
-    """One command that runs just this check again."""
-    return f"pytest {shlex.quote(item.nodeid)}"
+    """One command that runs just this check again, with the options that shaped it."""
+    words = ["pytest", item.nodeid]
+    for option, default in (
+        ("cases_dir", str(CASES_DIR)),
+        ("known_divergences", str(divergences.DEFAULT_PATH)),
+    ):
+        value = item.config.getoption(option)
+        if value != default:
+            words += [f"--{option.replace('_', '-')}", value]
+    return shlex.join(words)
 
 
 @pytest.hookimpl(hookwrapper=True)
