@@ -165,12 +165,35 @@ def load_file(path: Path) -> tuple[list[Case], list[CaseError]]:
             cases.append(_build(path, raw))
         except CaseError as e:
             errors.append(e)
-    known = {c.id for c in cases}
-    for case in list(cases):
-        if case.same_as is not None and case.same_as not in known:
-            errors.append(CaseError(path, case.id, "same_as", f"no case {case.same_as!r} in this file"))
+    return _resolve_same_as(path, cases, errors)
+
+
+def _resolve_same_as(
+    path: Path, cases: list[Case], errors: list[CaseError]
+) -> tuple[list[Case], list[CaseError]]:
+    """Drop cases whose ``same_as`` names no valid case of this file, itself, or one whose
+    labels cannot be given the same way; repeat until every reference holds."""
+    while True:
+        by_id = {c.id: c for c in cases}
+        bad = []
+        for case in cases:
+            other = by_id.get(case.same_as) if case.same_as is not None else case
+            if other is None:
+                bad.append((case, f"no valid case {case.same_as!r} in this file"))
+            elif other is case and case.same_as is not None:
+                bad.append((case, "names the case itself"))
+            elif not set(case.label_kinds) & set(other.label_kinds):
+                bad.append(
+                    (
+                        case,
+                        f"case {other.id!r} takes labels as {other.label_kinds}, not {case.label_kinds}",
+                    )
+                )
+        if not bad:
+            return cases, errors
+        for case, message in bad:
+            errors.append(CaseError(path, case.id, "same_as", message))
             cases.remove(case)
-    return cases, errors
 
 
 def load_all(directory: Path = CASES_DIR) -> tuple[list[Case], list[CaseError]]:
@@ -205,6 +228,10 @@ def _build(path: Path, raw: dict[str, Any]) -> Case:
     def fail(field: str, message: str) -> CaseError:
         return CaseError(path, case_id, field, message)
 
+    if not math.isfinite(raw["label_smoothing"]):
+        raise fail("label_smoothing", "must be a finite number in [0, 1)")
+    if "observed" in raw and raw["reduction"] == "none":
+        raise fail("observed", "a printed number needs a reduction to one value (mean or sum)")
     logits = raw["logits"]
     if not logits or len({len(row) for row in logits}) != 1 or not logits[0]:
         raise fail("logits", "must be a non-empty (N, K) matrix with rows of one length")

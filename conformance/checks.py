@@ -27,6 +27,14 @@ class Divergence(AssertionError):
         self.record = record or {}
 
 
+class BeyondKnownDivergence(AssertionError):
+    """A result misses even the accuracy a known divergence of its implementation allows."""
+
+    def __init__(self, message: str, record: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.record = record or {}
+
+
 @dataclass(frozen=True)
 class Point:
     """Where a check runs: implementation, device, dtype, and the labels' kind."""
@@ -65,15 +73,27 @@ def run(point: Point, case: Case) -> tuple[np.ndarray, dict[str, Any]]:
     return result.value, {"returned_dtype": result.dtype, "returned_device": result.device}
 
 
-def check_loss(point: Point, case: Case, reproduce: str = "") -> dict[str, Any]:
-    """Judge the implementation's loss on ``case`` against the exact value."""
+def loss_bound(case: Case, label_kind: str, dtype: str, exact: reference.Exact) -> np.ndarray:
+    """The derived bound (compare.py) for the case's loss in ``dtype``, in epsilons."""
+    logits, labels = inputs(case, label_kind, dtype)
+    rows = reference.softmax_cross_entropy(logits.astype(np.float64), labels, case.label_smoothing, "none")
+    return compare.loss_bound_eps(rows, logits.shape[-1], case.reduction, exact)
+
+
+def check_loss(point: Point, case: Case, reproduce: str = "", within: str | None = None) -> dict[str, Any]:
+    """Judge the implementation's loss on ``case`` against the exact value.
+
+    ``within``: the dtype whose accuracy a known divergence still promises (see judge).
+    """
     got, record = run(point, case)
     exact = exact_loss(case, point.label_kind, point.dtype)
-    bound = compare.loss_bound_eps(case.logits.astype(point.dtype), case.reduction, exact)
-    return judge(point, case, got, exact, bound, record, reproduce)
+    bound = loss_bound(case, point.label_kind, point.dtype, exact)
+    return judge(point, case, got, exact, bound, record, reproduce, within)
 
 
-def check_same_as(point: Point, case: Case, other: Case, reproduce: str = "") -> dict[str, Any]:
+def check_same_as(
+    point: Point, case: Case, other: Case, reproduce: str = "", within: str | None = None
+) -> dict[str, Any]:
     """Judge that the implementation gives ``case`` the same loss as ``other``.
 
     Allowed: the bounds of both results plus the exact difference between the two cases.
@@ -83,13 +103,13 @@ def check_same_as(point: Point, case: Case, other: Case, reproduce: str = "") ->
     exact, exact_other = (exact_loss(c, point.label_kind, point.dtype) for c in (case, other))
     gap = np.abs((exact.hi - exact_other.hi) + (exact.lo - exact_other.lo)) / compare.EPSILON[point.dtype]
     bound = (
-        compare.loss_bound_eps(case.logits.astype(point.dtype), case.reduction, exact)
-        + compare.loss_bound_eps(other.logits.astype(point.dtype), other.reduction, exact_other)
+        loss_bound(case, point.label_kind, point.dtype, exact)
+        + loss_bound(other, point.label_kind, point.dtype, exact_other)
         + gap
     )
     other_value = reference.Exact.from_float64(np.asarray(got_other, np.float64))
     record["compared_with"] = f"the same implementation on case {other.id!r}"
-    return judge(point, case, got, other_value, bound, record, reproduce)
+    return judge(point, case, got, other_value, bound, record, reproduce, within)
 
 
 def judge(
@@ -100,8 +120,14 @@ def judge(
     bound_eps: np.ndarray,
     record: dict[str, Any],
     reproduce: str,
+    within: str | None = None,
 ) -> dict[str, Any]:
-    """Compare, fill in the record, and raise Divergence if the result is out of bounds."""
+    """Compare, fill in the record, and raise Divergence if the result is out of bounds.
+
+    ``within`` names the dtype whose accuracy a known divergence still promises (a float64
+    call that computes in float32 must at least be float32-accurate): a result that misses
+    even that raises BeyondKnownDivergence, which no known divergence excuses.
+    """
     result = compare.compare(got, exact, bound_eps, point.dtype)
     eps = compare.EPSILON[point.dtype]
     problems = [] if result.passed else [f"{result.summary()} (eps = {eps:.3g})"]
@@ -116,8 +142,25 @@ def judge(
         max_rel=result.max_rel,
     )
     if problems:
-        raise Divergence(failure_message(point, case, got, exact, problems, reproduce), record)
+        message = failure_message(point, case, got, exact, problems, reproduce)
+        if within is not None and not within_known(point, case, got, exact, bound_eps, within):
+            raise BeyondKnownDivergence(
+                f"{message}\n  beyond the bound even at {within} accuracy, all its known divergence allows",
+                record,
+            )
+        raise Divergence(message, record)
     return record
+
+
+def within_known(
+    point: Point, case: Case, got: np.ndarray, exact: reference.Exact, bound_eps: np.ndarray, within: str
+) -> bool:
+    """Whether ``got`` is as accurate as a computation in ``within`` can be: the bound in
+    epsilons of ``within``, plus what rounding the inputs to ``within`` changes exactly."""
+    here, rounded = (exact_loss(case, point.label_kind, d) for d in (point.dtype, within))
+    moved = np.abs((here.hi - rounded.hi) + (here.lo - rounded.lo))
+    allowed = bound_eps + np.nan_to_num(moved) / compare.EPSILON[within]
+    return compare.compare(got, exact, allowed, within).passed
 
 
 def failure_message(
@@ -138,12 +181,12 @@ def failure_message(
     return "\n".join(lines)
 
 
-def check_document(case: Case) -> dict[str, Any]:
+def check_document(case: Case, within: str | None = None) -> dict[str, Any]:
     """Judge the value a document printed against the exact value, at the document's dtype."""
     assert case.observed is not None
     obs = case.observed
     exact = exact_loss(case, case.label_kinds[0], "float64")
-    bound = compare.loss_bound_eps(case.logits, case.reduction, exact)
+    bound = loss_bound(case, case.label_kinds[0], "float64", exact)
     result = compare.compare(np.float64(obs.loss), exact, bound, obs.dtype)
     record = {
         "expected": exact.hi.tolist(),
@@ -155,12 +198,14 @@ def check_document(case: Case) -> dict[str, Any]:
         "observed_by": f"{obs.implementation} in {obs.dtype} ({obs.where})",
     }
     if not result.passed:
-        raise Divergence(
+        message = (
             f"case {case.id!r} ({case.path}): {obs.where} printed {obs.loss!r} from "
             f"{obs.implementation} in {obs.dtype}; the exact value is {exact.hi.item()!r}\n"
-            f"  {result.summary()} (eps = {compare.EPSILON[obs.dtype]:.3g})",
-            record,
+            f"  {result.summary()} (eps = {compare.EPSILON[obs.dtype]:.3g})"
         )
+        if within is not None and not compare.compare(np.float64(obs.loss), exact, bound, within).passed:
+            raise BeyondKnownDivergence(f"{message}\n  beyond the bound even at {within} accuracy", record)
+        raise Divergence(message, record)
     return record
 
 

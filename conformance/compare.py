@@ -2,28 +2,35 @@
 
 The bound (one formula, used for every dtype)
 ---------------------------------------------
-For a row of ``K`` logits whose largest finite magnitude is ``M``, a stable evaluation of
-``logsumexp(x) - sum_k t_k x_k`` in a dtype with machine epsilon ``eps`` (unit roundoff
-``u = eps / 2``) makes an absolute error of at most about::
+Softmax cross-entropy is computed stably as ``loss = sum_k t_k * (log S - d_k)`` with
+``d_k = x_k - max(x)`` and ``S = sum_k exp(d_k)``. In a dtype with machine epsilon ``eps``
+(unit roundoff ``u = eps / 2``), for a row of ``K`` classes whose exact loss is ``L``:
 
-    u * ((K - 1)            # summing K exponentials (relative error of the sum -> log)
-         + (2M + 1)         # exp of x_k - max, whose argument carries an error u * 2M
-         + K * M            # the K-term dot product sum_k t_k x_k (sum_k t_k = 1)
-         + 4M + 2 log K)    # the shift, the log, the subtraction, e/K and 1 - e
-    <= eps * (K + 3) * (M + 1)
+* ``d_k`` carries an error ``u |d_k|``; ``exp(d_k)`` a relative one ``u (1 + |d_k|)``;
+* ``S``, a sum of K positive terms each at most 1, gets a relative error of at most
+  ``u (K - 1) + u sum_k exp(d_k) (1 + |d_k|) / S <= u (1.4 K + 1)`` (as ``y e^-y <= 1/e``),
+  which is the absolute error of ``log S``, plus ``u log K`` for rounding the log;
+* the weighted sum ``sum_k t_k (log S - d_k)`` has terms of one sign, so summing it adds a
+  relative error of at most ``u K``; the weights' own rounding (``1 - e``, ``e / K``) ``2u``;
+* the ``d_k`` errors, weighted by ``t_k``, add ``u sum_k t_k |d_k| <= u L``.
 
-so a per-row loss is bounded by ``row = (K + 3) * (M + 1)`` epsilons. A reduction over ``N``
-rows adds the error of an ``N``-term sum of non-negative numbers, ``N * u * |result|``
-(rounded up to ``N * eps * |result|``): ``sum`` is bounded by ``sum_i row_i + N |result|``
-and ``mean`` by ``mean_i row_i + N |result|``. The gradient ``softmax * sum(t) - t`` has
-the error of the softmax, at most ``row_i`` epsilons per element, times the reduction's
-weight (``1/N`` for ``mean``).
+Altogether at most ``u (L + 1.4 K + log K + 1 + (K + 2) L) <= eps * (K + 4) * (L + 1)``,
+so a per-row loss is bounded by ``row = (K + 4) * (|L| + 1)`` epsilons. The bound follows
+the size of the loss, not of the logits: shifting every logit by the row maximum is what
+makes the form stable, and an implementation that skips it (computing
+``logsumexp(x) - sum_k t_k x_k`` unshifted) loses digits in proportion to ``|x|`` and is
+reported. A reduction over ``N`` rows adds the error of an ``N``-term sum of non-negative
+numbers, ``N * u * |result|`` (rounded up to ``N * eps * |result|``): ``sum`` is bounded by
+``sum_i row_i + N |result|`` and ``mean`` by ``mean_i row_i + N |result|``.
 
-These are worst-case bounds for naive (left-to-right) summation, so no implementation with
-pairwise or blocked sums should reach them; they are not tuned to anything observed. A
-computation done in a lower precision than the dtype it was given, or a ``log(softmax)``
-that underflows, exceeds them by orders of magnitude. The reference is exact (mpmath,
-see reference.py) at float64, so the bound is all the implementation's.
+The gradient ``softmax(x) * sum(t) - t``: ``p_k = exp(log S - d_k)`` has an absolute error
+of at most ``p_k`` times the error of its log, and ``p_k |log p_k| <= 1/e``, so each element
+is bounded by ``(K + 2)`` epsilons times the reduction's weight (``1/N`` for ``mean``).
+
+These are worst-case bounds for naive (left-to-right) summation, so implementations with
+pairwise or blocked sums stay well inside them; they are not tuned to anything observed.
+The reference is exact (mpmath, or extended precision whose own error is added, see
+reference.py), so the bound is all the implementation's.
 """
 
 from __future__ import annotations
@@ -42,17 +49,15 @@ EPSILON = {
 }
 
 
-def row_bound_eps(logits: np.ndarray) -> np.ndarray:
-    """``(K + 3) * (M_i + 1)`` per row, ``M_i`` the largest finite ``|logit|`` of row i."""
-    x = np.asarray(logits, np.float64)
-    magnitude = np.where(np.isfinite(x), np.abs(x), 0.0)
-    m = magnitude.max(axis=-1) if x.shape[-1] else np.zeros(x.shape[:-1])
-    return (x.shape[-1] + 3) * (m + 1.0)
+def row_bound_eps(row_losses: np.ndarray, num_classes: int) -> np.ndarray:
+    """``(K + 4) * (|L_i| + 1)`` per row, ``L_i`` the row's (exact) loss; 0 where not finite."""
+    losses = np.abs(np.asarray(row_losses, np.float64))
+    return np.where(np.isfinite(losses), (num_classes + 4) * (losses + 1.0), 0.0)
 
 
-def loss_bound_eps(logits: np.ndarray, reduction: str, exact: Exact) -> np.ndarray:
+def loss_bound_eps(row_losses: np.ndarray, num_classes: int, reduction: str, exact: Exact) -> np.ndarray:
     """The bound, in epsilons, for each element of the loss under ``reduction``."""
-    rows = row_bound_eps(logits)
+    rows = row_bound_eps(row_losses, num_classes)
     if reduction == "none":
         return rows
     n = rows.shape[0]
@@ -60,11 +65,11 @@ def loss_bound_eps(logits: np.ndarray, reduction: str, exact: Exact) -> np.ndarr
     return np.asarray(summed + n * np.abs(np.nan_to_num(exact.hi)))
 
 
-def grad_bound_eps(logits: np.ndarray, reduction: str) -> np.ndarray:
+def grad_bound_eps(shape: tuple[int, ...], reduction: str) -> np.ndarray:
     """The bound, in epsilons, for each element of the gradient with respect to the logits."""
-    x = np.asarray(logits)
-    weight = 1.0 / x.shape[0] if reduction == "mean" and x.shape[0] else 1.0
-    return np.broadcast_to((row_bound_eps(x) * weight)[:, None], x.shape)
+    n, k = shape
+    weight = 1.0 / n if reduction == "mean" and n else 1.0
+    return np.full(shape, (k + 2) * weight)
 
 
 @dataclass(frozen=True)

@@ -8,5 +8,6 @@ from conformance.plugin import (  # noqa: F401  (hooks, found by pytest by name)
     pytest_addoption,
     pytest_configure,
     pytest_generate_tests,
+    pytest_pyfunc_call,
     pytest_runtest_makereport,
 )

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import shlex
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conformance import divergences, results
-from conformance.adapters import FRAMEWORKS, Framework, FrameworkMissing, load
+from conformance.adapters import FRAMEWORKS, Framework, FrameworkMissing, Unsupported, load
 from conformance.adapters.base import DTYPES
 from conformance.cases import CASES_DIR, Case, CaseError, load_all
-from conformance.checks import Divergence, Point
+from conformance.checks import BeyondKnownDivergence, Divergence, Point
 
 OUTCOMES = ("passed", "diverged", "errored", "unsupported", "skipped", "known divergence", "stale divergence")
 STATE = pytest.StashKey["State"]()
@@ -30,6 +30,12 @@ class Spec:
     point: Point | None = None
     other: Case | None = None
     framework: str = ""
+    known: divergences.KnownDivergence | None = None  # the known divergence it is expected to show
+
+    @property
+    def within(self) -> str | None:
+        """The accuracy the known divergence still promises, if any."""
+        return self.known.within if self.known else None
 
     def fields(self) -> dict[str, str]:
         """The check's coordinates, as known divergences match them and results record them."""
@@ -52,7 +58,7 @@ class Spec:
     def id(self) -> str:
         f = self.fields()
         if self.point is None:
-            return f.get("case", "")
+            return f.get("case", self.test)
         parts = [f.get(k) for k in ("case", "labels", "implementation", "device", "dtype")]
         return "-".join(p for p in parts if p)
 
@@ -109,7 +115,10 @@ def pytest_configure(config: pytest.Config) -> None:
         known = divergences.load(Path(config.getoption("known_divergences")))
     except (OSError, ValueError) as e:
         raise pytest.UsageError(f"--known-divergences: {e}") from e
-    config.stash[STATE] = State(selected, Path(config.getoption("cases_dir")), known)
+    cases_dir = Path(config.getoption("cases_dir"))
+    if not cases_dir.is_dir() or not any(cases_dir.glob("*.toml")):
+        raise pytest.UsageError(f"--cases-dir: {cases_dir} is not a folder of *.toml case files")
+    config.stash[STATE] = State(selected, cases_dir, known)
     config.pluginmanager.register(Recorder(config), "conformance-recorder")
 
 
@@ -124,7 +133,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def _specs(state: State, test: str) -> list[Spec]:
     cases, _ = state.cases()
-    by_id = {c.id: c for c in cases}
+    by_id = {(c.path, c.id): c for c in cases}  # same_as names a case of the same file
+    if test == "case_files":
+        return [Spec(test)]
     if test == "document":
         return [Spec(test, case=c) for c in cases if c.observed is not None]
     specs = []
@@ -141,7 +152,10 @@ def _specs(state: State, test: str) -> list[Spec]:
                 or case.observed.implementation not in {i.name for i in fw.implementations}
             ):
                 continue
+            other = by_id[case.path, case.same_as] if case.same_as else None
             for label_kind in case.label_kinds:
+                if other is not None and label_kind not in other.label_kinds:
+                    continue
                 for impl in fw.implementations:
                     if test == "document_reproduced" and impl.name != case.observed.implementation:
                         continue
@@ -149,7 +163,6 @@ def _specs(state: State, test: str) -> list[Spec]:
                     for device in fw.devices:
                         for dtype in dtypes:
                             point = Point(fw, impl, device, dtype, label_kind)
-                            other = by_id.get(case.same_as) if case.same_as else None
                             specs.append(Spec(test, case, point, other, name))
     return specs
 
@@ -167,7 +180,17 @@ def _param(state: State, spec: Spec) -> Any:
     known = divergences.find(state.known, spec.fields())
     if known is not None and not marks:
         marks.append(pytest.mark.xfail(reason=known.explain(), raises=Divergence, strict=True))
+        spec = replace(spec, known=known)
     return pytest.param(spec, id=spec.id(), marks=marks)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function):
+    """An implementation that finds out only when called that it cannot do a combination."""
+    try:
+        return (yield)
+    except Unsupported as e:
+        pytest.skip(f"unsupported: {e}")
 
 
 def reproduce_command(item: pytest.Item) -> str:
@@ -195,16 +218,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     record: dict[str, Any] = {"id": item.nodeid, **spec.fields()}
     error = call.excinfo.value if call.excinfo is not None else None
     record.update(dict(item.user_properties).get("conformance", {}))
-    if isinstance(error, Divergence):
+    if isinstance(error, (Divergence, BeyondKnownDivergence)):
         record.update(error.record)
     record["outcome"] = _classify(item, report, error)
     if error is not None and not isinstance(error, pytest.skip.Exception):
         record["message"] = str(error)[:4000]
     elif report.skipped and isinstance(report.longrepr, tuple):
         record["message"] = str(report.longrepr[2]).removeprefix("Skipped: ")
-    if record["outcome"] in ("known divergence", "stale divergence"):
-        known = divergences.find(item.config.stash[STATE].known, spec.fields())
-        record["known_divergence"] = known.__dict__ if known else None
+    if spec.known is not None:
+        record["known_divergence"] = spec.known.__dict__
     record["reproduce"] = reproduce_command(item)
     report.user_properties.append(("conformance_record", record))
 
@@ -218,7 +240,7 @@ def _classify(item: pytest.Item, report: pytest.TestReport, error: BaseException
         message = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
         return "unsupported" if "unsupported:" in message else "skipped"
     if report.failed:
-        return "diverged" if isinstance(error, Divergence) else "errored"
+        return "diverged" if isinstance(error, (Divergence, BeyondKnownDivergence)) else "errored"
     return "passed"
 
 

@@ -84,7 +84,7 @@ def softmax_cross_entropy(
     t = smoothed_targets(labels, x.shape[-1], label_smoothing).astype(x.dtype)
     with np.errstate(invalid="ignore"):
         rows = -np.sum(np.where(t == 0, 0, t * log_softmax(x)), axis=-1)
-    return _reduce(rows, reduction)
+    return reduce(rows, reduction)
 
 
 def softmax_cross_entropy_grad(
@@ -97,7 +97,8 @@ def softmax_cross_entropy_grad(
     return grad / x.shape[0] if reduction == "mean" else grad
 
 
-def _reduce(rows: np.ndarray, reduction: str) -> np.ndarray:
+def reduce(rows: np.ndarray, reduction: str) -> np.ndarray:
+    """Apply ``reduction`` to per-row losses."""
     if reduction == "none":
         return rows
     if reduction == "sum":
@@ -171,8 +172,8 @@ def exact_softmax_cross_entropy_grad(
 ) -> Exact:
     """The gradient of the reduced loss with respect to the logits, to ``DIGITS`` digits."""
     x = np.asarray(logits, np.float64)
-    scale = mpmath.mpf(1) / x.shape[0] if reduction == "mean" and x.shape[0] else mpmath.mpf(1)
     with mpmath.workdps(DIGITS):
+        scale = mpmath.mpf(1) / x.shape[0] if reduction == "mean" and x.shape[0] else mpmath.mpf(1)
         grads = []
         for row, t in zip(x, _mp_targets(labels, x.shape[-1], label_smoothing)):
             total = mpmath.fsum(t)

@@ -10,18 +10,21 @@ from conformance.plugin import STATE, Spec, reproduce_command
 
 def test_loss(spec: Spec, request: pytest.FixtureRequest, record_property) -> None:
     """The loss is within the derived bound of the exact value of the (rounded) inputs."""
-    record_property("conformance", checks.check_loss(spec.point, spec.case, reproduce_command(request.node)))
+    record = checks.check_loss(spec.point, spec.case, reproduce_command(request.node), spec.within)
+    record_property("conformance", record)
 
 
 def test_same_as(spec: Spec, request: pytest.FixtureRequest, record_property) -> None:
     """A case declared equal to another (labels smoothed by hand) gets the same loss."""
-    record = checks.check_same_as(spec.point, spec.case, spec.other, reproduce_command(request.node))
+    record = checks.check_same_as(
+        spec.point, spec.case, spec.other, reproduce_command(request.node), spec.within
+    )
     record_property("conformance", record)
 
 
 def test_document(spec: Spec, record_property) -> None:
     """The value a document printed is the exact value, to the precision it was printed in."""
-    record_property("conformance", checks.check_document(spec.case))
+    record_property("conformance", checks.check_document(spec.case, spec.within))
 
 
 def test_document_reproduced(spec: Spec, record_property) -> None:
@@ -29,7 +32,7 @@ def test_document_reproduced(spec: Spec, record_property) -> None:
     record_property("conformance", checks.check_document_reproduced(spec.point, spec.case))
 
 
-def test_case_files(request: pytest.FixtureRequest) -> None:
+def test_case_files(spec: Spec, request: pytest.FixtureRequest) -> None:
     """Every case file is valid and every stored exact value is what the reference gives."""
     cases, errors = request.config.stash[STATE].cases()
     problems = [str(e) for e in errors]

@@ -68,7 +68,30 @@ BAD_CASES = [
     (GOOD.replace('reduction = "mean"', 'reduction = "avg"'), "good", "reduction", "avg"),
     (GOOD.replace('"0.4"', '["0.4", "0.1"]'), "good", "expected.loss", "2 values"),
     (GOOD + GOOD, "good", "id", "duplicate"),
-    (GOOD.replace("[[case]]", '[[case]]\nsame_as = "nowhere"'), "good", "same_as", "no case"),
+    (GOOD.replace("[[case]]", '[[case]]\nsame_as = "nowhere"'), "good", "same_as", "no valid case"),
+    (GOOD.replace("[[case]]", '[[case]]\nsame_as = "good"'), "good", "same_as", "itself"),
+    (GOOD.replace("label_smoothing = 0.1", "label_smoothing = nan"), "good", "label_smoothing", "finite"),
+    (
+        GOOD.replace('reduction = "mean"', 'reduction = "none"').replace(
+            "expected =",
+            'observed = { loss = 0.4, implementation = "x", dtype = "float64", where = "y" }\nexpected =',
+        ),
+        "good",
+        "observed",
+        "reduction to one value",
+    ),
+    (
+        GOOD.replace("{ indices = [2] }", "{ indices = [2], probabilities = [[0.0, 0.0, 1.0]] }"),
+        "good",
+        "labels",
+        "too many properties",
+    ),
+    (
+        GOOD.replace("logits = [[1.0, 2.0, 3.0]]", "logits = [[1.0, 2.0, 3.0], []]"),
+        "good",
+        "logits",
+        "rows of one length",
+    ),
 ]
 
 
@@ -87,6 +110,27 @@ def test_valid_cases_still_load_beside_a_bad_one(tmp_path):
     cases, errors = load_file(path)
     assert [c.id for c in cases] == ["good"]
     assert [e.case_id for e in errors] == ["bad"]
+
+
+def test_same_as_chains_are_resolved_until_every_reference_holds(tmp_path):
+    """a -> b -> (missing): b goes for its missing target, then a for b."""
+    a = GOOD.replace('"good"', '"a"').replace("[[case]]", '[[case]]\nsame_as = "b"')
+    b = GOOD.replace('"good"', '"b"').replace("[[case]]", '[[case]]\nsame_as = "gone"')
+    cases, errors = load_file(write(tmp_path, GOOD + a + b))
+    assert [c.id for c in cases] == ["good"]
+    assert sorted(e.case_id for e in errors) == ["a", "b"]
+
+
+def test_same_as_needs_labels_given_the_same_way(tmp_path):
+    probs = GOOD.replace('"good"', '"p"').replace(
+        "{ indices = [2] }", "{ probabilities = [[0.0, 0.0, 1.0]] }"
+    )
+    indices = GOOD.replace('"good"', '"i"').replace("[[case]]", '[[case]]\nsame_as = "p"')
+    cases, errors = load_file(write(tmp_path, probs + indices))
+    assert [c.id for c in cases] == ["p", "i"] and not errors  # indices also run as one-hot rows
+    back = probs.replace("[[case]]", '[[case]]\nsame_as = "i"').replace('"p"', '"q"')
+    cases, errors = load_file(write(tmp_path, GOOD.replace('"good"', '"i"') + back))
+    assert [c.id for c in cases] == ["i", "q"] and not errors
 
 
 def test_file_without_schema_version_is_rejected(tmp_path):

@@ -13,12 +13,23 @@ def exact(*values: float) -> Exact:
 
 
 def test_bound_formula():
-    logits = np.array([[4.0, 5.0, 10.0], [1.0, -15.0, 4.0]])
-    assert compare.row_bound_eps(logits).tolist() == [6 * 11, 6 * 16]
-    value = exact(2.0).hi.reshape(())
-    assert compare.loss_bound_eps(logits, "mean", Exact.from_float64(value)) == (66 + 96) / 2 + 2 * 2.0
-    assert compare.loss_bound_eps(logits, "sum", Exact.from_float64(value)) == 66 + 96 + 2 * 2.0
-    assert compare.grad_bound_eps(logits, "mean")[1, 2] == 96 / 2
+    """(K + 4)(|L_i| + 1) per row, plus N |result| for a reduction; (K + 2) w for gradients."""
+    rows = np.array([0.5, 2.0])
+    assert compare.row_bound_eps(rows, 3).tolist() == [7 * 1.5, 7 * 3.0]
+    result = Exact.from_float64(np.array(1.25))
+    assert compare.loss_bound_eps(rows, 3, "mean", result) == (10.5 + 21) / 2 + 2 * 1.25
+    assert compare.loss_bound_eps(rows, 3, "sum", result) == 10.5 + 21 + 2 * 1.25
+    assert compare.loss_bound_eps(rows, 3, "none", result).tolist() == [10.5, 21.0]
+    assert compare.grad_bound_eps((2, 3), "mean")[1, 2] == 5 / 2
+    assert compare.row_bound_eps(np.array([np.inf, np.nan]), 3).tolist() == [0.0, 0.0]
+
+
+def test_bound_follows_the_loss_not_the_logits():
+    """A 5% error on a loss of 0.12 fails in float32 even when the logits are near 1e4."""
+    bound = compare.loss_bound_eps(np.array([0.12]), 3, "none", Exact.from_float64(np.array([0.12])))
+    assert not compare.compare(
+        np.array([0.126]), Exact.from_float64(np.array([0.12])), bound, "float32"
+    ).passed
 
 
 def test_error_is_measured_in_epsilons_of_the_dtype():

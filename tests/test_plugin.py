@@ -45,27 +45,88 @@ def test_missing_frameworks_are_skipped_with_their_reason(run_suite, tmp_path):
     assert any(r["outcome"] == "passed" and r["framework"] == "numpy" for r in results["results"])
 
 
+PLANTED = """
+import numpy as np
+import conformance.adapters.numpy_adapter as adapter
+from conformance import reference
+from conformance.adapters import Unsupported
+
+def smoothing_over_k_minus_1(x, labels, e, reduction):
+    k = x.shape[-1]
+    y = reference.one_hot(labels, k, x.dtype) if reference.is_indices(labels) else labels
+    t = y * (1 - e) + e / (k - 1)
+    return reference.reduce(-(t * reference.log_softmax(x)).sum(-1), reduction)
+
+def float32_inside(x, labels, e, reduction):
+    return reference.softmax_cross_entropy(x.astype(np.float32), labels, e, reduction).astype(x.dtype)
+
+def refuses_sums(x, labels, e, reduction):
+    if reduction == "sum":
+        raise Unsupported("planted: no sums")
+    return reference.softmax_cross_entropy(x, labels, e, reduction)
+
+adapter._stable = {planted}
+"""
+
+
+def plant(tmp_path, name: str) -> dict[str, str]:
+    """A pytest plugin module (-p planted) that swaps the NumPy adapter's loss for a planted one."""
+    (tmp_path / "planted.py").write_text(PLANTED.replace("{planted}", name))
+    return {"PYTHONPATH": str(tmp_path)}
+
+
+def known_file(tmp_path, match: str, within: str = "float32") -> str:
+    path = tmp_path / "known.toml"
+    path.write_text(
+        f'[[divergence]]\nid = "planted"\nmatch = {{ {match} }}\nkind = "precision"\n'
+        f'reason = "planted"\nwithin = "{within}"\n'
+    )
+    return str(path)
+
+
 def test_a_planted_wrong_implementation_fails_the_run(run_suite, tmp_path):
     """The NumPy adapter with smoothing e/(K-1) in place of e/K: the run fails and says where."""
-    (tmp_path / "planted.py").write_text(
-        textwrap.dedent("""
-        import conformance.adapters.numpy_adapter as adapter
-        from conformance import reference
-
-        def wrong(x, labels, e, reduction):
-            k = x.shape[-1]
-            y = reference.one_hot(labels, k, x.dtype) if reference.is_indices(labels) else labels
-            t = y * (1 - e) + e / (k - 1)
-            return reference._reduce(-(t * reference.log_softmax(x)).sum(-1), reduction)
-
-        adapter._stable = wrong
-    """)
-    )
-    code, out, results = run_suite("--framework", "numpy", "-p", "planted", env={"PYTHONPATH": str(tmp_path)})
+    env = plant(tmp_path, "smoothing_over_k_minus_1")
+    code, out, results = run_suite("--framework", "numpy", "-p", "planted", env=env)
     assert code == 1
     diverged = [r for r in results["results"] if r["outcome"] == "diverged"]
     assert diverged and all(r["case"] not in ("article2-e0",) for r in diverged)  # e = 0: no difference
     assert "eps exceeds bound" in out and "reproduce: pytest 'conformance/test_golden.py::test_loss[" in out
+
+
+def test_a_known_divergence_excuses_its_own_precision_only(run_suite, tmp_path):
+    """Known as float32-accurate: float32 inside is excused, a wrong smoothing is not."""
+    cases = 'case = ["article*", "non-dyadic*", "soft-labels*"]'  # large-gap losses are float32 numbers
+    known = known_file(tmp_path, f'implementation = "conformance.numpy.*", dtype = "float64", {cases}')
+    env = plant(tmp_path, "float32_inside")
+    code, out, results = run_suite(
+        "--framework", "numpy", "-p", "planted", "--known-divergences", known, "-k", "test_loss", env=env
+    )
+    outcomes = {r["outcome"] for r in results["results"] if r["test"] == "loss" and r["dtype"] == "float64"}
+    assert code == 0, out
+    assert "known divergence" in outcomes and "diverged" not in outcomes
+    env = plant(tmp_path, "smoothing_over_k_minus_1")
+    code, out, results = run_suite(
+        "--framework", "numpy", "-p", "planted", "--known-divergences", known, "-k", "test_loss", env=env
+    )
+    assert code == 1
+    beyond = [r for r in results["results"] if r["outcome"] == "diverged" and r["dtype"] == "float64"]
+    assert beyond and "beyond the bound even at float32 accuracy" in beyond[0]["message"]
+
+
+def test_an_implementation_that_refuses_at_run_time_is_unsupported(run_suite, tmp_path):
+    code, out, results = run_suite(
+        "--framework", "numpy", "-p", "planted", env=plant(tmp_path, "refuses_sums")
+    )
+    assert code == 0, out
+    refused = [r for r in results["results"] if r.get("case") == "article1-e0.1-sum" and r["test"] == "loss"]
+    assert refused and all(r["outcome"] == "unsupported" for r in refused)
+    assert "planted: no sums" in refused[0]["message"]
+
+
+def test_a_missing_cases_folder_is_a_usage_error(run_suite, tmp_path):
+    code, out, _ = run_suite("--framework", "numpy", "--cases-dir", str(tmp_path / "nowhere"))
+    assert code == 4 and "is not a folder of *.toml case files" in out
 
 
 def test_a_known_divergence_that_passes_fails_the_run(run_suite, tmp_path):
@@ -112,7 +173,9 @@ def test_a_bad_case_file_is_named_and_the_rest_still_runs(run_suite, tmp_path):
     code, out, results = run_suite("--framework", "numpy", "--cases-dir", str(tmp_path))
     assert code == 1
     assert "mine.toml: case 'broken': field 'labels.indices[0]': 5 is not a class in [0, 2)" in out
-    assert {r["case"] for r in results["results"] if r["outcome"] == "passed"} == {"fine"}
+    assert {r["case"] for r in results["results"] if r["outcome"] == "passed" and "case" in r} == {"fine"}
+    (files,) = [r for r in results["results"] if r["test"] == "case_files"]
+    assert files["outcome"] == "errored" and "case 'broken'" in files["message"]
 
 
 def test_unknown_framework_is_a_usage_error(run_suite):
@@ -127,7 +190,7 @@ def test_every_installed_framework_conforms_or_is_recorded(run_suite):
     assert code == 0, out[-3000:]
     outcomes = {r["outcome"] for r in results["results"]}
     assert outcomes <= {"passed", "unsupported", "known divergence", "skipped"}
-    frameworks = {r["framework"] for r in results["results"] if r["outcome"] == "passed"}
+    frameworks = {r["framework"] for r in results["results"] if r["outcome"] == "passed" and r["framework"]}
     installed = {n for n, f in results["environment"]["frameworks"].items() if "missing" not in f}
     assert frameworks == installed
 
