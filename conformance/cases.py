@@ -8,6 +8,7 @@ case is reported and the valid cases of the file still load.
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 from dataclasses import dataclass
@@ -274,4 +275,41 @@ def _build(path: Path, raw: dict[str, Any]) -> Case:
         description=raw.get("description", ""),
         observed=Observed(**observed) if observed else None,
         same_as=raw.get("same_as"),
+    )
+
+
+def to_toml(case: Case, expected: tuple[str, ...], source: str) -> str:
+    """A case file holding ``case`` (with its exact ``expected`` loss), in the format above."""
+
+    def number(v: float) -> str:
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf") if math.isinf(v) else repr(float(v))
+
+    def matrix(a: np.ndarray) -> str:
+        return "[" + ", ".join("[" + ", ".join(number(v) for v in row) + "]" for row in a) + "]"
+
+    def text(v: str) -> str:
+        return json.dumps(v)  # a JSON string is a valid TOML basic string
+
+    labels = (
+        f"{{ indices = [{', '.join(str(int(i)) for i in case.labels)}] }}"
+        if case.labels.ndim == 1
+        else f"{{ probabilities = {matrix(case.labels)} }}"
+    )
+    loss = text(expected[0]) if case.reduction != "none" else "[" + ", ".join(map(text, expected)) + "]"
+    return "\n".join(
+        [
+            f"schema = {SCHEMA_VERSION}",
+            f"source = {text(source)}",
+            "",
+            "[[case]]",
+            f"id = {text(case.id)}",
+            f"description = {text(case.description)}",
+            f"provenance = {text(case.provenance)}",
+            f"logits = {matrix(case.logits)}",
+            f"labels = {labels}",
+            f"label_smoothing = {number(case.label_smoothing)}",
+            f"reduction = {text(case.reduction)}",
+            f"expected = {{ loss = {loss} }}",
+            "",
+        ]
     )

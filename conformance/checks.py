@@ -19,20 +19,21 @@ from conformance.adapters import Framework, Implementation
 from conformance.cases import Case
 
 
-class Divergence(AssertionError):
+class CheckFailure(AssertionError):
+    """A check failed; carries the record of what came back and the case that shows it."""
+
+    def __init__(self, message: str, record: dict[str, Any] | None = None, case: Case | None = None):
+        super().__init__(message)
+        self.record = record or {}
+        self.case = case
+
+
+class Divergence(CheckFailure):
     """An implementation's result is outside the derived bound of the exact answer."""
 
-    def __init__(self, message: str, record: dict[str, Any] | None = None):
-        super().__init__(message)
-        self.record = record or {}
 
-
-class BeyondKnownDivergence(AssertionError):
+class BeyondKnownDivergence(CheckFailure):
     """A result misses even the accuracy a known divergence of its implementation allows."""
-
-    def __init__(self, message: str, record: dict[str, Any] | None = None):
-        super().__init__(message)
-        self.record = record or {}
 
 
 @dataclass(frozen=True)
@@ -57,11 +58,19 @@ def inputs(case: Case, label_kind: str, dtype: str) -> tuple[np.ndarray, np.ndar
     return case.logits.astype(dtype), labels
 
 
-@functools.lru_cache(maxsize=4096)
+MPMATH_MAX_ELEMENTS = 256  # above this many logits, a float64 check uses extended precision
+
+
+@functools.lru_cache(maxsize=256)
 def exact_loss(case: Case, label_kind: str, dtype: str) -> reference.Exact:
-    """The exact loss of the case's inputs as rounded to ``dtype`` (cached)."""
+    """The exact loss of the case's inputs as rounded to ``dtype`` (cached): mpmath for
+    float64 checks of small inputs, else extended precision with its error bound, which is
+    below 2^-11 of float64's and 2^-40 of float32's epsilon."""
     logits, labels = inputs(case, label_kind, dtype)
-    return reference.exact_softmax_cross_entropy(logits, labels, case.label_smoothing, case.reduction)
+    args = (logits, labels, case.label_smoothing, case.reduction)
+    if dtype == "float64" and logits.size <= MPMATH_MAX_ELEMENTS:
+        return reference.exact_softmax_cross_entropy(*args)
+    return reference.extended_softmax_cross_entropy(*args)
 
 
 def run(point: Point, case: Case) -> tuple[np.ndarray, dict[str, Any]]:
@@ -147,8 +156,9 @@ def judge(
             raise BeyondKnownDivergence(
                 f"{message}\n  beyond the bound even at {within} accuracy, all its known divergence allows",
                 record,
+                case,
             )
-        raise Divergence(message, record)
+        raise Divergence(message, record, case)
     return record
 
 

@@ -3,6 +3,8 @@ collecting every outcome into the results file."""
 
 from __future__ import annotations
 
+import os
+import re
 import shlex
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -10,15 +12,36 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
-from conformance import divergences, results
+from conformance import divergences, golden, properties, results
 from conformance.adapters import FRAMEWORKS, Framework, FrameworkMissing, Unsupported, load
 from conformance.adapters.base import DTYPES
-from conformance.cases import CASES_DIR, Case, CaseError, load_all
-from conformance.checks import BeyondKnownDivergence, Divergence, Point
+from conformance.cases import CASES_DIR, Case, CaseError, load_all, to_toml
+from conformance.checks import CheckFailure, Divergence, Point
 
 OUTCOMES = ("passed", "diverged", "errored", "unsupported", "skipped", "known divergence", "stale divergence")
 STATE = pytest.StashKey["State"]()
+
+# Hypothesis profiles (--hypothesis-profile NAME): "default" for pytest conformance, "ci"
+# (chosen when the CI variable is set) deterministic, "thorough" ten times the examples.
+# No deadline: first calls compile (JAX, TensorFlow) and would flake against one.
+settings.register_profile(
+    "default",
+    max_examples=100,
+    deadline=None,
+    report_multiple_bugs=False,
+    print_blob=True,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.differing_executors,
+    ],
+)
+settings.register_profile("ci", settings.get_profile("default"), derandomize=True, database=None)
+settings.register_profile("thorough", settings.get_profile("default"), max_examples=1000)
 
 
 @dataclass(frozen=True)
@@ -59,7 +82,8 @@ class Spec:
         f = self.fields()
         if self.point is None:
             return f.get("case", self.test)
-        parts = [f.get(k) for k in ("case", "labels", "implementation", "device", "dtype")]
+        first = f.get("case", self.test)  # a golden case, or the property's name
+        parts = [first] + [f.get(k) for k in ("labels", "implementation", "device", "dtype")]
         return "-".join(p for p in parts if p)
 
 
@@ -104,6 +128,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--known-divergences", default=str(divergences.DEFAULT_PATH), help="known divergences file"
     )
+    group.addoption(
+        "--write-failures",
+        default=None,
+        metavar="DIR",
+        help="write each property check's shrunk failing example to DIR as a golden case file",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -118,6 +148,8 @@ def pytest_configure(config: pytest.Config) -> None:
     cases_dir = Path(config.getoption("cases_dir"))
     if not cases_dir.is_dir() or not any(cases_dir.glob("*.toml")):
         raise pytest.UsageError(f"--cases-dir: {cases_dir} is not a folder of *.toml case files")
+    if config.getoption("hypothesis_profile", None) is None:
+        settings.load_profile("ci" if os.environ.get("CI") else "default")
     config.stash[STATE] = State(selected, cases_dir, known)
     config.pluginmanager.register(Recorder(config), "conformance-recorder")
 
@@ -138,6 +170,8 @@ def _specs(state: State, test: str) -> list[Spec]:
         return [Spec(test)]
     if test == "document":
         return [Spec(test, case=c) for c in cases if c.observed is not None]
+    if test == "property":
+        return _property_specs(state)
     specs = []
     for name in state.selected:
         fw = state.framework(name)
@@ -164,6 +198,24 @@ def _specs(state: State, test: str) -> list[Spec]:
                         for dtype in dtypes:
                             point = Point(fw, impl, device, dtype, label_kind)
                             specs.append(Spec(test, case, point, other, name))
+    return specs
+
+
+def _property_specs(state: State) -> list[Spec]:
+    specs = []
+    for name in state.selected:
+        fw = state.framework(name)
+        if isinstance(fw, str):
+            specs.append(Spec("property", framework=name))
+            continue
+        for prop_name, prop in properties.PROPERTIES.items():
+            for impl in fw.implementations:
+                for label_kind in prop.label_kinds(impl):
+                    for device in fw.devices:
+                        for dtype in DTYPES:
+                            if impl.unsupported(label_kind, prop.reduction or "mean", dtype) is None:
+                                point = Point(fw, impl, device, dtype, label_kind)
+                                specs.append(Spec(prop_name, point=point, framework=name))
     return specs
 
 
@@ -199,10 +251,12 @@ def reproduce_command(item: pytest.Item) -> str:
     for option, default in (
         ("cases_dir", str(CASES_DIR)),
         ("known_divergences", str(divergences.DEFAULT_PATH)),
+        ("hypothesis_profile", None),
+        ("hypothesis_seed", None),
     ):
-        value = item.config.getoption(option)
-        if value != default:
-            words += [f"--{option.replace('_', '-')}", value]
+        value = item.config.getoption(option, None)
+        if value is not None and str(value) != default:
+            words += [f"--{option.replace('_', '-')}", str(value)]
     return shlex.join(words)
 
 
@@ -218,8 +272,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     record: dict[str, Any] = {"id": item.nodeid, **spec.fields()}
     error = call.excinfo.value if call.excinfo is not None else None
     record.update(dict(item.user_properties).get("conformance", {}))
-    if isinstance(error, (Divergence, BeyondKnownDivergence)):
+    if isinstance(error, CheckFailure):
         record.update(error.record)
+        folder = item.config.getoption("write_failures")
+        if folder and error.case is not None and error.case.path.startswith("(drawn"):
+            record["written_case"] = str(write_failure(Path(folder), item, spec, error.case))
     record["outcome"] = _classify(item, report, error)
     if error is not None and not isinstance(error, pytest.skip.Exception):
         record["message"] = str(error)[:4000]
@@ -240,8 +297,22 @@ def _classify(item: pytest.Item, report: pytest.TestReport, error: BaseException
         message = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
         return "unsupported" if "unsupported:" in message else "skipped"
     if report.failed:
-        return "diverged" if isinstance(error, (Divergence, BeyondKnownDivergence)) else "errored"
+        return "diverged" if isinstance(error, CheckFailure) else "errored"
     return "passed"
+
+
+def write_failure(folder: Path, item: pytest.Item, spec: Spec, case: Case) -> Path:
+    """Write a shrunk failing example as a golden case file, so that it stays a regression case."""
+    name = re.sub(r"[^A-Za-z0-9_.+=-]+", "-", spec.id()).strip("-")[:150]
+    drawn = replace(
+        case,
+        id=name,
+        description=f"shrunk by Hypothesis from {item.nodeid}",
+        provenance=f"found by the property check {spec.test!r} on {spec.point.describe()}",
+    )
+    path = folder / f"{name}.toml"
+    results.write_atomically(path, to_toml(drawn, golden.exact_expected(drawn), "property checks"))
+    return path
 
 
 class Recorder:

@@ -1,0 +1,240 @@
+"""Property checks, free of pytest and of Hypothesis' runner: each takes a point (where it
+runs), a drawn case and a ``draw`` function for any further choice, and raises Divergence.
+
+Two kinds:
+* agreement with the exact reference (plain drawn cases, NaN rows, masked classes, empty
+  batches), within compare.py's bound;
+* identities that must hold whatever the reference says, checked on the implementation
+  alone: its two results may differ by at most the sum of their two bounds (each computed
+  from the implementation's own result, not from the reference).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+from hypothesis import assume
+from hypothesis import strategies as st
+
+from conformance import checks, compare, reference
+from conformance.adapters import Implementation
+from conformance.cases import Case
+from conformance.checks import Divergence, Point
+
+Draw = Callable[[st.SearchStrategy[Any]], Any]
+
+
+def _with(case: Case, **changes: Any) -> Case:
+    return replace(case, **changes)
+
+
+def _bound(point: Point, case: Case, got: np.ndarray) -> np.ndarray:
+    """The derived bound for ``got``, sized by the implementation's own result."""
+    return checks.loss_bound(case, point.label_kind, point.dtype, reference.Exact.from_float64(got))
+
+
+def identity(
+    point: Point,
+    case: Case,
+    other: Case,
+    what: str,
+    reproduce: str,
+    within: str | None,
+    other_point: Point | None = None,
+) -> dict[str, Any]:
+    """The implementation gives ``case`` and ``other`` the same loss, within both bounds."""
+    got, record = checks.run(point, case)
+    theirs, _ = checks.run(other_point or point, other)
+    theirs = np.asarray(theirs, np.float64)
+    bound = _bound(point, case, got) + _bound(other_point or point, other, theirs)
+    record["compared_with"] = what
+    return checks.judge(
+        point, case, got, reference.Exact.from_float64(theirs), bound, record, reproduce, within
+    )
+
+
+# --- agreement with the reference -----------------------------------------------------
+
+
+def agreement(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
+    """The loss (per row where the reduction is none) is within the bound of the exact value."""
+    return checks.check_loss(point, case, reproduce, within)
+
+
+def nan_row(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
+    """A NaN anywhere in a row makes that row's loss NaN (and so a reduced loss)."""
+    n, k = case.logits.shape
+    i, j = draw(st.integers(0, n - 1)), draw(st.integers(0, k - 1))
+    logits = case.logits.copy()
+    logits[i, j] = np.nan
+    return checks.check_loss(point, _with(case, logits=logits), reproduce, within)
+
+
+def masked(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
+    """-inf logits for classes the labels give no weight: finite without smoothing, +inf with."""
+    k = case.logits.shape[1]
+    assume(k > 1)
+    weight = case.labels_as("probabilities")
+    mask = draw(st.lists(st.booleans(), min_size=k, max_size=k))
+    hide = np.asarray(mask)[None, :] & (weight == 0)
+    assume(hide.any())
+    return checks.check_loss(
+        point, _with(case, logits=np.where(hide, -np.inf, case.logits)), reproduce, within
+    )
+
+
+def empty_batch(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
+    """An empty batch: mean is NaN (0/0), sum is 0, none is an empty vector."""
+    return checks.check_loss(point, case, reproduce, within)
+
+
+def unsmoothed(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
+    """Smoothing 0 is plain cross-entropy, logsumexp(x) - sum_k y_k x_k, computed here apart
+    from the reference (extended precision, never through the smoothed targets)."""
+    case = _with(case, label_smoothing=0.0)
+    got, record = checks.run(point, case)
+    x, y = checks.inputs(case, point.label_kind, point.dtype)
+    plain = plain_cross_entropy(x, case.labels_as("probabilities") if y.ndim == 1 else y, case.reduction)
+    bound = _bound(point, case, got)
+    record["compared_with"] = "plain cross-entropy logsumexp(x) - y.x in extended precision"
+    return checks.judge(point, case, got, plain, bound, record, reproduce, within)
+
+
+def plain_cross_entropy(logits: np.ndarray, y: np.ndarray, reduction: str) -> reference.Exact:
+    x = np.asarray(logits, np.float64).astype(reference.EXTENDED)
+    m = np.max(x, axis=-1, keepdims=True)
+    lse = m[:, 0] + np.log(np.sum(np.exp(x - m), axis=-1))
+    yx = np.asarray(y).astype(reference.EXTENDED)
+    rows = lse * np.sum(yx, axis=-1) - np.sum(yx * x, axis=-1)  # rows of y may sum to 1 +- ulps
+    value = reference.reduce(rows, reduction)
+    hi = np.asarray(value, np.float64)
+    scale = np.max(np.abs(x), initial=0.0) + np.log(max(x.shape[-1], 1)) + 1
+    error = (x.shape[-1] + 4) * float(scale) * len(rows) * reference.EXTENDED_EPS  # cancellation in lse - y.x
+    return reference.Exact(hi, np.asarray(value - hi, np.float64), np.full(hi.shape, error))
+
+
+# --- identities of the implementation with itself --------------------------------------
+
+
+def shift(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
+    """Adding a constant to a row of logits changes nothing (drawn on a grid: exact shifts)."""
+    n = case.logits.shape[0]
+    c = np.asarray(draw(st.lists(st.integers(-1024, 1024), min_size=n, max_size=n)), np.float64)
+    other = _with(case, logits=case.logits + c[:, None])
+    return identity(point, case, other, f"the same logits shifted by {c.tolist()}", reproduce, within)
+
+
+def hand_smoothed(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
+    """Labels smoothed by hand (in the dtype) with smoothing 0 give the built-in smoothing."""
+    k = case.logits.shape[1]
+    smoothed = reference.smoothed_targets(case.labels_as(point.label_kind), k, case.label_smoothing)
+    other = _with(case, labels=smoothed.astype(point.dtype).astype(np.float64), label_smoothing=0.0)
+    as_rows = replace(point, label_kind="probabilities")
+    return identity(point, case, other, "labels smoothed by hand, smoothing 0", reproduce, within, as_rows)
+
+
+def one_hot_rows(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
+    """Class indices give the same loss as their one-hot rows."""
+    as_rows = replace(point, label_kind="probabilities")
+    return identity(point, case, case, "the same labels as one-hot rows", reproduce, within, as_rows)
+
+
+def permutation(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
+    """Permuting the classes of logits and labels together changes nothing."""
+    k = case.logits.shape[1]
+    order = np.asarray(draw(st.permutations(range(k))))
+    labels = case.labels
+    labels = np.argsort(order)[labels] if labels.ndim == 1 else labels[:, order]
+    other = _with(case, logits=case.logits[:, order], labels=labels)
+    return identity(point, case, other, f"classes permuted by {order.tolist()}", reproduce, within)
+
+
+def halves(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
+    """The sum over a batch is the sum over its two halves."""
+    case = _with(case, reduction="sum")
+    n = case.logits.shape[0]
+    h = draw(st.integers(0, n))
+    parts = [_with(case, logits=case.logits[a:b], labels=case.labels[a:b]) for a, b in ((0, h), (h, n))]
+    got, record = checks.run(point, case)
+    halves_got = [np.asarray(checks.run(point, p)[0], np.float64) for p in parts]
+    total = halves_got[0] + halves_got[1]
+    bound = _bound(point, case, got) + sum(_bound(point, p, g) for p, g in zip(parts, halves_got))
+    record["compared_with"] = f"the sums over rows [0, {h}) and [{h}, {n})"
+    return checks.judge(
+        point, case, got, reference.Exact.from_float64(total), bound, record, reproduce, within
+    )
+
+
+def entropy_floor(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
+    """No row's loss is below the entropy of its smoothed target (Gibbs' inequality)."""
+    case = _with(case, reduction="none")
+    got, record = checks.run(point, case)
+    x, y = checks.inputs(case, point.label_kind, point.dtype)
+    t = reference.smoothed_targets(y, x.shape[1], case.label_smoothing, reference.EXTENDED)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        entropy = -np.sum(np.where(t > 0, t * np.log(t), 0), axis=-1)
+    bound = _bound(point, case, got) * compare.EPSILON[point.dtype]
+    below = np.asarray(got, np.float64) < np.asarray(entropy, np.float64) - bound
+    record["compared_with"] = "the entropy of the smoothed target"
+    if below.any():
+        i = int(np.argmax(below))
+        raise Divergence(
+            checks.failure_message(
+                point,
+                case,
+                got,
+                reference.Exact.from_float64(np.asarray(entropy, np.float64)),
+                [
+                    f"row {i}: loss {float(got[i])!r} is below the target's entropy {float(entropy[i])!r} "
+                    f"by more than the bound {float(bound[i]):.3g}"
+                ],
+                reproduce,
+            ),
+            record,
+            case,
+        )
+    return record
+
+
+@dataclass(frozen=True)
+class Property:
+    """A property check and the cases it draws."""
+
+    check: Callable[..., dict[str, Any]]
+    kinds: Callable[[Implementation], tuple[str, ...]]  # the label kinds it runs with
+    draw_case: str = "cases"  # "cases", "grid" (exact shifts) or "empty"
+    reduction: str | None = None
+
+    def label_kinds(self, impl: Implementation) -> tuple[str, ...]:
+        return tuple(k for k in self.kinds(impl) if k in impl.label_kinds)
+
+
+def _every(impl: Implementation) -> tuple[str, ...]:
+    return ("indices", "probabilities")
+
+
+def _rows_too(impl: Implementation) -> tuple[str, ...]:
+    """Kinds whose labels can also be given as probability rows to this implementation."""
+    return ("indices", "probabilities") if "probabilities" in impl.label_kinds else ()
+
+
+def _indices_and_rows(impl: Implementation) -> tuple[str, ...]:
+    return ("indices",) if {"indices", "probabilities"} <= impl.label_kinds else ()
+
+
+PROPERTIES: dict[str, Property] = {
+    "agreement": Property(agreement, _every),
+    "nan_row": Property(nan_row, _every),
+    "masked": Property(masked, _every),
+    "empty_batch": Property(empty_batch, _every, draw_case="empty"),
+    "unsmoothed": Property(unsmoothed, _every),
+    "shift": Property(shift, _every, draw_case="grid"),
+    "hand_smoothed": Property(hand_smoothed, _rows_too),
+    "one_hot_rows": Property(one_hot_rows, _indices_and_rows),
+    "permutation": Property(permutation, _every),
+    "halves": Property(halves, _every, reduction="sum"),
+    "entropy_floor": Property(entropy_floor, _every, reduction="none"),
+}

@@ -1,0 +1,122 @@
+"""Hypothesis strategies: drawn cases for the property checks.
+
+Every strategy draws a ``Case`` (the same type as a golden case) whose values are generated
+in the dtype under test, so the reference sees exactly what the implementation sees.
+Logits are (N, K) with the class axis last; magnitudes run from 1e-3 to 1e4, with ties,
+large gaps between the target and the rest, and now and then a large vocabulary.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from conformance.cases import Case
+from conformance.reference import REDUCTIONS, one_hot
+
+MAX_ROWS = 8
+MAX_CLASSES = 16
+LARGE_CLASSES = (1000, 4096)  # drawn about one time in 20
+SCALES = (1e-3, 1.0, 10.0, 100.0, 1e4)
+GAPS = (0.0, 0.0, 20.0, 100.0, 1000.0)
+# 0, anything in [1e-6, 1), and values near 1. Not below 1e-6: e / K would underflow to 0 in
+# float32 for e near 1e-38, a smoothing no model uses, and the exact answer is then another.
+SMOOTHING = st.one_of(
+    st.just(0.0), st.floats(1e-6, 1.0, exclude_max=True), st.sampled_from([1e-3, 0.1, 0.9, 0.9999])
+)
+
+
+def _width(dtype: str) -> int:
+    return {"float16": 16, "float32": 32, "float64": 64}.get(dtype, 32)
+
+
+@st.composite
+def shapes(draw: st.DrawFn, min_rows: int = 1) -> tuple[int, int]:
+    if draw(st.integers(0, 19)) == 0:  # a large vocabulary, for a row or two
+        return draw(st.integers(min_rows, max(min_rows, 2))), draw(st.sampled_from(LARGE_CLASSES))
+    return draw(st.integers(min_rows, MAX_ROWS)), draw(st.integers(1, MAX_CLASSES))
+
+
+@st.composite
+def logits(draw: st.DrawFn, n: int, k: int, dtype: str, grid: bool = False) -> np.ndarray:
+    """(n, k) logits in ``dtype``. ``grid``: multiples of 1/16 below 2^10, so adding an
+    integer below 2^10 is exact in float32 and float64."""
+    if grid:
+        ints = draw(hnp.arrays(np.int64, (n, k), elements=st.integers(-(2**14), 2**14)))
+        return (ints / 16.0).astype(dtype)
+    if n * k > 256:  # large vocabularies: NumPy's generator, seeded by Hypothesis
+        seed = draw(st.integers(0, 2**32 - 1))
+        values = np.random.default_rng(seed).standard_normal((n, k))
+    elif draw(st.integers(0, 4)) == 0:  # ties
+        values = draw(hnp.arrays(np.float64, (n, k), elements=st.sampled_from([-1.0, 0.0, 1.0])))
+    else:
+        elements = st.floats(-1.0, 1.0, width=_width(dtype))
+        values = draw(hnp.arrays(np.float64, (n, k), elements=elements))
+    return (values * draw(st.sampled_from(SCALES))).astype(dtype)
+
+
+@st.composite
+def labels(draw: st.DrawFn, n: int, k: int, kind: str, dtype: str) -> np.ndarray:
+    """Class indices, or probability rows (one-hot or soft) rounded to ``dtype``."""
+    indices = draw(hnp.arrays(np.int64, (n,), elements=st.integers(0, k - 1)))
+    if kind == "indices":
+        return indices
+    if draw(st.booleans()):
+        return one_hot(indices, k).astype(dtype)
+    weights = draw(hnp.arrays(np.float64, (n, k), elements=st.floats(0.0, 1.0)))
+    weights[np.arange(n), indices] += 1e-3  # every row has some mass
+    return (weights / weights.sum(axis=1, keepdims=True)).astype(dtype)
+
+
+def target_classes(y: np.ndarray, k: int) -> np.ndarray:
+    """The class each row's label weighs most."""
+    return y if y.ndim == 1 else np.argmax(y, axis=1)
+
+
+@st.composite
+def cases(
+    draw: st.DrawFn,
+    dtype: str,
+    kind: str,
+    *,
+    reduction: str | None = None,
+    smoothing: float | None = None,
+    min_rows: int = 1,
+    grid: bool = False,
+) -> Case:
+    """A drawn case; ``reduction`` and ``smoothing`` fix those parameters when given."""
+    n, k = draw(shapes(min_rows))
+    x = draw(logits(n, k, dtype, grid))
+    y = draw(labels(n, k, kind, dtype))
+    gap = 0.0 if grid else draw(st.sampled_from(GAPS))
+    if gap and n:
+        x = x.copy()
+        x[np.arange(n), target_classes(y, k)] += np.asarray(gap, dtype)
+    return Case(
+        id="drawn",
+        path="(drawn by Hypothesis)",
+        provenance="hypothesis",
+        logits=x.astype(np.float64),
+        labels=y if kind == "indices" else y.astype(np.float64),
+        label_smoothing=draw(SMOOTHING) if smoothing is None else smoothing,
+        reduction=draw(st.sampled_from(REDUCTIONS)) if reduction is None else reduction,
+        expected=(),
+    )
+
+
+@st.composite
+def empty_cases(draw: st.DrawFn, dtype: str, kind: str) -> Case:
+    """An empty batch: N = 0 rows of K classes."""
+    k = draw(st.integers(1, MAX_CLASSES))
+    y = np.zeros(0, np.int64) if kind == "indices" else np.zeros((0, k))
+    return Case(
+        id="drawn-empty",
+        path="(drawn by Hypothesis)",
+        provenance="hypothesis",
+        logits=np.zeros((0, k)),
+        labels=y,
+        label_smoothing=draw(SMOOTHING),
+        reduction=draw(st.sampled_from(REDUCTIONS)),
+        expected=(),
+    )
