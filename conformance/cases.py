@@ -126,6 +126,11 @@ class Case:
     same_as: str | None = None
 
     @property
+    def drawn(self) -> bool:
+        """Whether Hypothesis drew this case (rather than a case file holding it)."""
+        return self.path.startswith("(drawn")
+
+    @property
     def label_kinds(self) -> tuple[str, ...]:
         """Label kinds this case can be given as: indices also run as their one-hot rows."""
         return ("indices", "probabilities") if self.labels.ndim == 1 else ("probabilities",)

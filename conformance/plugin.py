@@ -275,7 +275,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     if isinstance(error, CheckFailure):
         record.update(error.record)
         folder = item.config.getoption("write_failures")
-        if folder and error.case is not None and error.case.path.startswith("(drawn"):
+        if folder and error.case is not None and error.case.drawn:
             record["written_case"] = str(write_failure(Path(folder), item, spec, error.case))
     record["outcome"] = _classify(item, report, error)
     if error is not None and not isinstance(error, pytest.skip.Exception):

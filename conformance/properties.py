@@ -156,7 +156,8 @@ def halves(point: Point, case: Case, draw: Draw, reproduce: str = "", within: st
     """The sum over a batch is the sum over its two halves."""
     case = _with(case, reduction="sum")
     n = case.logits.shape[0]
-    h = draw(st.integers(0, n))
+    assume(n >= 2)  # two non-empty halves; the empty batch is a property of its own
+    h = draw(st.integers(1, n - 1))
     parts = [_with(case, logits=case.logits[a:b], labels=case.labels[a:b]) for a, b in ((0, h), (h, n))]
     got, record = checks.run(point, case)
     halves_got = [np.asarray(checks.run(point, p)[0], np.float64) for p in parts]
@@ -179,23 +180,19 @@ def entropy_floor(point: Point, case: Case, draw: Draw, reproduce: str = "", wit
     bound = _bound(point, case, got) * compare.EPSILON[point.dtype]
     below = np.asarray(got, np.float64) < np.asarray(entropy, np.float64) - bound
     record["compared_with"] = "the entropy of the smoothed target"
+    problems = []
     if below.any():
         i = int(np.argmax(below))
-        raise Divergence(
-            checks.failure_message(
-                point,
-                case,
-                got,
-                reference.Exact.from_float64(np.asarray(entropy, np.float64)),
-                [
-                    f"row {i}: loss {float(got[i])!r} is below the target's entropy {float(entropy[i])!r} "
-                    f"by more than the bound {float(bound[i]):.3g}"
-                ],
-                reproduce,
-            ),
-            record,
-            case,
+        problems.append(
+            f"row {i}: loss {float(got[i])!r} is below the target's entropy {float(entropy[i])!r} "
+            f"by more than the bound {float(bound[i]):.3g}"
         )
+    if record["returned_dtype"] != point.dtype:
+        problems.append(f"returned {record['returned_dtype']} for {point.dtype} inputs")
+    if problems:
+        floor = reference.Exact.from_float64(np.asarray(entropy, np.float64))
+        message = checks.failure_message(point, case, got, floor, problems, reproduce)
+        raise Divergence(message, record, case)
     return record
 
 
