@@ -19,7 +19,7 @@ import numpy as np
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from conformance import checks, compare, reference
+from conformance import checks, compare, reference, strategies
 from conformance.adapters import Implementation
 from conformance.cases import Case
 from conformance.checks import Divergence, Point
@@ -207,6 +207,12 @@ class Property:
 
     def label_kinds(self, impl: Implementation) -> tuple[str, ...]:
         return tuple(k for k in self.kinds(impl) if k in impl.label_kinds)
+
+    def cases(self, dtype: str, kind: str) -> st.SearchStrategy[Case]:
+        """The cases this property draws, in ``dtype`` with labels of ``kind``."""
+        if self.draw_case == "empty":
+            return strategies.empty_cases(dtype, kind)
+        return strategies.cases(dtype, kind, reduction=self.reduction, grid=self.draw_case == "grid")
 
 
 def _every(impl: Implementation) -> tuple[str, ...]:

@@ -15,8 +15,8 @@ from hypothesis.extra import numpy as hnp
 from conformance.cases import Case
 from conformance.reference import REDUCTIONS, one_hot
 
-MAX_ROWS = 8
-MAX_CLASSES = 16
+MAX_ROWS = 5
+MAX_CLASSES = 10
 LARGE_CLASSES = (1000, 4096)  # drawn about one time in 20
 SCALES = (1e-3, 1.0, 10.0, 100.0, 1e4)
 GAPS = (0.0, 0.0, 20.0, 100.0, 1000.0)
@@ -33,7 +33,7 @@ def _width(dtype: str) -> int:
 
 @st.composite
 def shapes(draw: st.DrawFn, min_rows: int = 1) -> tuple[int, int]:
-    if draw(st.integers(0, 19)) == 0:  # a large vocabulary, for a row or two
+    if draw(st.integers(0, 19)) == 19:  # a large vocabulary, for a row or two (shrinks away)
         return draw(st.integers(min_rows, max(min_rows, 2))), draw(st.sampled_from(LARGE_CLASSES))
     return draw(st.integers(min_rows, MAX_ROWS)), draw(st.integers(1, MAX_CLASSES))
 

@@ -17,14 +17,17 @@ ROOT = Path(__file__).resolve().parent.parent
 def run_suite(tmp_path):
     """Run ``pytest conformance`` in a subprocess; returns (exit code, output, results)."""
 
-    def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, dict]:
+    def run(
+        *args: str, env: dict[str, str] | None = None, target: str = "conformance/test_golden.py"
+    ) -> tuple[int, str, dict]:
+        """``target``: the golden checks by default (seconds); "conformance" for everything."""
         results = tmp_path / "results.json"
         proc = subprocess.run(
             [
                 sys.executable,
                 "-m",
                 "pytest",
-                "conformance",
+                target,
                 "-q",
                 "-p",
                 "no:cacheprovider",

@@ -1,0 +1,99 @@
+"""The property checks catch planted bugs of five kinds with a shrunk counterexample under the
+default profile, and pass correct implementations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import conformance.plugin
+from conformance import checks, properties, reference
+from conformance.adapters import Implementation, load
+from tests.test_planted import (
+    float32_inside,
+    log_of_softmax,
+    smoothing_off_target_only,
+    smoothing_over_k_minus_1,
+    sum_for_mean,
+)
+
+DEFAULT = settings(settings.get_profile("default"), database=None)
+
+
+def run_property(loss, name: str, dtype: str, kind: str) -> None:
+    """Run one property on a NumPy implementation of ``loss`` under the default profile."""
+    impl = Implementation(f"planted.{loss.__name__}", "numpy", loss)
+    point = checks.Point(load("numpy"), impl, "cpu:0", dtype, kind)
+    prop = properties.PROPERTIES[name]
+
+    @DEFAULT
+    @given(data=st.data())
+    def check(data: st.DataObject) -> None:
+        prop.check(point, data.draw(prop.cases(dtype, kind)), data.draw)
+
+    check()
+
+
+@pytest.mark.parametrize(
+    ("loss", "name", "dtype"),
+    [
+        (smoothing_over_k_minus_1, "agreement", "float32"),  # a wrong smoothing constant
+        (log_of_softmax, "agreement", "float32"),  # a numerically unstable form
+        (float32_inside, "agreement", "float64"),  # precision lost inside
+        (sum_for_mean, "agreement", "float64"),  # a wrong reduction
+        (smoothing_off_target_only, "agreement", "float32"),  # smoothing on the wrong classes
+        (smoothing_over_k_minus_1, "hand_smoothed", "float64"),  # caught by an identity too
+        (log_of_softmax, "shift", "float32"),
+    ],
+    ids=lambda v: getattr(v, "__name__", v),
+)
+def test_planted_bug_is_caught_with_a_shrunk_counterexample(loss, name, dtype):
+    with pytest.raises(checks.Divergence) as info:
+        run_property(loss, name, dtype, "indices")
+    case = info.value.case
+    assert case is not None and case.drawn
+    assert case.logits.size <= 8, f"not shrunk: {case.logits.shape}"
+    assert f"planted.{loss.__name__}" in str(info.value) and "input: logits=" in str(info.value)
+
+
+def correct(x, labels, e, reduction):
+    return reference.softmax_cross_entropy(x, labels, e, reduction)
+
+
+@pytest.mark.parametrize("name", list(properties.PROPERTIES))
+def test_a_correct_implementation_passes_every_property(name):
+    impl = Implementation("correct", "numpy", correct)
+    for kind in properties.PROPERTIES[name].label_kinds(impl):
+        for dtype in ("float32", "float64"):
+            run_property(correct, name, dtype, kind)
+
+
+def test_shrunk_failure_is_written_as_a_golden_case(run_suite, tmp_path):
+    """--write-failures turns a property's counterexample into a case file that loads and fails."""
+    (tmp_path / "planted.py").write_text(
+        "import conformance.adapters.numpy_adapter as adapter\n"
+        "from tests.test_planted import smoothing_over_k_minus_1\n"
+        "adapter._stable = smoothing_over_k_minus_1\n"
+    )
+    out_dir = tmp_path / "found"
+    code, out, results = run_suite(
+        "--framework",
+        "numpy",
+        "-p",
+        "planted",
+        "--write-failures",
+        str(out_dir),
+        "-k",
+        "agreement and float64 and indices",
+        env={"PYTHONPATH": f"{tmp_path}:{conformance.plugin.CASES_DIR.parent}"},
+        target="conformance/test_properties.py",
+    )
+    assert code == 1, out
+    (written,) = [r["written_case"] for r in results["results"] if "written_case" in r]
+    from conformance.cases import load_file
+
+    cases, errors = load_file(written)
+    assert not errors and len(cases) == 1 and "property check 'agreement'" in cases[0].provenance
+    assert np.isfinite(cases[0].logits).all()
