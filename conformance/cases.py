@@ -71,6 +71,8 @@ CASE_SCHEMA: dict[str, Any] = {
             },
         },
         "same_as": {"type": "string"},
+        "batch_shape": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1}},
+        "axis": {"type": "integer"},
     },
 }
 
@@ -124,6 +126,19 @@ class Case:
     description: str = ""
     observed: Observed | None = None
     same_as: str | None = None
+    # The layout the implementation receives: the N rows as ``batch_shape`` (None: (N,)) with
+    # the classes on ``axis`` of the logits (and of probability labels). The reference works
+    # on the N x K rows whatever the layout.
+    batch_shape: tuple[int, ...] | None = None
+    axis: int = -1
+
+    def arranged(self, array: np.ndarray) -> np.ndarray:
+        """Rows (N, K) or indices (N,) arranged in the case's layout."""
+        if self.batch_shape is None:
+            return array
+        if array.ndim == 1:
+            return array.reshape(self.batch_shape)
+        return np.moveaxis(array.reshape(*self.batch_shape, array.shape[-1]), -1, self.axis)
 
     @property
     def drawn(self) -> bool:
@@ -267,6 +282,13 @@ def _build(path: Path, raw: dict[str, Any]) -> Case:
         raise fail(
             "expected.loss", f"has {len(expected)} values; reduction {raw['reduction']!r} gives {want}"
         )
+    batch_shape = tuple(raw["batch_shape"]) if "batch_shape" in raw else None
+    if batch_shape is not None and math.prod(batch_shape) != n:
+        raise fail("batch_shape", f"holds {math.prod(batch_shape)} rows, the logits {n}")
+    axis = raw.get("axis", -1)
+    rank = len(batch_shape or (n,)) + 1
+    if not -rank <= axis < rank:
+        raise fail("axis", f"{axis} is not an axis of logits of rank {rank}")
     observed = raw.get("observed")
     return Case(
         id=case_id,
@@ -280,6 +302,8 @@ def _build(path: Path, raw: dict[str, Any]) -> Case:
         description=raw.get("description", ""),
         observed=Observed(**observed) if observed else None,
         same_as=raw.get("same_as"),
+        batch_shape=batch_shape,
+        axis=axis,
     )
 
 
@@ -314,6 +338,7 @@ def to_toml(case: Case, expected: tuple[str, ...], source: str) -> str:
             f"labels = {labels}",
             f"label_smoothing = {number(case.label_smoothing)}",
             f"reduction = {text(case.reduction)}",
+            *([f"batch_shape = {list(case.batch_shape)}", f"axis = {case.axis}"] if case.batch_shape else []),
             f"expected = {{ loss = {loss} }}",
             "",
         ]

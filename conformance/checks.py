@@ -75,11 +75,14 @@ def exact_loss(case: Case, label_kind: str, dtype: str) -> reference.Exact:
 
 def run(point: Point, case: Case) -> tuple[np.ndarray, dict[str, Any]]:
     """Run the case at ``point``; the value, and a record of what came back."""
-    logits, labels = inputs(case, point.label_kind, point.dtype)
+    logits, labels = (case.arranged(a) for a in inputs(case, point.label_kind, point.dtype))
     result = point.framework.run(
-        point.impl, point.device, logits, labels, case.label_smoothing, case.reduction
+        point.impl, point.device, logits, labels, case.label_smoothing, case.reduction, case.axis
     )
-    return result.value, {"returned_dtype": result.dtype, "returned_device": result.device}
+    value = result.value
+    if case.batch_shape is not None and value.shape == case.batch_shape:
+        value = value.reshape(-1)  # per-row losses back in row order, as the reference has them
+    return value, {"returned_dtype": result.dtype, "returned_device": result.device}
 
 
 def loss_bound(case: Case, label_kind: str, dtype: str, exact: reference.Exact) -> np.ndarray:
@@ -182,6 +185,11 @@ def failure_message(
         f"  input: logits={np.array2string(case.logits.astype(point.dtype), separator=', ')}",
         f"         labels={np.array2string(case.labels_as(point.label_kind), separator=', ')}"
         f" label_smoothing={case.label_smoothing} reduction={case.reduction}",
+        *(
+            [f"         as batch shape {case.batch_shape} with the classes on axis {case.axis}"]
+            if case.batch_shape
+            else []
+        ),
         f"  expected {np.array2string(exact.hi, precision=17)}",
         f"  got      {np.array2string(np.asarray(got, np.float64), precision=17)}",
         *(f"  {p}" for p in problems),

@@ -204,15 +204,23 @@ class Property:
     kinds: Callable[[Implementation], tuple[str, ...]]  # the label kinds it runs with
     draw_case: str = "cases"  # "cases", "grid" (exact shifts) or "empty"
     reduction: str | None = None
+    layouts: bool = True  # whether cases come in rank-3 layouts too
 
     def label_kinds(self, impl: Implementation) -> tuple[str, ...]:
         return tuple(k for k in self.kinds(impl) if k in impl.label_kinds)
 
-    def cases(self, dtype: str, kind: str) -> st.SearchStrategy[Case]:
-        """The cases this property draws, in ``dtype`` with labels of ``kind``."""
+    def cases(self, dtype: str, kind: str, class_axis: str = "last") -> st.SearchStrategy[Case]:
+        """The cases this property draws, in ``dtype`` with labels of ``kind``, laid out for an
+        implementation that takes the class axis ``class_axis``."""
         if self.draw_case == "empty":
             return strategies.empty_cases(dtype, kind)
-        return strategies.cases(dtype, kind, reduction=self.reduction, grid=self.draw_case == "grid")
+        return strategies.cases(
+            dtype,
+            kind,
+            reduction=self.reduction,
+            grid=self.draw_case == "grid",
+            class_axis=class_axis if self.layouts else None,
+        )
 
 
 def _every(impl: Implementation) -> tuple[str, ...]:
@@ -238,6 +246,6 @@ PROPERTIES: dict[str, Property] = {
     "hand_smoothed": Property(hand_smoothed, _rows_too),
     "one_hot_rows": Property(one_hot_rows, _indices_and_rows),
     "permutation": Property(permutation, _every),
-    "halves": Property(halves, _every, reduction="sum"),
+    "halves": Property(halves, _every, reduction="sum", layouts=False),
     "entropy_floor": Property(entropy_floor, _every, reduction="none"),
 }

@@ -102,14 +102,14 @@ def softmax_cross_entropy_grad(
 
 
 def reduce(rows: np.ndarray, reduction: str) -> np.ndarray:
-    """Apply ``reduction`` to per-row losses."""
+    """Apply ``reduction`` to per-row losses (of any shape: the mean is over every row)."""
     if reduction == "none":
         return rows
     if reduction == "sum":
         return np.sum(rows)
     if reduction == "mean":
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.sum(rows) / rows.dtype.type(rows.shape[0]) if rows.size else rows.dtype.type("nan")
+            return np.sum(rows) / rows.dtype.type(rows.size) if rows.size else rows.dtype.type("nan")
     raise ValueError(f"unknown reduction {reduction!r}; expected one of {REDUCTIONS}")
 
 

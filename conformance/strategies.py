@@ -2,8 +2,10 @@
 
 Every strategy draws a ``Case`` (the same type as a golden case) whose values are generated
 in the dtype under test, so the reference sees exactly what the implementation sees.
-Logits are (N, K) with the class axis last; magnitudes run from 1e-3 to 1e4, with ties,
-large gaps between the target and the rest, and now and then a large vocabulary.
+Logits are N rows of K classes (a large vocabulary now and then), laid out as (N, K) or,
+for an implementation that takes it, as a batch of shape (A, B) with the classes on any axis
+it accepts; magnitudes run from 1e-3 to 1e4, with ties and large gaps between the target and
+the rest.
 """
 
 from __future__ import annotations
@@ -84,8 +86,10 @@ def cases(
     smoothing: float | None = None,
     min_rows: int = 1,
     grid: bool = False,
+    class_axis: str | None = None,
 ) -> Case:
-    """A drawn case; ``reduction`` and ``smoothing`` fix those parameters when given."""
+    """A drawn case; ``reduction`` and ``smoothing`` fix those parameters when given;
+    ``class_axis`` (an implementation's: "last", "second", "any") allows rank-3 layouts."""
     n, k = draw(shapes(min_rows))
     x = draw(logits(n, k, dtype, grid))
     y = draw(labels(n, k, kind, dtype))
@@ -93,6 +97,7 @@ def cases(
     if gap and n:
         x = x.copy()
         x[np.arange(n), target_classes(y, k)] += np.asarray(gap, dtype)
+    batch_shape, axis = draw(layouts(n, class_axis)) if class_axis else (None, -1)
     return Case(
         id="drawn",
         path="(drawn by Hypothesis)",
@@ -102,7 +107,20 @@ def cases(
         label_smoothing=draw(SMOOTHING) if smoothing is None else smoothing,
         reduction=draw(st.sampled_from(REDUCTIONS)) if reduction is None else reduction,
         expected=(),
+        batch_shape=batch_shape,
+        axis=axis,
     )
+
+
+@st.composite
+def layouts(draw: st.DrawFn, n: int, class_axis: str) -> tuple[tuple[int, int] | None, int]:
+    """(N, K) as it is, or its N rows as an (A, B) batch with the classes on an allowed axis
+    of the rank-3 logits."""
+    if not draw(st.booleans()):
+        return None, -1
+    a = draw(st.sampled_from([d for d in range(1, n + 1) if n % d == 0]))
+    axis = {"last": 2, "second": 1}.get(class_axis) or draw(st.integers(0, 2))
+    return (a, n // a), axis
 
 
 @st.composite

@@ -22,7 +22,8 @@ def test_property(spec: Spec, request: pytest.FixtureRequest) -> None:
 
     @given(data=st.data())
     def check(data: st.DataObject) -> None:
-        case = data.draw(prop.cases(spec.point.dtype, spec.point.label_kind), label="case")
-        prop.check(spec.point, case, data.draw, reproduce, spec.within)
+        point = spec.point
+        case = data.draw(prop.cases(point.dtype, point.label_kind, point.impl.class_axis), label="case")
+        prop.check(point, case, data.draw, reproduce, spec.within)
 
     (KNOWN(check) if spec.known else check)()

@@ -13,6 +13,17 @@ from conformance.cases import CASES_DIR, load_all
 CASES = load_all(CASES_DIR)[0]
 
 
+def with_axis(loss):
+    """An implementation (x, labels, e, reduction, axis) from a loss on classes-last arrays."""
+
+    def on_axis(x, labels, e, reduction, axis):
+        y = labels if reference.is_indices(labels) else np.moveaxis(labels, axis, -1)
+        return loss(np.moveaxis(x, axis, -1), y, e, reduction)
+
+    on_axis.__name__ = loss.__name__
+    return on_axis
+
+
 def _targets(labels, k, e, dtype):
     return reference.smoothed_targets(labels, k, e).astype(dtype)
 
@@ -55,7 +66,7 @@ PLANTED = [smoothing_over_k_minus_1, log_of_softmax, float32_inside, sum_for_mea
 def outcomes(loss) -> list[tuple[str, str, str]]:
     """Run every golden case, label kind and dtype through ``loss``; the failures."""
     numpy = load("numpy")
-    impl = Implementation(f"planted.{loss.__name__}", "numpy", loss)
+    impl = Implementation(f"planted.{loss.__name__}", "numpy", with_axis(loss))
     failures = []
     for case in CASES:
         for kind in case.label_kinds:
@@ -97,7 +108,7 @@ def test_a_failure_says_where_what_and_how_to_reproduce():
     numpy = load("numpy")
     case = next(c for c in CASES if c.id == "article2-e0.001")
     point = checks.Point(
-        numpy, Implementation("planted", "numpy", sum_for_mean), "cpu:0", "float64", "indices"
+        numpy, Implementation("planted", "numpy", with_axis(sum_for_mean)), "cpu:0", "float64", "indices"
     )
     with pytest.raises(checks.Divergence) as info:
         checks.check_loss(point, case, reproduce="pytest 'conformance/test_golden.py::test_loss[x]'")

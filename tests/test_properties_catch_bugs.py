@@ -17,6 +17,7 @@ from tests.test_planted import (
     smoothing_off_target_only,
     smoothing_over_k_minus_1,
     sum_for_mean,
+    with_axis,
 )
 
 DEFAULT = settings(settings.get_profile("default"), database=None)
@@ -24,14 +25,14 @@ DEFAULT = settings(settings.get_profile("default"), database=None)
 
 def run_property(loss, name: str, dtype: str, kind: str) -> None:
     """Run one property on a NumPy implementation of ``loss`` under the default profile."""
-    impl = Implementation(f"planted.{loss.__name__}", "numpy", loss)
+    impl = Implementation(f"planted.{loss.__name__}", "numpy", with_axis(loss), class_axis="any")
     point = checks.Point(load("numpy"), impl, "cpu:0", dtype, kind)
     prop = properties.PROPERTIES[name]
 
     @DEFAULT
     @given(data=st.data())
     def check(data: st.DataObject) -> None:
-        prop.check(point, data.draw(prop.cases(dtype, kind)), data.draw)
+        prop.check(point, data.draw(prop.cases(dtype, kind, impl.class_axis)), data.draw)
 
     check()
 
@@ -64,7 +65,7 @@ def correct(x, labels, e, reduction):
 
 @pytest.mark.parametrize("name", list(properties.PROPERTIES))
 def test_a_correct_implementation_passes_every_property(name):
-    impl = Implementation("correct", "numpy", correct)
+    impl = Implementation("correct", "numpy", with_axis(correct), class_axis="any")
     for kind in properties.PROPERTIES[name].label_kinds(impl):
         for dtype in ("float32", "float64"):
             run_property(correct, name, dtype, kind)
@@ -74,8 +75,8 @@ def test_shrunk_failure_is_written_as_a_golden_case(run_suite, tmp_path):
     """--write-failures turns a property's counterexample into a case file that loads and fails."""
     (tmp_path / "planted.py").write_text(
         "import conformance.adapters.numpy_adapter as adapter\n"
-        "from tests.test_planted import smoothing_over_k_minus_1\n"
-        "adapter._stable = smoothing_over_k_minus_1\n"
+        "from tests.test_planted import smoothing_over_k_minus_1, with_axis\n"
+        "adapter._stable = with_axis(smoothing_over_k_minus_1)\n"
     )
     out_dir = tmp_path / "found"
     code, out, results = run_suite(

@@ -28,8 +28,13 @@ class PlacementError(AssertionError):
     """A result did not live on the device it was asked to run on."""
 
 
-# loss(logits, labels, label_smoothing, reduction) on framework tensors -> framework tensor
-LossFn = Callable[[Any, Any, float, str], Any]
+# loss(logits, labels, label_smoothing, reduction, axis) on framework tensors -> framework
+# tensor; ``axis`` is the class axis of the logits (and of probability labels), >= 0.
+LossFn = Callable[[Any, Any, float, str, int], Any]
+
+# Where an implementation takes the class axis: "last" only, "second" (PyTorch's
+# (N, C, d1, ...)), or "any".
+CLASS_AXES = ("last", "second", "any")
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,12 @@ class Implementation:
     label_kinds: frozenset[str] = frozenset(LABEL_KINDS)
     reductions: frozenset[str] = frozenset(("none", "mean", "sum"))
     dtypes: frozenset[str] = frozenset(DTYPES)
+    class_axis: str = "last"
     note: str = ""
+
+    def takes_axis(self, axis: int, rank: int) -> bool:
+        """Whether the class axis may be ``axis`` (>= 0) of logits of ``rank``."""
+        return axis == rank - 1 or self.class_axis == "any" or (self.class_axis == "second" and axis == 1)
 
     def unsupported(self, label_kind: str, reduction: str, dtype: str) -> str | None:
         """Why this combination is unsupported, or None if it is supported."""
@@ -97,10 +107,16 @@ class Framework:
         labels: np.ndarray,
         label_smoothing: float,
         reduction: str,
+        axis: int = -1,
     ) -> Result:
-        """Run ``impl`` on ``device``; inputs are NumPy arrays already in the dtype under test."""
+        """Run ``impl`` on ``device``; inputs are NumPy arrays already in the dtype under test,
+        with the classes on ``axis`` of the logits."""
+        axis = axis % logits.ndim
+        if not impl.takes_axis(axis, logits.ndim):
+            raise Unsupported(f"{impl.name} takes the class axis {impl.class_axis}, not {axis}")
         with self.scope(device):
-            value = impl.loss(self.put(logits, device), self.put(labels, device), label_smoothing, reduction)
+            x, y = self.put(logits, device), self.put(labels, device)
+            value = impl.loss(x, y, label_smoothing, reduction, axis)
         array, where = self.fetch(value)
         if where != device:
             raise PlacementError(f"{impl.name}: result lived on {where}, not on {device}")

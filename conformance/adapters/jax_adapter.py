@@ -27,13 +27,13 @@ def load() -> Framework:
         (d,) = array.devices()
         return np.asarray(array), normalise_device(d.platform, d.id)
 
-    def with_optax(x, labels, e, reduction):
-        rows = optax.softmax_cross_entropy(x, optax.smooth_labels(labels, e))
+    def with_optax(x, labels, e, reduction, axis):
+        rows = optax.softmax_cross_entropy(x, optax.smooth_labels(labels, e, axis=axis), axis=axis)
         return reduce_rows(rows, reduction, jnp.mean, jnp.sum)
 
-    def log_softmax_form(x, labels, e, reduction):
-        smoothed = labels * (1 - e) + e / x.shape[-1]
-        rows = -jnp.sum(smoothed * jax.nn.log_softmax(x, axis=-1), axis=-1)
+    def log_softmax_form(x, labels, e, reduction, axis):
+        smoothed = labels * (1 - e) + e / x.shape[axis]
+        rows = -jnp.sum(smoothed * jax.nn.log_softmax(x, axis=axis), axis=axis)
         return reduce_rows(rows, reduction, jnp.mean, jnp.sum)
 
     return Framework(
@@ -42,9 +42,13 @@ def load() -> Framework:
         devices=list(devices),
         implementations=[
             Implementation(
-                "optax.softmax_cross_entropy(optax.smooth_labels)", "jax", with_optax, PROBABILITIES
+                "optax.softmax_cross_entropy(optax.smooth_labels)",
+                "jax",
+                with_optax,
+                PROBABILITIES,
+                class_axis="any",
             ),
-            Implementation("jax.nn.log_softmax", "jax", log_softmax_form, PROBABILITIES),
+            Implementation("jax.nn.log_softmax", "jax", log_softmax_form, PROBABILITIES, class_axis="any"),
         ],
         put=put,
         fetch=fetch,

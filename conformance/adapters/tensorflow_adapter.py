@@ -34,55 +34,38 @@ def load() -> Framework:
         kind, index = tensor.device.split(":")[-2:]
         return tensor.numpy(), normalise_device(kind, int(index))
 
-    def keras(x, labels, e, reduction):
+    def keras(x, labels, e, reduction, axis, dtype=None):
         loss = tf.keras.losses.CategoricalCrossentropy(
-            from_logits=True, label_smoothing=e, reduction=_KERAS_REDUCTION[reduction]
+            from_logits=True, label_smoothing=e, reduction=_KERAS_REDUCTION[reduction], axis=axis, dtype=dtype
         )
         return loss(labels, x)
 
-    def keras_in_dtype(x, labels, e, reduction):
-        loss = tf.keras.losses.CategoricalCrossentropy(
-            from_logits=True, label_smoothing=e, reduction=_KERAS_REDUCTION[reduction], dtype=x.dtype.name
-        )
-        return loss(labels, x)
+    def keras_in_dtype(x, labels, e, reduction, axis):
+        return keras(x, labels, e, reduction, axis, dtype=x.dtype.name)
 
-    def v1(x, labels, e, reduction):
+    def v1(x, labels, e, reduction, axis):
         return tf.compat.v1.losses.softmax_cross_entropy(
             labels, x, label_smoothing=e, reduction=v1_reduction[reduction]
         )
 
-    def nn_by_hand(x, labels, e, reduction):
-        k = tf.cast(tf.shape(x)[-1], x.dtype)
+    def nn_by_hand(x, labels, e, reduction, axis):
+        k = tf.cast(tf.shape(x)[axis], x.dtype)
         smoothed = labels * (1 - e) + e / k
-        rows = tf.nn.softmax_cross_entropy_with_logits(labels=smoothed, logits=x)
+        rows = tf.nn.softmax_cross_entropy_with_logits(labels=smoothed, logits=x, axis=axis)
         return reduce_rows(rows, reduction, tf.reduce_mean, tf.reduce_sum)
+
+    def probabilities(name, loss, axis="any", note=""):
+        return Implementation(name, "tensorflow", loss, PROBABILITIES, class_axis=axis, note=note)
 
     return Framework(
         name="tensorflow",
         version=str(tf.__version__),
         devices=list(devices),
         implementations=[
-            Implementation(
-                "tf.keras.losses.CategoricalCrossentropy",
-                "tensorflow",
-                keras,
-                PROBABILITIES,
-                note="from_logits=True, default dtype",
-            ),
-            Implementation(
-                "tf.keras.losses.CategoricalCrossentropy(dtype=input)",
-                "tensorflow",
-                keras_in_dtype,
-                PROBABILITIES,
-                note="from_logits=True, dtype of the logits",
-            ),
-            Implementation("tf.compat.v1.losses.softmax_cross_entropy", "tensorflow", v1, PROBABILITIES),
-            Implementation(
-                "tf.nn.softmax_cross_entropy_with_logits(hand-smoothed)",
-                "tensorflow",
-                nn_by_hand,
-                PROBABILITIES,
-            ),
+            probabilities("tf.keras.losses.CategoricalCrossentropy", keras, note="default dtype"),
+            probabilities("tf.keras.losses.CategoricalCrossentropy(dtype=input)", keras_in_dtype),
+            probabilities("tf.compat.v1.losses.softmax_cross_entropy", v1, axis="last"),
+            probabilities("tf.nn.softmax_cross_entropy_with_logits(hand-smoothed)", nn_by_hand),
         ],
         put=put,
         fetch=fetch,

@@ -25,10 +25,10 @@ def load() -> Framework:
         where = normalise_device(tensor.device.type, tensor.device.index)
         return tensor.detach().cpu().numpy(), where
 
-    def functional(x, labels, e, reduction):
+    def functional(x, labels, e, reduction, axis):
         return F.cross_entropy(x, labels, label_smoothing=e, reduction=reduction)
 
-    def module(x, labels, e, reduction):
+    def module(x, labels, e, reduction, axis):
         return torch.nn.CrossEntropyLoss(label_smoothing=e, reduction=reduction)(x, labels)
 
     return Framework(
@@ -36,8 +36,8 @@ def load() -> Framework:
         version=str(torch.__version__),
         devices=devices,
         implementations=[
-            Implementation("torch.nn.functional.cross_entropy", "torch", functional),
-            Implementation("torch.nn.CrossEntropyLoss", "torch", module),
+            Implementation("torch.nn.functional.cross_entropy", "torch", functional, class_axis="second"),
+            Implementation("torch.nn.CrossEntropyLoss", "torch", module, class_axis="second"),
         ],
         put=put,
         fetch=fetch,
