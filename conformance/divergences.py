@@ -4,7 +4,8 @@ Kept as data in ``known_divergences.toml``. Each entry matches checks by glob pa
 the fields of a check (``test``, ``case``, ``labels``, ``framework``, ``implementation``,
 ``device``, ``dtype``; a list of patterns matches if any does) and says why the
 implementation differs and of which kind: ``definition`` (it computes another quantity on
-purpose) or ``precision`` (it loses accuracy). ``within`` names the dtype whose accuracy
+purpose, a convention), ``precision`` (it loses accuracy) or ``defect`` (a bug: it computes
+neither what it documents nor another convention). ``within`` names the dtype whose accuracy
 the implementation still reaches (float32 for one that computes a float64 call in float32);
 a result that misses even that is not excused. Matching checks are expected failures,
 strictly: one that starts passing fails.
@@ -48,7 +49,7 @@ SCHEMA: dict[str, Any] = {
                         "additionalProperties": False,
                         "properties": {f: _PATTERNS for f in FIELDS},
                     },
-                    "kind": {"enum": ["definition", "precision"]},
+                    "kind": {"enum": ["definition", "precision", "defect"]},
                     "reason": {"type": "string", "minLength": 1},
                     "evidence": {"type": "string"},
                     "within": {"enum": ["float16", "bfloat16", "float32", "float64"]},
