@@ -92,6 +92,8 @@ BAD_CASES = [
         "logits",
         "rows of one length",
     ),
+    (GOOD.replace("[[case]]", "[[case]]\nbatch_shape = [2, 1]"), "good", "batch_shape", "holds 2 rows"),
+    (GOOD.replace("[[case]]", "[[case]]\nbatch_shape = [1, 1]\naxis = 3"), "good", "axis", "rank 3"),
 ]
 
 
@@ -143,3 +145,16 @@ def test_duplicate_ids_across_files(tmp_path):
         (tmp_path / name).write_text('schema = 1\nsource = "x"\n' + GOOD)
     cases, errors = load_all(tmp_path)
     assert len(cases) == 1 and "also in" in str(errors[0]) and "b.toml" in str(errors[0])
+
+
+def test_layout_is_kept_through_a_written_case(tmp_path):
+    """A rank-3 case written by --write-failures loads back with its batch shape and axis."""
+    from conformance.cases import to_toml
+
+    (case,) = [c for c in load_all(CASES_DIR)[0] if c.id == "article2-e0.001-class-axis-1"]
+    assert case.arranged(case.logits).shape == (3, 3, 1)
+    assert case.arranged(case.logits)[1, :, 0].tolist() == [1.0, 5.0, 4.0]
+    path = tmp_path / "again.toml"
+    path.write_text(to_toml(case, golden.exact_expected(case), "a test"))
+    (again,), errors = load_file(path)
+    assert not errors and again.batch_shape == (3, 1) and again.axis == 1
