@@ -22,6 +22,7 @@ from conformance.checks import CheckFailure, Divergence, Point
 
 OUTCOMES = ("passed", "diverged", "errored", "unsupported", "skipped", "known divergence", "stale divergence")
 STATE = pytest.StashKey["State"]()
+PROFILE = pytest.StashKey[str]()
 
 # Hypothesis profiles (--hypothesis-profile NAME): "default" for pytest conformance, "ci"
 # (chosen when the CI variable is set) deterministic, "thorough" ten times the examples.
@@ -148,8 +149,11 @@ def pytest_configure(config: pytest.Config) -> None:
     cases_dir = Path(config.getoption("cases_dir"))
     if not cases_dir.is_dir() or not any(cases_dir.glob("*.toml")):
         raise pytest.UsageError(f"--cases-dir: {cases_dir} is not a folder of *.toml case files")
-    if config.getoption("hypothesis_profile", None) is None:
-        settings.load_profile("ci" if os.environ.get("CI") else "default")
+    profile = config.getoption("hypothesis_profile", None)
+    if profile is None:
+        profile = "ci" if os.environ.get("CI") else "default"
+        settings.load_profile(profile)
+    config.stash[PROFILE] = profile
     config.stash[STATE] = State(selected, cases_dir, known)
     config.pluginmanager.register(Recorder(config), "conformance-recorder")
 
@@ -245,18 +249,22 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function):
         pytest.skip(f"unsupported: {e}")
 
 
-def reproduce_command(item: pytest.Item) -> str:
-    """One command that runs just this check again, with the options that shaped it."""
+def reproduce_command(item: pytest.Item, seed: int | None = None) -> str:
+    """One command that runs just this check again, with the options that shaped it: the
+    case files, the known divergences, the Hypothesis profile in force and ``seed``."""
     words = ["pytest", item.nodeid]
     for option, default in (
         ("cases_dir", str(CASES_DIR)),
         ("known_divergences", str(divergences.DEFAULT_PATH)),
-        ("hypothesis_profile", None),
-        ("hypothesis_seed", None),
     ):
-        value = item.config.getoption(option, None)
-        if value is not None and str(value) != default:
+        value = item.config.getoption(option)
+        if str(value) != default:
             words += [f"--{option.replace('_', '-')}", str(value)]
+    profile = item.config.stash.get(PROFILE, "default")
+    if profile != "default":
+        words += ["--hypothesis-profile", profile]
+    if seed is not None and not settings().derandomize:
+        words += ["--hypothesis-seed", str(seed)]
     return shlex.join(words)
 
 
@@ -273,6 +281,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     error = call.excinfo.value if call.excinfo is not None else None
     record.update(dict(item.user_properties).get("conformance", {}))
     if isinstance(error, CheckFailure):
+        if report.failed:  # the check's own few lines say it all; no traceback through the suite
+            report.longrepr = f"{type(error).__name__}: {error}"
         record.update(error.record)
         folder = item.config.getoption("write_failures")
         if folder and error.case is not None and error.case.drawn:

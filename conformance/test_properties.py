@@ -3,8 +3,10 @@ to the exact reference and to identities that hold whatever the reference says."
 
 from __future__ import annotations
 
+import random
+
 import pytest
-from hypothesis import Phase, given, settings
+from hypothesis import Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from conformance import properties
@@ -18,7 +20,10 @@ KNOWN = settings(phases=[Phase.explicit, Phase.reuse, Phase.generate])
 def test_property(spec: Spec, request: pytest.FixtureRequest) -> None:
     """The property named first in the test id holds for this implementation, device, dtype."""
     prop = properties.PROPERTIES[spec.test]
-    reproduce = reproduce_command(request.node)
+    # A seed of our own (or the one given) so that the reproduce command can name it.
+    chosen = request.config.getoption("hypothesis_seed", None)
+    chosen = int(chosen) if chosen is not None else random.getrandbits(64)
+    reproduce = reproduce_command(request.node, chosen)
 
     @given(data=st.data())
     def check(data: st.DataObject) -> None:
@@ -26,4 +31,5 @@ def test_property(spec: Spec, request: pytest.FixtureRequest) -> None:
         case = data.draw(prop.cases(point.dtype, point.label_kind, point.impl.class_axis), label="case")
         prop.check(point, case, data.draw, reproduce, spec.within)
 
+    check = seed(chosen)(check)
     (KNOWN(check) if spec.known else check)()
