@@ -66,7 +66,7 @@ PLANTED = [smoothing_over_k_minus_1, log_of_softmax, float32_inside, sum_for_mea
 def outcomes(loss) -> list[tuple[str, str, str]]:
     """Run every golden case, label kind and dtype through ``loss``; the failures."""
     numpy = load("numpy")
-    impl = Implementation(f"planted.{loss.__name__}", "numpy", with_axis(loss))
+    impl = Implementation(f"planted.{loss.__name__}", "numpy", with_axis(loss), class_axis="any")
     failures = []
     for case in CASES:
         for kind in case.label_kinds:
@@ -108,7 +108,11 @@ def test_a_failure_says_where_what_and_how_to_reproduce():
     numpy = load("numpy")
     case = next(c for c in CASES if c.id == "article2-e0.001")
     point = checks.Point(
-        numpy, Implementation("planted", "numpy", with_axis(sum_for_mean)), "cpu:0", "float64", "indices"
+        numpy,
+        Implementation("planted", "numpy", with_axis(sum_for_mean), class_axis="any"),
+        "cpu:0",
+        "float64",
+        "indices",
     )
     with pytest.raises(checks.Divergence) as info:
         checks.check_loss(point, case, reproduce="pytest 'conformance/test_golden.py::test_loss[x]'")
