@@ -93,6 +93,23 @@ def load(path: Path = DEFAULT_PATH) -> list[KnownDivergence]:
     return [KnownDivergence(**entry) for entry in data["divergence"]]
 
 
+ACCURACY = ("float64", "float32", "bfloat16", "float16")  # from the most to the least accurate
+
+
 def find(known: list[KnownDivergence], check: dict[str, str]) -> KnownDivergence | None:
-    """The first known divergence that matches ``check``, or None."""
-    return next((k for k in known if k.matches(check)), None)
+    """The known divergence that ``check`` is expected to show, or None. Where several
+    match (a check can show two), they act as one: the least accuracy any promises (none
+    if one promises none), strict if any is."""
+    found = [k for k in known if k.matches(check)]
+    if len(found) <= 1:
+        return found[0] if found else None
+    promised = [k.within for k in found]
+    return KnownDivergence(
+        id=" + ".join(k.id for k in found),
+        match=found[0].match,
+        kind=" + ".join(dict.fromkeys(k.kind for k in found)),
+        reason=" AND ".join(k.reason for k in found),
+        evidence="; ".join(k.evidence for k in found if k.evidence),
+        within=None if None in promised else max(promised, key=ACCURACY.index),
+        strict=any(k.strict for k in found),
+    )

@@ -205,6 +205,7 @@ class Property:
     draw_case: str = "cases"  # "cases", "grid" (exact shifts) or "empty"
     reduction: str | None = None
     layouts: bool = True  # whether cases come in rank-3 layouts too
+    min_rows: int = 1
 
     def label_kinds(self, impl: Implementation) -> tuple[str, ...]:
         return tuple(k for k in self.kinds(impl) if k in impl.label_kinds)
@@ -220,6 +221,7 @@ class Property:
             reduction=self.reduction,
             grid=self.draw_case == "grid",
             class_axis=class_axis if self.layouts else None,
+            min_rows=self.min_rows,
         )
 
 
@@ -246,6 +248,6 @@ PROPERTIES: dict[str, Property] = {
     "hand_smoothed": Property(hand_smoothed, _rows_too),
     "one_hot_rows": Property(one_hot_rows, _indices_and_rows),
     "permutation": Property(permutation, _every),
-    "halves": Property(halves, _every, reduction="sum", layouts=False),
+    "halves": Property(halves, _every, reduction="sum", layouts=False, min_rows=2),
     "entropy_floor": Property(entropy_floor, _every, reduction="none"),
 }
