@@ -376,4 +376,9 @@ class Recorder:
         for name, fw in self.frameworks().items():
             if "missing" in fw:
                 terminalreporter.write_line(f"{name}: skipped: {fw['missing']}")
-        terminalreporter.write_line(f"results written to {self.path}")
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        """The run's last line: where its results are (after pytest's own summary)."""
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if self.path is not None and reporter is not None:
+            reporter.write_line(f"results written to {self.path}")
