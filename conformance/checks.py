@@ -143,8 +143,7 @@ def judge(
     result = compare.compare(got, exact, bound_eps, point.dtype)
     eps = compare.EPSILON[point.dtype]
     problems = [] if result.passed else [f"{result.summary()} (eps = {eps:.3g})"]
-    if record["returned_dtype"] != point.dtype:
-        problems.append(f"returned {record['returned_dtype']} for {point.dtype} inputs")
+    problems += dtype_problems(point, record)
     record.update(
         expected=exact.hi.tolist(),
         got=np.asarray(got, np.float64).tolist(),
@@ -163,6 +162,12 @@ def judge(
             )
         raise Divergence(message, record, case)
     return record
+
+
+def dtype_problems(point: Point, record: dict[str, Any]) -> list[str]:
+    """A result in another dtype than its inputs is a finding in itself."""
+    returned = record["returned_dtype"]
+    return [] if returned == point.dtype else [f"returned {returned} for {point.dtype} inputs"]
 
 
 def within_known(

@@ -110,10 +110,9 @@ def plain_cross_entropy(logits: np.ndarray, y: np.ndarray, reduction: str) -> re
     yx = np.asarray(y).astype(reference.EXTENDED)
     rows = lse * np.sum(yx, axis=-1) - np.sum(yx * x, axis=-1)  # rows of y may sum to 1 +- ulps
     value = reference.reduce(rows, reduction)
-    hi = np.asarray(value, np.float64)
     scale = np.max(np.abs(x), initial=0.0) + np.log(max(x.shape[-1], 1)) + 1
     error = (x.shape[-1] + 4) * float(scale) * len(rows) * reference.EXTENDED_EPS  # cancellation in lse - y.x
-    return reference.Exact(hi, np.asarray(value - hi, np.float64), np.full(hi.shape, error))
+    return reference.Exact.from_extended(value, np.full(np.shape(value), error))
 
 
 # --- identities of the implementation with itself --------------------------------------
@@ -187,8 +186,7 @@ def entropy_floor(point: Point, case: Case, draw: Draw, reproduce: str = "", wit
             f"row {i}: loss {float(got[i])!r} is below the target's entropy {float(entropy[i])!r} "
             f"by more than the bound {float(bound[i]):.3g}"
         )
-    if record["returned_dtype"] != point.dtype:
-        problems.append(f"returned {record['returned_dtype']} for {point.dtype} inputs")
+    problems += checks.dtype_problems(point, record)
     if problems:
         floor = reference.Exact.from_float64(np.asarray(entropy, np.float64))
         message = checks.failure_message(point, case, got, floor, problems, reproduce)

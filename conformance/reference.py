@@ -44,8 +44,13 @@ class Exact:
         hi = np.asarray(value, dtype=np.float64)
         return cls(hi, np.zeros_like(hi))
 
-    def __str__(self) -> str:
-        return np.array2string(self.hi, precision=17)
+    @classmethod
+    def from_extended(cls, value: np.ndarray, error: np.ndarray | float) -> Exact:
+        """Split a long double value into float64 ``hi + lo`` (``lo`` 0 where not finite)."""
+        hi = np.asarray(value, np.float64)
+        with np.errstate(invalid="ignore"):
+            lo = np.where(np.isfinite(hi), np.asarray(value - hi, np.float64), 0.0)
+        return cls(hi, lo, np.asarray(error, np.float64))
 
 
 def smoothed_targets(
@@ -140,10 +145,7 @@ def extended_softmax_cross_entropy(
             count = len(rows) if reduction == "mean" and len(rows) else 1
             size = np.abs(value) if np.isfinite(value) else 0
             error = np.sum(row_error) / count + len(rows) * size * EXTENDED_EPS
-    hi = np.asarray(value, np.float64)
-    with np.errstate(invalid="ignore"):
-        lo = np.where(np.isfinite(hi), np.asarray(value - hi, np.float64), 0.0)
-    return Exact(hi, lo, np.asarray(error, np.float64))
+    return Exact.from_extended(value, error)
 
 
 # --- arbitrary precision ----------------------------------------------------------------

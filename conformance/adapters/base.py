@@ -32,10 +32,6 @@ class PlacementError(AssertionError):
 # tensor; ``axis`` is the class axis of the logits (and of probability labels), >= 0.
 LossFn = Callable[[Any, Any, float, str, int], Any]
 
-# Where an implementation takes the class axis: "last" only, "second" (PyTorch's
-# (N, C, d1, ...)), or "any".
-CLASS_AXES = ("last", "second", "any")
-
 
 @dataclass(frozen=True)
 class Implementation:
@@ -47,7 +43,7 @@ class Implementation:
     label_kinds: frozenset[str] = frozenset(LABEL_KINDS)
     reductions: frozenset[str] = frozenset(("none", "mean", "sum"))
     dtypes: frozenset[str] = frozenset(DTYPES)
-    class_axis: str = "last"
+    class_axis: str = "last"  # where it takes the classes: "last", "second" ((N, C, d1, ...)) or "any"
     note: str = ""
 
     def takes_axis(self, axis: int, rank: int) -> bool:
