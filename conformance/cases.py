@@ -140,6 +140,12 @@ class Case:
             return array.reshape(self.batch_shape)
         return np.moveaxis(array.reshape(*self.batch_shape, array.shape[-1]), -1, self.axis)
 
+    def as_rows(self, array: np.ndarray) -> np.ndarray:
+        """The inverse of ``arranged`` for an array shaped like the arranged logits: rows (N, K)."""
+        if self.batch_shape is None:
+            return array
+        return np.moveaxis(array, self.axis, -1).reshape(-1, array.shape[self.axis])
+
     @property
     def drawn(self) -> bool:
         """Whether Hypothesis drew this case (rather than a case file holding it)."""

@@ -9,6 +9,7 @@ its inputs. Every judgement returns a record (for the results file) or raises
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,16 +74,32 @@ def exact_loss(case: Case, label_kind: str, dtype: str) -> reference.Exact:
     return reference.extended_softmax_cross_entropy(*args)
 
 
-def run(point: Point, case: Case) -> tuple[np.ndarray, dict[str, Any]]:
-    """Run the case at ``point``; the value, and a record of what came back."""
+@functools.lru_cache(maxsize=256)
+def exact_grad(case: Case, label_kind: str, dtype: str) -> reference.Exact:
+    """The exact gradient of the case's loss with respect to its logits (rounded to
+    ``dtype``), in rows (N, K); the same tiers as exact_loss."""
+    logits, labels = inputs(case, label_kind, dtype)
+    args = (logits, labels, case.label_smoothing, case.reduction)
+    if dtype == "float64" and not case.drawn and logits.size <= MPMATH_MAX_ELEMENTS:
+        return reference.exact_softmax_cross_entropy_grad(*args)
+    return reference.extended_softmax_cross_entropy_grad(*args)
+
+
+def run(point: Point, case: Case, gradient: bool = False) -> tuple[np.ndarray, dict[str, Any]]:
+    """Run the case at ``point``; the value (or with ``gradient``, the gradient in rows
+    (N, K)), and a record of what came back."""
     logits, labels = (case.arranged(a) for a in inputs(case, point.label_kind, point.dtype))
     result = point.framework.run(
-        point.impl, point.device, logits, labels, case.label_smoothing, case.reduction, case.axis
+        point.impl, point.device, logits, labels, case.label_smoothing, case.reduction, case.axis, gradient
     )
+    record = {"returned_dtype": result.dtype, "returned_device": result.device}
+    if gradient:
+        record["returned_dtype"] = result.grad_dtype
+        return case.as_rows(result.grad), record
     value = result.value
     if case.batch_shape is not None and value.shape == case.batch_shape:
         value = value.reshape(-1)  # per-row losses back in row order, as the reference has them
-    return value, {"returned_dtype": result.dtype, "returned_device": result.device}
+    return value, record
 
 
 def loss_bound(case: Case, label_kind: str, dtype: str, exact: reference.Exact) -> np.ndarray:
@@ -101,6 +118,26 @@ def check_loss(point: Point, case: Case, reproduce: str = "", within: str | None
     exact = exact_loss(case, point.label_kind, point.dtype)
     bound = loss_bound(case, point.label_kind, point.dtype, exact)
     return judge(point, case, got, exact, bound, record, reproduce, within)
+
+
+def check_grad(point: Point, case: Case, reproduce: str = "", within: str | None = None) -> dict[str, Any]:
+    """Judge the gradient of the implementation's loss with respect to the logits (of the sum
+    of the rows for reduction none) against the exact gradient."""
+    got, record = run(point, case, gradient=True)
+    exact = exact_grad(case, point.label_kind, point.dtype)
+    bound = compare.grad_bound_eps(exact.hi.shape, case.reduction)
+    record["quantity"] = "gradient"
+    return judge(
+        point,
+        case,
+        got,
+        exact,
+        bound,
+        record,
+        reproduce,
+        within,
+        lambda d: exact_grad(case, point.label_kind, d),
+    )
 
 
 def check_same_as(
@@ -133,12 +170,15 @@ def judge(
     record: dict[str, Any],
     reproduce: str,
     within: str | None = None,
+    exact_at: Callable[[str], reference.Exact] | None = None,
 ) -> dict[str, Any]:
     """Compare, fill in the record, and raise Divergence if the result is out of bounds.
 
     ``within`` names the dtype whose accuracy a known divergence still promises (a float64
     call that computes in float32 must at least be float32-accurate): a result that misses
     even that raises BeyondKnownDivergence, which no known divergence excuses.
+    ``exact_at(dtype)`` is the exact value for the inputs rounded to ``dtype`` (default: the
+    case's loss).
     """
     result = compare.compare(got, exact, bound_eps, point.dtype)
     eps = compare.EPSILON[point.dtype]
@@ -153,8 +193,11 @@ def judge(
         max_rel=result.max_rel,
     )
     if problems:
-        message = failure_message(point, case, got, exact, problems, reproduce)
-        if within is not None and not within_known(point, case, got, exact, bound_eps, within):
+        message = failure_message(
+            point, case, got, exact, problems, reproduce, record.get("quantity", "loss")
+        )
+        exact_at = exact_at or (lambda d: exact_loss(case, point.label_kind, d))
+        if within is not None and not within_known(point, got, exact, bound_eps, within, exact_at):
             raise BeyondKnownDivergence(
                 f"{message}\n  beyond the bound even at {within} accuracy, all its known divergence allows",
                 record,
@@ -171,32 +214,49 @@ def dtype_problems(point: Point, record: dict[str, Any]) -> list[str]:
 
 
 def within_known(
-    point: Point, case: Case, got: np.ndarray, exact: reference.Exact, bound_eps: np.ndarray, within: str
+    point: Point,
+    got: np.ndarray,
+    exact: reference.Exact,
+    bound_eps: np.ndarray,
+    within: str,
+    exact_at: Callable[[str], reference.Exact],
 ) -> bool:
     """Whether ``got`` is as accurate as a computation in ``within`` can be: the bound in
     epsilons of ``within``, plus what rounding the inputs to ``within`` changes exactly."""
-    here, rounded = (exact_loss(case, point.label_kind, d) for d in (point.dtype, within))
+    here, rounded = exact_at(point.dtype), exact_at(within)
     moved = np.abs((here.hi - rounded.hi) + (here.lo - rounded.lo))
     allowed = bound_eps + np.nan_to_num(moved) / compare.EPSILON[within]
     return compare.compare(got, exact, allowed, within).passed
 
 
+def _show(array: Any, precision: int | None = None) -> str:
+    """An array in a message: in full when small, else its corners (``...`` between)."""
+    return np.array2string(np.asarray(array), separator=", ", precision=precision, threshold=60, edgeitems=3)
+
+
 def failure_message(
-    point: Point, case: Case, got: Any, exact: reference.Exact, problems: list[str], reproduce: str
+    point: Point,
+    case: Case,
+    got: Any,
+    exact: reference.Exact,
+    problems: list[str],
+    reproduce: str,
+    quantity: str = "loss",
 ) -> str:
     """A few lines: where, the input, expected vs got, error vs bound, how to reproduce."""
     lines = [
         f"{point.describe()}, case {case.id!r} ({case.path})",
-        f"  input: logits={np.array2string(case.logits.astype(point.dtype), separator=', ')}",
-        f"         labels={np.array2string(case.labels_as(point.label_kind), separator=', ')}"
+        f"  input: logits={_show(case.logits.astype(point.dtype))}",
+        f"         labels={_show(case.labels_as(point.label_kind))}"
         f" label_smoothing={case.label_smoothing} reduction={case.reduction}",
         *(
             [f"         as batch shape {case.batch_shape} with the classes on axis {case.axis}"]
             if case.batch_shape
             else []
         ),
-        f"  expected {np.array2string(exact.hi, precision=17)}",
-        f"  got      {np.array2string(np.asarray(got, np.float64), precision=17)}",
+        f"  {quantity}:",
+        f"  expected {_show(exact.hi, 17)}",
+        f"  got      {_show(np.asarray(got, np.float64), 17)}",
         *(f"  {p}" for p in problems),
     ]
     if reproduce:

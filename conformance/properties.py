@@ -64,6 +64,11 @@ def agreement(point: Point, case: Case, draw: Draw, reproduce: str = "", within:
     return checks.check_loss(point, case, reproduce, within)
 
 
+def gradient(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
+    """The gradient with respect to the logits is within the bound of the exact gradient."""
+    return checks.check_grad(point, case, reproduce, within)
+
+
 def nan_row(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
     """A NaN anywhere in a row makes that row's loss NaN (and so a reduced loss)."""
     n, k = case.logits.shape
@@ -238,6 +243,7 @@ def _indices_and_rows(impl: Implementation) -> tuple[str, ...]:
 
 PROPERTIES: dict[str, Property] = {
     "agreement": Property(agreement, _every),
+    "gradient_agreement": Property(gradient, _every),
     "nan_row": Property(nan_row, _every),
     "masked": Property(masked, _every),
     "empty_batch": Property(empty_batch, _every, draw_case="empty"),

@@ -18,6 +18,10 @@ A target weight of exactly 0 contributes 0, even where ``log_softmax`` is ``-inf
 class). Reductions: ``none`` (per row), ``sum``, ``mean`` (over rows; NaN for an empty
 batch). The gradient is of the reduced loss (of the sum of rows for ``none``) with respect to
 the logits: ``(softmax(x_i) * sum_k t_ik - t_i) * w`` with ``w = 1/N`` for ``mean``, else 1.
+
+Options: per-class ``weights`` multiply the targets (``t_ik w_k``); a row whose class index is
+``ignore_index`` contributes 0 and is left out of the mean. What the mean then divides by, and
+what the mean of no rows is, are conventions (conventions.py), given as ``convention``.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from dataclasses import dataclass
 
 import mpmath
 import numpy as np
+
+from conformance.conventions import DEFAULT, Convention
 
 REDUCTIONS = ("none", "mean", "sum")
 DIGITS = 50
@@ -51,6 +57,46 @@ class Exact:
         with np.errstate(invalid="ignore"):
             lo = np.where(np.isfinite(hi), np.asarray(value - hi, np.float64), 0.0)
         return cls(hi, lo, np.asarray(error, np.float64))
+
+
+@dataclass(frozen=True)
+class Options:
+    """The options of a loss beyond smoothing and reduction (see the module docstring)."""
+
+    weights: tuple[float, ...] | None = None
+    ignore_index: int | None = None
+    convention: Convention = DEFAULT
+
+    def kept(self, labels: np.ndarray) -> np.ndarray:
+        """Which rows count: all, but those whose class index is ``ignore_index``."""
+        if self.ignore_index is None or not is_indices(labels):
+            return np.ones(len(labels), bool)
+        return np.asarray(labels) != self.ignore_index
+
+    def targets(self, labels: np.ndarray, num_classes: int, e: float, dtype: type = np.float64) -> np.ndarray:
+        """The smoothed targets times the class weights, zero for ignored rows, in ``dtype``."""
+        kept = self.kept(labels)
+        y = np.where(kept, labels, 0) if is_indices(labels) else labels
+        t = smoothed_targets(y, num_classes, e, dtype)
+        if self.weights is not None:
+            t = t * np.asarray(self.weights, np.float64).astype(dtype)
+        return np.where(kept[:, None], t, dtype(0))
+
+    def divisor(self, labels: np.ndarray) -> float:
+        """What the mean divides by: the number of rows without options, else per convention."""
+        kept = self.kept(labels)
+        if self.convention.weighted_mean == "kept-rows" or not is_indices(labels):
+            return float(np.sum(kept)) if is_indices(labels) else float(len(labels))
+        w = np.ones(1) if self.weights is None else np.asarray(self.weights, np.float64)
+        classes = np.asarray(labels)[kept]
+        return float(np.sum(w[classes] if self.weights is not None else np.ones(len(classes))))
+
+    def weight_scale(self) -> float:
+        """The largest class weight (at least 1): how much weights can scale a row's error."""
+        return max([1.0, *(abs(w) for w in self.weights)]) if self.weights else 1.0
+
+
+NO_OPTIONS = Options()
 
 
 def smoothed_targets(
@@ -146,6 +192,19 @@ def extended_softmax_cross_entropy(
             size = np.abs(value) if np.isfinite(value) else 0
             error = np.sum(row_error) / count + len(rows) * size * EXTENDED_EPS
     return Exact.from_extended(value, error)
+
+
+def extended_softmax_cross_entropy_grad(
+    logits: np.ndarray, labels: np.ndarray, label_smoothing: float = 0.0, reduction: str = "mean"
+) -> Exact:
+    """The gradient of the reduced loss in extended precision, with compare.py's gradient
+    bound at that precision as its ``error``."""
+    if not HAS_EXTENDED:
+        return exact_softmax_cross_entropy_grad(logits, labels, label_smoothing, reduction)
+    x = np.asarray(logits, np.float64).astype(EXTENDED)
+    grad = softmax_cross_entropy_grad(x, labels, label_smoothing, reduction)
+    weight = 1.0 / x.shape[0] if reduction == "mean" and x.shape[0] else 1.0
+    return Exact.from_extended(grad, np.full(x.shape, (x.shape[-1] + 2) * weight * EXTENDED_EPS))
 
 
 # --- arbitrary precision ----------------------------------------------------------------

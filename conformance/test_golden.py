@@ -14,6 +14,12 @@ def test_loss(spec: Spec, request: pytest.FixtureRequest, record_property) -> No
     record_property("conformance", record)
 
 
+def test_gradient(spec: Spec, request: pytest.FixtureRequest, record_property) -> None:
+    """The gradient with respect to the logits is within the derived bound of the exact one."""
+    record = checks.check_grad(spec.point, spec.case, reproduce_command(request.node), spec.within)
+    record_property("conformance", record)
+
+
 def test_same_as(spec: Spec, request: pytest.FixtureRequest, record_property) -> None:
     """A case declared equal to another (labels smoothed by hand) gets the same loss."""
     record = checks.check_same_as(

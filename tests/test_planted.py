@@ -129,3 +129,92 @@ def test_a_failure_says_where_what_and_how_to_reproduce():
     ):
         assert expected in text
     assert info.value.record["error_eps"] > info.value.record["bound_eps"]
+
+
+# --- gradients ------------------------------------------------------------------------
+
+
+def grad_ignores_smoothing(x, labels, e, reduction):
+    return reference.softmax_cross_entropy_grad(x, labels, 0.0, reduction)
+
+
+def grad_not_scaled_by_mean(x, labels, e, reduction):
+    return reference.softmax_cross_entropy_grad(x, labels, e, "sum")
+
+
+def grad_in_float32(x, labels, e, reduction):
+    return reference.softmax_cross_entropy_grad(x.astype(np.float32), labels, e, reduction).astype(x.dtype)
+
+
+def grad_correct(x, labels, e, reduction):
+    return reference.softmax_cross_entropy_grad(x, labels, e, reduction)
+
+
+def grad_failures(grad) -> list[tuple[str, str, str]]:
+    """Every golden case, label kind and dtype whose gradient check fails with ``grad``."""
+    numpy = load("numpy")
+    impl = Implementation(
+        f"planted.{grad.__name__}",
+        "numpy",
+        with_axis(lambda x, labels, e, reduction: reference.softmax_cross_entropy(x, labels, e, reduction)),
+        class_axis="any",
+        gradient=lambda x, labels, e, reduction, axis: np.moveaxis(
+            grad(
+                np.moveaxis(x, axis, -1),
+                labels if labels.ndim < x.ndim else np.moveaxis(labels, axis, -1),
+                e,
+                reduction,
+            ),
+            -1,
+            axis,
+        ),
+    )
+    failures = []
+    for case in CASES:
+        if case.batch_shape is not None:
+            continue  # the planted gradients take rows
+        for kind in case.label_kinds:
+            for dtype in DTYPES:
+                try:
+                    checks.check_grad(checks.Point(numpy, impl, "cpu:0", dtype, kind), case)
+                except checks.Divergence as e:
+                    assert "gradient" in str(e) and case.id in str(e)
+                    failures.append((case.id, kind, dtype))
+    return failures
+
+
+def test_planted_wrong_gradients_are_caught():
+    smoothed = {c.id for c in CASES if c.label_smoothing > 0 and c.batch_shape is None}
+    assert {case for case, _, _ in grad_failures(grad_ignores_smoothing)} == smoothed
+    means = {c.id for c in CASES if c.reduction == "mean" and c.batch_shape is None and len(c.logits) > 1}
+    assert {case for case, _, _ in grad_failures(grad_not_scaled_by_mean)} == means
+    assert {dtype for _, _, dtype in grad_failures(grad_in_float32)} == {"float64"}
+    assert grad_failures(grad_correct) == []
+
+
+def test_a_wrong_autograd_gradient_is_caught_in_torch():
+    """A torch loss whose forward is right and whose backward is not (no gradient flows
+    through log-probabilities below -30) fails the gradient check exactly where smoothing
+    gives weight to such a class."""
+    torch = pytest.importorskip("torch")
+    fw = load("torch")
+
+    def clamped(x, labels, e, reduction, axis):
+        logp = torch.log_softmax(x, dim=-1)
+        kept = logp.clamp(min=-30.0)
+        logp = kept + (logp - kept).detach()  # the same values; the gradient only through kept
+        t = torch.nn.functional.one_hot(labels, x.shape[-1]).to(x.dtype) * (1 - e) + e / x.shape[-1]
+        rows = -(t * logp).sum(-1)
+        return {"none": rows, "mean": rows.mean(), "sum": rows.sum()}[reduction]
+
+    impl = Implementation("planted.clamped", "torch", clamped, frozenset({"indices"}))
+    caught = set()
+    for case in CASES:
+        if case.batch_shape is None and "indices" in case.label_kinds:
+            point = checks.Point(fw, impl, "cpu:0", "float64", "indices")
+            checks.check_loss(point, case)  # the forward is right
+            try:
+                checks.check_grad(point, case)
+            except checks.Divergence:
+                caught.add(case.id)
+    assert caught == {"large-gap-e0.1", "non-dyadic-e0.2"}  # the cases with log p < -30 and e > 0

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import conformance.plugin
 from conformance import checks, properties, reference
-from conformance.adapters import Implementation, load
+from conformance.adapters import Implementation, load, numpy_adapter
 from tests.test_planted import (
     float32_inside,
     log_of_softmax,
@@ -24,9 +24,12 @@ from tests.test_planted import (
 DEFAULT = settings(settings.get_profile("default"), database=None, derandomize=True)
 
 
-def run_property(loss, name: str, dtype: str, kind: str) -> None:
-    """Run one property on a NumPy implementation of ``loss`` under the default profile."""
-    impl = Implementation(f"planted.{loss.__name__}", "numpy", with_axis(loss), class_axis="any")
+def run_property(loss, name: str, dtype: str, kind: str, gradient=numpy_adapter._stable_grad) -> None:
+    """Run one property on a NumPy implementation of ``loss`` (with the analytic ``gradient``)
+    under the default profile."""
+    impl = Implementation(
+        f"planted.{loss.__name__}", "numpy", with_axis(loss), class_axis="any", gradient=gradient
+    )
     point = checks.Point(load("numpy"), impl, "cpu:0", dtype, kind)
     prop = properties.PROPERTIES[name]
 
@@ -58,6 +61,17 @@ def test_planted_bug_is_caught_with_a_shrunk_counterexample(loss, name, dtype):
     assert case is not None and case.drawn
     assert case.logits.size <= 8, f"not shrunk: {case.logits.shape}"
     assert f"planted.{loss.__name__}" in str(info.value) and "input: logits=" in str(info.value)
+
+
+def test_planted_wrong_gradient_is_caught_with_a_shrunk_counterexample():
+    def grad_ignores_smoothing(x, labels, e, reduction, axis):
+        return numpy_adapter._stable_grad(x, labels, 0.0, reduction, axis)
+
+    with pytest.raises(checks.Divergence) as info:
+        run_property(correct, "gradient_agreement", "float64", "indices", grad_ignores_smoothing)
+    case = info.value.case
+    assert case.label_smoothing > 0 and case.logits.size <= 8, case
+    assert "gradient:" in str(info.value)
 
 
 def correct(x, labels, e, reduction):

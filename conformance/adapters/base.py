@@ -31,6 +31,8 @@ class PlacementError(AssertionError):
 # loss(logits, labels, label_smoothing, reduction, axis) on framework tensors -> framework
 # tensor; ``axis`` is the class axis of the logits (and of probability labels), >= 0.
 LossFn = Callable[[Any, Any, float, str, int], Any]
+# differentiate(f, x) -> (f(x), gradient of sum(f(x)) with respect to x): the framework's autodiff.
+Differentiate = Callable[[Callable[[Any], Any], Any], tuple[Any, Any]]
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class Implementation:
     dtypes: frozenset[str] = frozenset(DTYPES)
     class_axis: str = "last"  # where it takes the classes: "last", "second" ((N, C, d1, ...)) or "any"
     note: str = ""
+    gradient: LossFn | None = None  # an analytic gradient, for a framework that does not differentiate
 
     def takes_axis(self, axis: int, rank: int) -> bool:
         """Whether the class axis may be ``axis`` (>= 0) of logits of ``rank``."""
@@ -69,6 +72,8 @@ class Result:
     value: np.ndarray
     dtype: str  # the dtype the framework returned
     device: str  # the device the result lived on
+    grad: np.ndarray | None = None  # of the sum of the value, with respect to the logits
+    grad_dtype: str = ""
 
 
 @dataclass
@@ -87,6 +92,7 @@ class Framework:
     put: Callable[[np.ndarray, str], Any]
     fetch: Callable[[Any], tuple[np.ndarray, str]]
     scope: Callable[[str], Any]
+    differentiate: Differentiate | None = None
     details: dict[str, str] = field(default_factory=dict)
 
     def implementation(self, name: str) -> Implementation:
@@ -104,19 +110,39 @@ class Framework:
         label_smoothing: float,
         reduction: str,
         axis: int = -1,
+        gradient: bool = False,
     ) -> Result:
         """Run ``impl`` on ``device``; inputs are NumPy arrays already in the dtype under test,
-        with the classes on ``axis`` of the logits."""
+        with the classes on ``axis`` of the logits. With ``gradient``, also the gradient of the
+        sum of the result with respect to the logits (the framework's autodiff, or the
+        implementation's analytic gradient)."""
         axis = axis % logits.ndim
         if not impl.takes_axis(axis, logits.ndim):
             raise Unsupported(f"{impl.name} takes the class axis {impl.class_axis}, not {axis}")
+        if gradient and impl.gradient is None and self.differentiate is None:
+            raise Unsupported(f"{self.name} does not differentiate and {impl.name} has no analytic gradient")
         with self.scope(device):
             x, y = self.put(logits, device), self.put(labels, device)
-            value = impl.loss(x, y, label_smoothing, reduction, axis)
-        array, where = self.fetch(value)
+            args = (y, label_smoothing, reduction, axis)
+            grad = None
+            if not gradient:
+                value = impl.loss(x, *args)
+            elif impl.gradient is not None:
+                value, grad = impl.loss(x, *args), impl.gradient(x, *args)
+            else:
+                value, grad = self.differentiate(lambda v: impl.loss(v, *args), x)
+        array = self._fetched(impl, value, device)
+        if grad is None:
+            return Result(array, str(array.dtype), device)
+        grad_array = self._fetched(impl, grad, device)
+        return Result(array, str(array.dtype), device, grad_array, str(grad_array.dtype))
+
+    def _fetched(self, impl: Implementation, tensor: Any, device: str) -> np.ndarray:
+        """The tensor as a NumPy array, after checking that it lived on ``device``."""
+        array, where = self.fetch(tensor)
         if where != device:
             raise PlacementError(f"{impl.name}: result lived on {where}, not on {device}")
-        return Result(np.asarray(array), str(array.dtype), where)
+        return np.asarray(array)
 
 
 def normalise_device(platform: str, index: int | None) -> str:

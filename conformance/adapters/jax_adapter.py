@@ -27,6 +27,11 @@ def load() -> Framework:
         (d,) = array.devices()
         return np.asarray(array), normalise_device(d.platform, d.id)
 
+    def differentiate(f, x: jax.Array) -> tuple[jax.Array, jax.Array]:
+        value, pullback = jax.vjp(f, x)
+        (grad,) = pullback(jnp.ones_like(value))
+        return value, grad
+
     def with_optax(x, labels, e, reduction, axis):
         rows = optax.softmax_cross_entropy(x, optax.smooth_labels(labels, e, axis=axis), axis=axis)
         return reduce_rows(rows, reduction, jnp.mean, jnp.sum)
@@ -53,5 +58,6 @@ def load() -> Framework:
         put=put,
         fetch=fetch,
         scope=lambda device: jax.default_device(devices[device]),
+        differentiate=differentiate,
         details={"optax": optax.__version__},
     )

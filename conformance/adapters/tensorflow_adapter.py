@@ -34,6 +34,14 @@ def load() -> Framework:
         kind, index = tensor.device.split(":")[-2:]
         return tensor.numpy(), normalise_device(kind, int(index))
 
+    def differentiate(f, x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            value = f(x)
+            total = tf.reduce_sum(value)
+        grad = tape.gradient(total, x, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+        return value, grad
+
     def keras(x, labels, e, reduction, axis, dtype=None):
         loss = tf.keras.losses.CategoricalCrossentropy(
             from_logits=True, label_smoothing=e, reduction=_KERAS_REDUCTION[reduction], axis=axis, dtype=dtype
@@ -70,5 +78,6 @@ def load() -> Framework:
         put=put,
         fetch=fetch,
         scope=lambda device: tf.device(devices[device]),
+        differentiate=differentiate,
         details={"keras": tf.keras.__version__} if hasattr(tf.keras, "__version__") else {},
     )
