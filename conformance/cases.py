@@ -18,7 +18,8 @@ from typing import Any
 import jsonschema
 import numpy as np
 
-from conformance.reference import REDUCTIONS, one_hot
+from conformance.conventions import DEFAULT, Convention
+from conformance.reference import REDUCTIONS, Options, one_hot
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -73,6 +74,8 @@ CASE_SCHEMA: dict[str, Any] = {
         "same_as": {"type": "string"},
         "batch_shape": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1}},
         "axis": {"type": "integer"},
+        "weights": {"type": "array", "minItems": 1, "items": {"type": "number", "minimum": 0}},
+        "ignore_index": {"type": "integer"},
     },
 }
 
@@ -131,6 +134,19 @@ class Case:
     # on the N x K rows whatever the layout.
     batch_shape: tuple[int, ...] | None = None
     axis: int = -1
+    # Options (reference.Options): per-class weights, and the class index of ignored rows.
+    # The expected loss is under the default conventions (conventions.py).
+    weights: tuple[float, ...] | None = None
+    ignore_index: int | None = None
+
+    def options(self, convention: Convention = DEFAULT) -> Options:
+        """The case's options under an implementation's ``convention``."""
+        return Options(self.weights, self.ignore_index, convention)
+
+    @property
+    def option_names(self) -> tuple[str, ...]:
+        """The options the case sets, as implementations declare them."""
+        return tuple(n for n in ("weights", "ignore_index") if getattr(self, n) is not None)
 
     def arranged(self, array: np.ndarray) -> np.ndarray:
         """Rows (N, K) or indices (N,) arranged in the case's layout."""
@@ -153,8 +169,11 @@ class Case:
 
     @property
     def label_kinds(self) -> tuple[str, ...]:
-        """Label kinds this case can be given as: indices also run as their one-hot rows."""
-        return ("indices", "probabilities") if self.labels.ndim == 1 else ("probabilities",)
+        """Label kinds this case can be given as: indices also run as their one-hot rows
+        (but for ignored rows, which have none)."""
+        if self.labels.ndim == 2:
+            return ("probabilities",)
+        return ("indices",) if self.ignore_index is not None else ("indices", "probabilities")
 
     def labels_as(self, kind: str) -> np.ndarray:
         """The labels as class ``indices`` or as ``probabilities`` rows (float64)."""
@@ -264,11 +283,17 @@ def _build(path: Path, raw: dict[str, Any]) -> Case:
         raise fail("logits", "must be a non-empty (N, K) matrix with rows of one length")
     x = np.asarray(logits, np.float64)
     n, k = x.shape
+    weights = raw.get("weights")
+    if weights is not None and len(weights) != k:
+        raise fail("weights", f"has {len(weights)} class weights for {k} classes")
+    ignore_index = raw.get("ignore_index")
+    if ignore_index is not None and "indices" not in raw["labels"]:
+        raise fail("ignore_index", "applies to class indices, not probability rows")
     if "indices" in raw["labels"]:
         labels = np.asarray(raw["labels"]["indices"], np.int64)
         if labels.shape != (n,):
             raise fail("labels.indices", f"has {labels.size} labels for {n} rows of logits")
-        bad = np.flatnonzero((labels < 0) | (labels >= k))
+        bad = np.flatnonzero(((labels < 0) | (labels >= k)) & (labels != ignore_index))
         if bad.size:
             raise fail(f"labels.indices[{bad[0]}]", f"{labels[bad[0]]} is not a class in [0, {k})")
     else:
@@ -310,6 +335,8 @@ def _build(path: Path, raw: dict[str, Any]) -> Case:
         same_as=raw.get("same_as"),
         batch_shape=batch_shape,
         axis=axis,
+        weights=tuple(float(w) for w in weights) if weights is not None else None,
+        ignore_index=ignore_index,
     )
 
 
@@ -345,6 +372,8 @@ def to_toml(case: Case, expected: tuple[str, ...], source: str) -> str:
             f"label_smoothing = {number(case.label_smoothing)}",
             f"reduction = {text(case.reduction)}",
             *([f"batch_shape = {list(case.batch_shape)}", f"axis = {case.axis}"] if case.batch_shape else []),
+            *([f"weights = [{', '.join(number(w) for w in case.weights)}]"] if case.weights else []),
+            *([f"ignore_index = {case.ignore_index}"] if case.ignore_index is not None else []),
             f"expected = {{ loss = {loss} }}",
             "",
         ]

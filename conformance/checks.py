@@ -16,8 +16,10 @@ from typing import Any
 import numpy as np
 
 from conformance import compare, reference
-from conformance.adapters import Framework, Implementation
+from conformance.adapters import Framework, Implementation, Unsupported
+from conformance.adapters.base import PlacementError
 from conformance.cases import Case
+from conformance.conventions import DEFAULT, Convention
 
 
 class CheckFailure(AssertionError):
@@ -31,6 +33,10 @@ class CheckFailure(AssertionError):
 
 class Divergence(CheckFailure):
     """An implementation's result is outside the derived bound of the exact answer."""
+
+
+class Raised(CheckFailure):
+    """The implementation raised on an input it declares it supports."""
 
 
 class BeyondKnownDivergence(CheckFailure):
@@ -63,23 +69,23 @@ MPMATH_MAX_ELEMENTS = 256  # above this many logits, a float64 check uses extend
 
 
 @functools.lru_cache(maxsize=256)
-def exact_loss(case: Case, label_kind: str, dtype: str) -> reference.Exact:
+def exact_loss(case: Case, label_kind: str, dtype: str, convention: Convention = DEFAULT) -> reference.Exact:
     """The exact loss of the case's inputs as rounded to ``dtype`` (cached): mpmath for
     float64 checks of small golden cases, else (drawn cases, float32, large inputs) extended
     precision with its own error bound, below 2^-11 of float64's epsilon."""
     logits, labels = inputs(case, label_kind, dtype)
-    args = (logits, labels, case.label_smoothing, case.reduction)
+    args = (logits, labels, case.label_smoothing, case.reduction, case.options(convention))
     if dtype == "float64" and not case.drawn and logits.size <= MPMATH_MAX_ELEMENTS:
         return reference.exact_softmax_cross_entropy(*args)
     return reference.extended_softmax_cross_entropy(*args)
 
 
 @functools.lru_cache(maxsize=256)
-def exact_grad(case: Case, label_kind: str, dtype: str) -> reference.Exact:
+def exact_grad(case: Case, label_kind: str, dtype: str, convention: Convention = DEFAULT) -> reference.Exact:
     """The exact gradient of the case's loss with respect to its logits (rounded to
     ``dtype``), in rows (N, K); the same tiers as exact_loss."""
     logits, labels = inputs(case, label_kind, dtype)
-    args = (logits, labels, case.label_smoothing, case.reduction)
+    args = (logits, labels, case.label_smoothing, case.reduction, case.options(convention))
     if dtype == "float64" and not case.drawn and logits.size <= MPMATH_MAX_ELEMENTS:
         return reference.exact_softmax_cross_entropy_grad(*args)
     return reference.extended_softmax_cross_entropy_grad(*args)
@@ -89,9 +95,23 @@ def run(point: Point, case: Case, gradient: bool = False) -> tuple[np.ndarray, d
     """Run the case at ``point``; the value (or with ``gradient``, the gradient in rows
     (N, K)), and a record of what came back."""
     logits, labels = (case.arranged(a) for a in inputs(case, point.label_kind, point.dtype))
-    result = point.framework.run(
-        point.impl, point.device, logits, labels, case.label_smoothing, case.reduction, case.axis, gradient
-    )
+    try:
+        result = point.framework.run(
+            point.impl,
+            point.device,
+            logits,
+            labels,
+            case.label_smoothing,
+            case.reduction,
+            case.axis,
+            gradient,
+            **{name: getattr(case, name) for name in case.option_names},
+        )
+    except (Unsupported, PlacementError):
+        raise
+    except Exception as e:  # the implementation's own error, shown with the input that raised it
+        message = "\n".join([*input_lines(point, case), f"  raised {type(e).__name__}: {e}"])
+        raise Raised(message, {"exception": f"{type(e).__name__}: {e}"[:2000]}, case) from e
     record = {"returned_dtype": result.dtype, "returned_device": result.device}
     if gradient:
         record["returned_dtype"] = result.grad_dtype
@@ -102,11 +122,19 @@ def run(point: Point, case: Case, gradient: bool = False) -> tuple[np.ndarray, d
     return value, record
 
 
-def loss_bound(case: Case, label_kind: str, dtype: str, exact: reference.Exact) -> np.ndarray:
+def loss_bound(
+    case: Case, label_kind: str, dtype: str, exact: reference.Exact, convention: Convention = DEFAULT
+) -> np.ndarray:
     """The derived bound (compare.py) for the case's loss in ``dtype``, in epsilons."""
     logits, labels = inputs(case, label_kind, dtype)
-    rows = reference.softmax_cross_entropy(logits.astype(np.float64), labels, case.label_smoothing, "none")
-    return compare.loss_bound_eps(rows, logits.shape[-1], case.reduction, exact)
+    options = case.options(convention)
+    rows = reference.softmax_cross_entropy(
+        logits.astype(np.float64), labels, case.label_smoothing, "none", options
+    )
+    divisor = float(np.sum(options.divisor_terms(labels)))
+    return compare.loss_bound_eps(
+        rows, logits.shape[-1], case.reduction, exact, divisor, options.weight_scale()
+    )
 
 
 def check_loss(point: Point, case: Case, reproduce: str = "", within: str | None = None) -> dict[str, Any]:
@@ -115,8 +143,9 @@ def check_loss(point: Point, case: Case, reproduce: str = "", within: str | None
     ``within``: the dtype whose accuracy a known divergence still promises (see judge).
     """
     got, record = run(point, case)
-    exact = exact_loss(case, point.label_kind, point.dtype)
-    bound = loss_bound(case, point.label_kind, point.dtype, exact)
+    convention = point.impl.convention
+    exact = exact_loss(case, point.label_kind, point.dtype, convention)
+    bound = loss_bound(case, point.label_kind, point.dtype, exact, convention)
     return judge(point, case, got, exact, bound, record, reproduce, within)
 
 
@@ -124,8 +153,11 @@ def check_grad(point: Point, case: Case, reproduce: str = "", within: str | None
     """Judge the gradient of the implementation's loss with respect to the logits (of the sum
     of the rows for reduction none) against the exact gradient."""
     got, record = run(point, case, gradient=True)
-    exact = exact_grad(case, point.label_kind, point.dtype)
-    bound = compare.grad_bound_eps(exact.hi.shape, case.reduction)
+    convention = point.impl.convention
+    exact = exact_grad(case, point.label_kind, point.dtype, convention)
+    _, labels = inputs(case, point.label_kind, point.dtype)
+    weight = reference.grad_weight(labels, case.reduction, case.options(convention))
+    bound = compare.grad_bound_eps(exact.hi.shape, weight)
     record["quantity"] = "gradient"
     return judge(
         point,
@@ -136,7 +168,7 @@ def check_grad(point: Point, case: Case, reproduce: str = "", within: str | None
         record,
         reproduce,
         within,
-        lambda d: exact_grad(case, point.label_kind, d),
+        lambda d: exact_grad(case, point.label_kind, d, convention),
     )
 
 
@@ -149,11 +181,12 @@ def check_same_as(
     """
     got, record = run(point, case)
     got_other, _ = run(point, other)
-    exact, exact_other = (exact_loss(c, point.label_kind, point.dtype) for c in (case, other))
+    convention = point.impl.convention
+    exact, exact_other = (exact_loss(c, point.label_kind, point.dtype, convention) for c in (case, other))
     gap = np.abs((exact.hi - exact_other.hi) + (exact.lo - exact_other.lo)) / compare.EPSILON[point.dtype]
     bound = (
-        loss_bound(case, point.label_kind, point.dtype, exact)
-        + loss_bound(other, point.label_kind, point.dtype, exact_other)
+        loss_bound(case, point.label_kind, point.dtype, exact, convention)
+        + loss_bound(other, point.label_kind, point.dtype, exact_other, convention)
         + gap
     )
     other_value = reference.Exact.from_float64(np.asarray(got_other, np.float64))
@@ -196,7 +229,7 @@ def judge(
         message = failure_message(
             point, case, got, exact, problems, reproduce, record.get("quantity", "loss")
         )
-        exact_at = exact_at or (lambda d: exact_loss(case, point.label_kind, d))
+        exact_at = exact_at or (lambda d: exact_loss(case, point.label_kind, d, point.impl.convention))
         if within is not None and not within_known(point, got, exact, bound_eps, within, exact_at):
             raise BeyondKnownDivergence(
                 f"{message}\n  beyond the bound even at {within} accuracy, all its known divergence allows",
@@ -245,6 +278,20 @@ def failure_message(
 ) -> str:
     """A few lines: where, the input, expected vs got, error vs bound, how to reproduce."""
     lines = [
+        *input_lines(point, case),
+        f"  {quantity}:",
+        f"  expected {_show(exact.hi, 17)}",
+        f"  got      {_show(np.asarray(got, np.float64), 17)}",
+        *(f"  {p}" for p in problems),
+    ]
+    if reproduce:
+        lines.append(f"  reproduce: {reproduce}")
+    return "\n".join(lines)
+
+
+def input_lines(point: Point, case: Case) -> list[str]:
+    """Where a check ran and on what input."""
+    return [
         f"{point.describe()}, case {case.id!r} ({case.path})",
         f"  input: logits={_show(case.logits.astype(point.dtype))}",
         f"         labels={_show(case.labels_as(point.label_kind))}"
@@ -254,14 +301,9 @@ def failure_message(
             if case.batch_shape
             else []
         ),
-        f"  {quantity}:",
-        f"  expected {_show(exact.hi, 17)}",
-        f"  got      {_show(np.asarray(got, np.float64), 17)}",
-        *(f"  {p}" for p in problems),
+        *([f"         weights={list(case.weights)}"] if case.weights is not None else []),
+        *([f"         ignore_index={case.ignore_index}"] if case.ignore_index is not None else []),
     ]
-    if reproduce:
-        lines.append(f"  reproduce: {reproduce}")
-    return "\n".join(lines)
 
 
 def check_document(case: Case, within: str | None = None) -> dict[str, Any]:

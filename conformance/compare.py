@@ -27,6 +27,11 @@ The gradient ``softmax(x) * sum(t) - t``: ``p_k = exp(log S - d_k)`` has an abso
 of at most ``p_k`` times the error of its log, and ``p_k |log p_k| <= 1/e``, so each element
 is bounded by ``(K + 2)`` epsilons times the reduction's weight (``1/N`` for ``mean``).
 
+Options: class weights ``w`` multiply every target, so a row's terms (and its bound's ``+ 1``
+term, the targets' total) scale by at most ``W = max(1, max w)``: ``row = (K + 4)(|L| + W)``
+and the gradient's weight is ``W`` over what the mean divides by (a weighted mean's divisor
+is itself an N-term sum, within the ``N |result|`` term).
+
 These are worst-case bounds for naive (left-to-right) summation, so implementations with
 pairwise or blocked sums stay well inside them; they are not tuned to anything observed.
 The reference is exact (mpmath, or extended precision whose own error is added, see
@@ -49,19 +54,29 @@ EPSILON = {
 }
 
 
-def row_bound_eps(row_losses: np.ndarray, num_classes: int) -> np.ndarray:
-    """``(K + 4) * (|L_i| + 1)`` per row, ``L_i`` the row's (exact) loss; 0 where not finite."""
+def row_bound_eps(row_losses: np.ndarray, num_classes: int, weight_scale: float = 1.0) -> np.ndarray:
+    """``(K + 4) * (|L_i| + W)`` per row, ``L_i`` the row's (exact) loss and ``W`` the largest
+    class weight (at least 1); 0 where not finite."""
     losses = np.abs(np.asarray(row_losses, np.float64))
-    return np.where(np.isfinite(losses), (num_classes + 4) * (losses + 1.0), 0.0)
+    return np.where(np.isfinite(losses), (num_classes + 4) * (losses + weight_scale), 0.0)
 
 
-def loss_bound_eps(row_losses: np.ndarray, num_classes: int, reduction: str, exact: Exact) -> np.ndarray:
-    """The bound, in epsilons, for each element of the loss under ``reduction``."""
-    rows = row_bound_eps(row_losses, num_classes)
+def loss_bound_eps(
+    row_losses: np.ndarray,
+    num_classes: int,
+    reduction: str,
+    exact: Exact,
+    divisor: float | None = None,
+    weight_scale: float = 1.0,
+) -> np.ndarray:
+    """The bound, in epsilons, for each element of the loss under ``reduction``; the mean
+    divides by ``divisor`` (default: the number of rows)."""
+    rows = row_bound_eps(row_losses, num_classes, weight_scale)
     if reduction == "none":
         return rows
     n = rows.shape[0]
-    summed = rows.sum() if reduction == "sum" else (rows.mean() if n else 0.0)
+    divisor = n if divisor is None else divisor
+    summed = rows.sum() if reduction == "sum" else (rows.sum() / divisor if divisor else 0.0)
     return np.asarray(summed + n * finite_magnitude(exact.hi))
 
 
@@ -71,11 +86,10 @@ def finite_magnitude(values: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(v), np.abs(np.where(np.isfinite(v), v, 0)), 0)
 
 
-def grad_bound_eps(shape: tuple[int, ...], reduction: str) -> np.ndarray:
-    """The bound, in epsilons, for each element of the gradient with respect to the logits."""
-    n, k = shape
-    weight = 1.0 / n if reduction == "mean" and n else 1.0
-    return np.full(shape, (k + 2) * weight)
+def grad_bound_eps(shape: tuple[int, ...], weight: float) -> np.ndarray:
+    """The bound, in epsilons, for each element of the gradient with respect to the logits;
+    ``weight`` scales a row's gradient at most (reference.grad_weight: 1/N for a mean)."""
+    return np.full(shape, (shape[-1] + 2) * weight)
 
 
 @dataclass(frozen=True)

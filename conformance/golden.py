@@ -20,9 +20,10 @@ DIGITS = 25  # significant digits stored in case files: beyond float64, within t
 
 
 def exact_expected(case: Case) -> tuple[str, ...]:
-    """The exact loss of the case's inputs (as written), as decimal strings."""
+    """The exact loss of the case's inputs (as written), under the default conventions, as
+    decimal strings."""
     values = reference.mp_softmax_cross_entropy(
-        case.logits, case.labels, case.label_smoothing, case.reduction
+        case.logits, case.labels, case.label_smoothing, case.reduction, case.options()
     )
     return tuple(mpmath.nstr(v, DIGITS, min_fixed=-5, max_fixed=5) for v in values)
 

@@ -14,13 +14,22 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-from conformance import divergences, golden, properties, results
-from conformance.adapters import FRAMEWORKS, Framework, FrameworkMissing, Unsupported, load
+from conformance import divergences, golden, properties, results, user
+from conformance.adapters import FRAMEWORKS, Framework, FrameworkMissing, Implementation, Unsupported, load
 from conformance.adapters.base import DTYPES
 from conformance.cases import CASES_DIR, Case, CaseError, load_all, to_toml
-from conformance.checks import CheckFailure, Divergence, Point
+from conformance.checks import CheckFailure, Divergence, Point, Raised
 
-OUTCOMES = ("passed", "diverged", "errored", "unsupported", "skipped", "known divergence", "stale divergence")
+OUTCOMES = (
+    "passed",
+    "diverged",
+    "errored",
+    "rejected",
+    "unsupported",
+    "skipped",
+    "known divergence",
+    "stale divergence",
+)
 STATE = pytest.StashKey["State"]()
 PROFILE = pytest.StashKey[str]()
 
@@ -97,14 +106,21 @@ class State:
     known: list[divergences.KnownDivergence]
     frameworks: dict[str, Framework | str] = field(default_factory=dict)
     loaded_cases: tuple[list[Case], list[CaseError]] | None = None
+    user: tuple[Implementation, ...] = ()  # the user's own implementations (--impl)
+    builtin: bool = True  # whether the frameworks' own implementations are checked too
 
     def framework(self, name: str) -> Framework | str:
-        """The framework, or why it is missing (loaded once)."""
+        """The framework with the implementations to check, or why it is missing (loaded once)."""
         if name not in self.frameworks:
             try:
-                self.frameworks[name] = load(name)
+                fw = load(name)
             except FrameworkMissing as e:
                 self.frameworks[name] = str(e)
+            else:
+                own = fw.implementations if self.builtin else []
+                self.frameworks[name] = replace(
+                    fw, implementations=[*own, *(u for u in self.user if u.framework == name)]
+                )
         return self.frameworks[name]
 
     def cases(self) -> tuple[list[Case], list[CaseError]]:
@@ -117,8 +133,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance")
     group.addoption(
         "--framework",
-        default=",".join(FRAMEWORKS),
-        help=f"comma list of frameworks to check (default: all of {', '.join(FRAMEWORKS)})",
+        default=None,
+        help=f"comma list of frameworks to check (default: all of {', '.join(FRAMEWORKS)}; "
+        "with --impl, none but the user's)",
+    )
+    group.addoption(
+        "--impl",
+        action="append",
+        default=[],
+        metavar="FRAMEWORK:MODULE:ATTR",
+        help="check your own loss: a function loss(logits, labels, label_smoothing) or a class "
+        "built with the smoothing factor and called as instance(logits, labels), taking FRAMEWORK's "
+        "tensors, in MODULE (dotted, or a .py file); may be given several times",
     )
     group.addoption(
         "--results",
@@ -138,10 +164,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    selected = tuple(n.strip() for n in config.getoption("framework").split(",") if n.strip())
+    named = config.getoption("framework")
+    selected = tuple(n.strip() for n in (named or ",".join(FRAMEWORKS)).split(",") if n.strip())
     unknown = [n for n in selected if n not in FRAMEWORKS]
     if unknown:
         raise pytest.UsageError(f"--framework: unknown {', '.join(unknown)}; known: {', '.join(FRAMEWORKS)}")
+    try:
+        own = tuple(user.load(spec) for spec in config.getoption("impl"))
+    except user.UserImplementationError as e:
+        raise pytest.UsageError(str(e)) from e
+    if own:  # the user's frameworks, beside those --framework names
+        selected = tuple(dict.fromkeys([*(selected if named else ()), *(u.framework for u in own)]))
     try:
         known = divergences.load(Path(config.getoption("known_divergences")))
     except (OSError, ValueError) as e:
@@ -154,7 +187,7 @@ def pytest_configure(config: pytest.Config) -> None:
         profile = "ci" if os.environ.get("CI") else "default"
         settings.load_profile(profile)
     config.stash[PROFILE] = profile
-    config.stash[STATE] = State(selected, cases_dir, known)
+    config.stash[STATE] = State(selected, cases_dir, known, user=own, builtin=not own or bool(named))
     config.pluginmanager.register(Recorder(config), "conformance-recorder")
 
 
@@ -230,12 +263,21 @@ def _param(state: State, spec: Spec) -> Any:
         marks.append(pytest.mark.skip(reason=f"skipped: {fw}"))
         return pytest.param(spec, id=f"{spec.framework}-not-installed", marks=marks)
     if spec.point is not None and spec.case is not None:
-        why = spec.point.impl.unsupported(spec.point.label_kind, spec.case.reduction, spec.point.dtype)
+        case = spec.case
+        why = spec.point.impl.unsupported(
+            spec.point.label_kind, case.reduction, spec.point.dtype, case.label_smoothing, case.option_names
+        )
         if why:
             marks.append(pytest.mark.skip(reason=f"unsupported: {why}"))
     known = divergences.find(state.known, spec.fields())
     if known is not None and not marks:
-        marks.append(pytest.mark.xfail(reason=known.explain(), raises=Divergence, strict=known.strict))
+        marks.append(
+            pytest.mark.xfail(
+                reason=known.explain(),
+                raises=Raised if known.raises else Divergence,
+                strict=known.strict,
+            )
+        )
         spec = replace(spec, known=known)
     return pytest.param(spec, id=spec.id(), marks=marks)
 
@@ -245,6 +287,8 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function):
     """An implementation that finds out only when called that it cannot do a combination."""
     try:
         return (yield)
+    except user.Rejected as e:
+        pytest.skip(f"rejected: {e}")
     except Unsupported as e:
         pytest.skip(f"unsupported: {e}")
 
@@ -260,6 +304,10 @@ def reproduce_command(item: pytest.Item, seed: int | None = None) -> str:
         value = item.config.getoption(option)
         if str(value) != default:
             words += [f"--{option.replace('_', '-')}", str(value)]
+    for spec in item.config.getoption("impl"):
+        words += ["--impl", spec]
+    if item.config.getoption("framework"):
+        words += ["--framework", item.config.getoption("framework")]
     profile = item.config.stash.get(PROFILE, "default")
     if profile != "default":
         words += ["--hypothesis-profile", profile]
@@ -305,9 +353,9 @@ def _classify(item: pytest.Item, report: pytest.TestReport, error: BaseException
         return "stale divergence"
     if report.skipped:
         message = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
-        return "unsupported" if "unsupported:" in message else "skipped"
+        return next((o for o in ("unsupported", "rejected") if f"{o}:" in message), "skipped")
     if report.failed:
-        return "diverged" if isinstance(error, CheckFailure) else "errored"
+        return "diverged" if isinstance(error, CheckFailure) and not isinstance(error, Raised) else "errored"
     return "passed"
 
 

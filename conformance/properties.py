@@ -23,6 +23,7 @@ from conformance import checks, compare, reference, strategies
 from conformance.adapters import Implementation
 from conformance.cases import Case
 from conformance.checks import Divergence, Point
+from conformance.reference import REDUCTIONS
 
 Draw = Callable[[st.SearchStrategy[Any]], Any]
 
@@ -33,7 +34,8 @@ def _with(case: Case, **changes: Any) -> Case:
 
 def _bound(point: Point, case: Case, got: np.ndarray) -> np.ndarray:
     """The derived bound for ``got``, sized by the implementation's own result."""
-    return checks.loss_bound(case, point.label_kind, point.dtype, reference.Exact.from_float64(got))
+    exact = reference.Exact.from_float64(got)
+    return checks.loss_bound(case, point.label_kind, point.dtype, exact, point.impl.convention)
 
 
 def identity(
@@ -209,23 +211,37 @@ class Property:
     reduction: str | None = None
     layouts: bool = True  # whether cases come in rank-3 layouts too
     min_rows: int = 1
+    options: bool = False  # whether it draws the options (weights, ignored rows) an implementation takes
 
     def label_kinds(self, impl: Implementation) -> tuple[str, ...]:
-        return tuple(k for k in self.kinds(impl) if k in impl.label_kinds)
+        if self.options and not impl.options:
+            return ()
+        kinds = tuple(k for k in self.kinds(impl) if k in impl.label_kinds)
+        if self.options and impl.options == {"ignore_index"}:
+            return tuple(k for k in kinds if k == "indices")  # ignored rows need class indices
+        return kinds
 
-    def cases(self, dtype: str, kind: str, class_axis: str = "last") -> st.SearchStrategy[Case]:
-        """The cases this property draws, in ``dtype`` with labels of ``kind``, laid out for an
-        implementation that takes the class axis ``class_axis``."""
+    def cases(self, dtype: str, kind: str, impl: Implementation) -> st.SearchStrategy[Case]:
+        """The cases this property draws, in ``dtype`` with labels of ``kind``, for ``impl``:
+        laid out with the classes on an axis it takes, smoothed only if it smooths, with the
+        options it takes where the property draws options."""
+        smoothing = None if impl.smoothing else 0.0
+        reductions = tuple(r for r in REDUCTIONS if r in impl.reductions)
         if self.draw_case == "empty":
-            return strategies.empty_cases(dtype, kind)
-        return strategies.cases(
+            return strategies.empty_cases(dtype, kind, smoothing is None, reductions)
+        drawn = strategies.cases(
             dtype,
             kind,
             reduction=self.reduction,
+            reductions=reductions,
+            smoothing=smoothing,
             grid=self.draw_case == "grid",
-            class_axis=class_axis if self.layouts else None,
+            class_axis=impl.class_axis if self.layouts and impl.class_axis != "rows" else None,
             min_rows=self.min_rows,
         )
+        if self.options:
+            return drawn.flatmap(lambda case: strategies.with_options(case, kind, impl.options))
+        return drawn
 
 
 def _every(impl: Implementation) -> tuple[str, ...]:
@@ -244,6 +260,8 @@ def _indices_and_rows(impl: Implementation) -> tuple[str, ...]:
 PROPERTIES: dict[str, Property] = {
     "agreement": Property(agreement, _every),
     "gradient_agreement": Property(gradient, _every),
+    "options": Property(agreement, _every, options=True),
+    "options_gradient": Property(gradient, _every, options=True),
     "nan_row": Property(nan_row, _every),
     "masked": Property(masked, _every),
     "empty_batch": Property(empty_batch, _every, draw_case="empty"),

@@ -20,8 +20,10 @@ batch). The gradient is of the reduced loss (of the sum of rows for ``none``) wi
 the logits: ``(softmax(x_i) * sum_k t_ik - t_i) * w`` with ``w = 1/N`` for ``mean``, else 1.
 
 Options: per-class ``weights`` multiply the targets (``t_ik w_k``); a row whose class index is
-``ignore_index`` contributes 0 and is left out of the mean. What the mean then divides by, and
-what the mean of no rows is, are conventions (conventions.py), given as ``convention``.
+``ignore_index`` contributes 0 (and a gradient of 0: it does not depend on the logits) and is
+left out of the mean; a mean that divides by 0 is NaN, and so is its gradient in kept rows.
+What the mean then divides by, and what the mean of no rows is, are conventions
+(conventions.py), given as ``convention``.
 """
 
 from __future__ import annotations
@@ -69,9 +71,10 @@ class Options:
 
     def kept(self, labels: np.ndarray) -> np.ndarray:
         """Which rows count: all, but those whose class index is ``ignore_index``."""
+        labels = np.asarray(labels)
         if self.ignore_index is None or not is_indices(labels):
-            return np.ones(len(labels), bool)
-        return np.asarray(labels) != self.ignore_index
+            return np.ones(labels.shape if is_indices(labels) else labels.shape[:-1], bool)
+        return labels != self.ignore_index
 
     def targets(self, labels: np.ndarray, num_classes: int, e: float, dtype: type = np.float64) -> np.ndarray:
         """The smoothed targets times the class weights, zero for ignored rows, in ``dtype``."""
@@ -80,16 +83,15 @@ class Options:
         t = smoothed_targets(y, num_classes, e, dtype)
         if self.weights is not None:
             t = t * np.asarray(self.weights, np.float64).astype(dtype)
-        return np.where(kept[:, None], t, dtype(0))
+        return np.where(kept[..., None], t, dtype(0))
 
-    def divisor(self, labels: np.ndarray) -> float:
-        """What the mean divides by: the number of rows without options, else per convention."""
+    def divisor_terms(self, labels: np.ndarray) -> np.ndarray:
+        """The terms whose sum the mean divides by: 1 per row without options; per kept row
+        (kept-rows), or its target class's weight (weight-sum, class indices) with them."""
         kept = self.kept(labels)
-        if self.convention.weighted_mean == "kept-rows" or not is_indices(labels):
-            return float(np.sum(kept)) if is_indices(labels) else float(len(labels))
-        w = np.ones(1) if self.weights is None else np.asarray(self.weights, np.float64)
-        classes = np.asarray(labels)[kept]
-        return float(np.sum(w[classes] if self.weights is not None else np.ones(len(classes))))
+        if not is_indices(labels) or self.weights is None or self.convention.weighted_mean == "kept-rows":
+            return kept.astype(np.float64).ravel()
+        return np.asarray(self.weights, np.float64)[np.asarray(labels)[kept]]
 
     def weight_scale(self) -> float:
         """The largest class weight (at least 1): how much weights can scale a row's error."""
@@ -132,35 +134,65 @@ def log_softmax(x: np.ndarray) -> np.ndarray:
 
 
 def softmax_cross_entropy(
-    logits: np.ndarray, labels: np.ndarray, label_smoothing: float = 0.0, reduction: str = "mean"
+    logits: np.ndarray,
+    labels: np.ndarray,
+    label_smoothing: float = 0.0,
+    reduction: str = "mean",
+    options: Options = NO_OPTIONS,
 ) -> np.ndarray:
     """Stable softmax cross-entropy in the dtype of ``logits``."""
     x = np.asarray(logits)
-    t = smoothed_targets(labels, x.shape[-1], label_smoothing, x.dtype.type)
+    dtype = x.dtype.type
+    t = options.targets(labels, x.shape[-1], label_smoothing, dtype)
     with np.errstate(invalid="ignore"):
         rows = -np.sum(np.where(t == 0, 0, t * log_softmax(x)), axis=-1)
-    return reduce(rows, reduction)
+    divisor = np.sum(options.divisor_terms(labels).astype(dtype))
+    return reduce(rows, reduction, divisor, options.convention.empty_mean)
 
 
 def softmax_cross_entropy_grad(
-    logits: np.ndarray, labels: np.ndarray, label_smoothing: float = 0.0, reduction: str = "mean"
+    logits: np.ndarray,
+    labels: np.ndarray,
+    label_smoothing: float = 0.0,
+    reduction: str = "mean",
+    options: Options = NO_OPTIONS,
 ) -> np.ndarray:
     """Gradient of the reduced loss with respect to the logits, in the dtype of ``logits``."""
     x = np.asarray(logits)
-    t = smoothed_targets(labels, x.shape[-1], label_smoothing, x.dtype.type)
-    grad = np.exp(log_softmax(x)) * np.sum(t, axis=-1, keepdims=True) - t
-    return grad / x.shape[0] if reduction == "mean" else grad
+    dtype = x.dtype.type
+    t = options.targets(labels, x.shape[-1], label_smoothing, dtype)
+    with np.errstate(invalid="ignore"):
+        grad = (
+            np.where(
+                np.sum(t, axis=-1, keepdims=True) == 0,
+                0,
+                np.exp(log_softmax(x)) * np.sum(t, axis=-1, keepdims=True),
+            )
+            - t
+        )
+    if reduction != "mean":
+        return grad
+    divisor = np.sum(options.divisor_terms(labels).astype(dtype))
+    if divisor == 0:  # rows with no target (ignored) do not depend on the logits: gradient 0
+        empty = 0 if options.convention.empty_mean == "zero" else np.nan
+        return np.where(options.kept(labels)[..., None], np.full_like(grad, empty), 0)
+    return grad / divisor
 
 
-def reduce(rows: np.ndarray, reduction: str) -> np.ndarray:
-    """Apply ``reduction`` to per-row losses (of any shape: the mean is over every row)."""
+def reduce(
+    rows: np.ndarray, reduction: str, divisor: float | None = None, empty_mean: str = "nan"
+) -> np.ndarray:
+    """Apply ``reduction`` to per-row losses (of any shape): the mean divides by ``divisor``
+    (default: the number of rows); by a divisor 0, it is NaN or, for ``empty_mean`` "zero", 0."""
     if reduction == "none":
         return rows
     if reduction == "sum":
         return np.sum(rows)
     if reduction == "mean":
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.sum(rows) / rows.dtype.type(rows.size) if rows.size else rows.dtype.type("nan")
+        divisor = rows.dtype.type(rows.size if divisor is None else divisor)
+        if divisor == 0:
+            return rows.dtype.type(0 if empty_mean == "zero" else "nan")
+        return np.sum(rows) / divisor
     raise ValueError(f"unknown reduction {reduction!r}; expected one of {REDUCTIONS}")
 
 
@@ -172,39 +204,53 @@ HAS_EXTENDED = EXTENDED_EPS <= 2.0**-63  # x87 80-bit (x86-64 Linux) or binary12
 
 
 def extended_softmax_cross_entropy(
-    logits: np.ndarray, labels: np.ndarray, label_smoothing: float = 0.0, reduction: str = "mean"
+    logits: np.ndarray,
+    labels: np.ndarray,
+    label_smoothing: float = 0.0,
+    reduction: str = "mean",
+    options: Options = NO_OPTIONS,
 ) -> Exact:
     """The loss in extended precision (eps 2^-63 or better), far faster than mpmath for large
     inputs; ``error`` carries compare.py's bound at that precision, so a float64 check still
     knows how exact its reference is."""
     if not HAS_EXTENDED:
-        return exact_softmax_cross_entropy(logits, labels, label_smoothing, reduction)
+        return exact_softmax_cross_entropy(logits, labels, label_smoothing, reduction, options)
     x = np.asarray(logits, np.float64).astype(EXTENDED)
-    rows = softmax_cross_entropy(x, labels, label_smoothing, "none")
-    value = reduce(rows, reduction)
+    rows = softmax_cross_entropy(x, labels, label_smoothing, "none", options)
+    value = softmax_cross_entropy(x, labels, label_smoothing, reduction, options)
     with np.errstate(invalid="ignore", over="ignore"):
         finite_rows = np.where(np.isfinite(rows), np.abs(rows), 0)
-        row_error = (x.shape[-1] + 4) * (finite_rows + 1) * EXTENDED_EPS
+        row_error = (x.shape[-1] + 4) * (finite_rows + options.weight_scale()) * EXTENDED_EPS
         if reduction == "none":
             error = row_error
         else:
-            count = len(rows) if reduction == "mean" and len(rows) else 1
+            divisor = float(np.sum(options.divisor_terms(labels))) if reduction == "mean" else 1.0
             size = np.abs(value) if np.isfinite(value) else 0
-            error = np.sum(row_error) / count + len(rows) * size * EXTENDED_EPS
+            error = np.sum(row_error) / (divisor or 1.0) + 2 * len(rows) * size * EXTENDED_EPS
     return Exact.from_extended(value, error)
 
 
 def extended_softmax_cross_entropy_grad(
-    logits: np.ndarray, labels: np.ndarray, label_smoothing: float = 0.0, reduction: str = "mean"
+    logits: np.ndarray,
+    labels: np.ndarray,
+    label_smoothing: float = 0.0,
+    reduction: str = "mean",
+    options: Options = NO_OPTIONS,
 ) -> Exact:
     """The gradient of the reduced loss in extended precision, with compare.py's gradient
     bound at that precision as its ``error``."""
     if not HAS_EXTENDED:
-        return exact_softmax_cross_entropy_grad(logits, labels, label_smoothing, reduction)
+        return exact_softmax_cross_entropy_grad(logits, labels, label_smoothing, reduction, options)
     x = np.asarray(logits, np.float64).astype(EXTENDED)
-    grad = softmax_cross_entropy_grad(x, labels, label_smoothing, reduction)
-    weight = 1.0 / x.shape[0] if reduction == "mean" and x.shape[0] else 1.0
-    return Exact.from_extended(grad, np.full(x.shape, (x.shape[-1] + 2) * weight * EXTENDED_EPS))
+    grad = softmax_cross_entropy_grad(x, labels, label_smoothing, reduction, options)
+    weight = grad_weight(labels, reduction, options)
+    return Exact.from_extended(grad, np.full(x.shape, (x.shape[-1] + 2) * weight * 2 * EXTENDED_EPS))
+
+
+def grad_weight(labels: np.ndarray, reduction: str, options: Options = NO_OPTIONS) -> float:
+    """How much the reduction and the class weights scale a row's gradient at most."""
+    divisor = float(np.sum(options.divisor_terms(labels))) if reduction == "mean" else 1.0
+    return options.weight_scale() / divisor if divisor else options.weight_scale()
 
 
 # --- arbitrary precision ----------------------------------------------------------------
@@ -237,16 +283,24 @@ def exact_log_softmax(logits: np.ndarray) -> Exact:
 
 
 def exact_softmax_cross_entropy(
-    logits: np.ndarray, labels: np.ndarray, label_smoothing: float = 0.0, reduction: str = "mean"
+    logits: np.ndarray,
+    labels: np.ndarray,
+    label_smoothing: float = 0.0,
+    reduction: str = "mean",
+    options: Options = NO_OPTIONS,
 ) -> Exact:
     """The loss to ``DIGITS`` digits; inputs are taken as the exact binary values they hold."""
-    values = mp_softmax_cross_entropy(logits, labels, label_smoothing, reduction)
+    values = mp_softmax_cross_entropy(logits, labels, label_smoothing, reduction, options)
     with mpmath.workdps(DIGITS):
         return _to_exact(values, (len(values),) if reduction == "none" else ())
 
 
 def mp_softmax_cross_entropy(
-    logits: np.ndarray, labels: np.ndarray, label_smoothing: float = 0.0, reduction: str = "mean"
+    logits: np.ndarray,
+    labels: np.ndarray,
+    label_smoothing: float = 0.0,
+    reduction: str = "mean",
+    options: Options = NO_OPTIONS,
 ) -> list[mpmath.mpf]:
     """The loss as mpmath numbers (one per row for ``none``, else one), to ``DIGITS`` digits."""
     if reduction not in REDUCTIONS:
@@ -254,36 +308,63 @@ def mp_softmax_cross_entropy(
     x = np.asarray(logits, np.float64)
     with mpmath.workdps(DIGITS):
         rows = []
-        for row, t in zip(x, _mp_targets(labels, x.shape[-1], label_smoothing)):
-            logp = _mp_log_softmax_row(row)
+        for row, t in zip(x, _mp_targets(labels, x.shape[-1], label_smoothing, options)):
+            logp = _mp_log_softmax_row(row) if any(t) else [mpmath.mpf(0)] * len(t)
             rows.append(-mpmath.fsum(tk * lk for tk, lk in zip(t, logp) if tk != 0))
         if reduction == "none":
             return rows
         total = mpmath.fsum(rows)
         if reduction == "mean":
-            total = total / len(rows) if rows else mpmath.nan
+            total = _mp_mean(total, labels, options)
         return [+total]
 
 
+def _mp_mean(total: mpmath.mpf, labels: np.ndarray, options: Options) -> mpmath.mpf:
+    divisor = mpmath.fsum(mpmath.mpf(float(v)) for v in options.divisor_terms(labels))
+    if divisor == 0:
+        return mpmath.mpf(0) if options.convention.empty_mean == "zero" else mpmath.nan
+    return total / divisor
+
+
 def exact_softmax_cross_entropy_grad(
-    logits: np.ndarray, labels: np.ndarray, label_smoothing: float = 0.0, reduction: str = "mean"
+    logits: np.ndarray,
+    labels: np.ndarray,
+    label_smoothing: float = 0.0,
+    reduction: str = "mean",
+    options: Options = NO_OPTIONS,
 ) -> Exact:
     """The gradient of the reduced loss with respect to the logits, to ``DIGITS`` digits."""
     x = np.asarray(logits, np.float64)
     with mpmath.workdps(DIGITS):
-        scale = mpmath.mpf(1) / x.shape[0] if reduction == "mean" and x.shape[0] else mpmath.mpf(1)
+        scale = _mp_mean(mpmath.mpf(1), labels, options) if reduction == "mean" else mpmath.mpf(1)
         grads = []
-        for row, t in zip(x, _mp_targets(labels, x.shape[-1], label_smoothing)):
+        targets = _mp_targets(labels, x.shape[-1], label_smoothing, options)
+        for row, t, kept in zip(x, targets, options.kept(labels)):
             total = mpmath.fsum(t)
-            p = [mpmath.exp(v) for v in _mp_log_softmax_row(row)]
-            grads.append([(pk * total - tk) * scale for pk, tk in zip(p, t)])
+            p = [mpmath.exp(v) for v in _mp_log_softmax_row(row)] if kept else [0] * len(t)
+            grads.append([(pk * total - tk) * scale if kept else mpmath.mpf(0) for pk, tk in zip(p, t)])
         return _to_exact(grads, x.shape)
 
 
-def _mp_targets(labels: np.ndarray, num_classes: int, e: float) -> list[list[mpmath.mpf]]:
-    y = one_hot(labels, num_classes) if is_indices(labels) else np.asarray(labels, np.float64)
+def _mp_targets(
+    labels: np.ndarray, num_classes: int, e: float, options: Options = NO_OPTIONS
+) -> list[list[mpmath.mpf]]:
+    """``options.targets`` in mpmath: smoothed, weighted, zero for ignored rows."""
+    kept = options.kept(labels)
+    y = (
+        one_hot(np.where(kept, labels, 0), num_classes)
+        if is_indices(labels)
+        else np.asarray(labels, np.float64)
+    )
     e = mpmath.mpf(float(e))
-    return [[mpmath.mpf(float(v)) * (1 - e) + e / num_classes for v in row] for row in y]
+    w = [mpmath.mpf(1)] * num_classes if options.weights is None else [mpmath.mpf(v) for v in options.weights]
+    return [
+        [
+            (mpmath.mpf(float(v)) * (1 - e) + e / num_classes) * wk if keep else mpmath.mpf(0)
+            for v, wk in zip(row, w)
+        ]
+        for row, keep in zip(y, kept)
+    ]
 
 
 def _to_exact(values: list, shape: tuple[int, ...]) -> Exact:

@@ -10,6 +10,8 @@ the rest.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -22,6 +24,7 @@ MAX_CLASSES = 10
 LARGE_CLASSES = (1000, 4096)  # drawn about one time in 20
 SCALES = (1e-3, 1.0, 10.0, 100.0, 1e4)
 GAPS = (0.0, 0.0, 20.0, 100.0, 1000.0)
+WEIGHTS = (0.0, 0.25, 0.5, 1.0, 1.5, 3.0, 8.0)  # class weights: exact in every dtype
 # 0, anything in [1e-6, 1), and values near 1. Not below 1e-6: e / K would underflow to 0 in
 # float32 for e near 1e-38, a smoothing no model uses, and the exact answer is then another.
 SMOOTHING = st.one_of(
@@ -83,13 +86,15 @@ def cases(
     kind: str,
     *,
     reduction: str | None = None,
+    reductions: tuple[str, ...] = REDUCTIONS,
     smoothing: float | None = None,
     min_rows: int = 1,
     grid: bool = False,
     class_axis: str | None = None,
 ) -> Case:
-    """A drawn case; ``reduction`` and ``smoothing`` fix those parameters when given;
-    ``class_axis`` (an implementation's: "last", "second", "any") allows rank-3 layouts."""
+    """A drawn case; ``reduction`` and ``smoothing`` fix those parameters when given (else the
+    reduction is one of ``reductions``); ``class_axis`` (an implementation's: "last", "second",
+    "any") allows rank-3 layouts."""
     n, k = draw(shapes(min_rows))
     x = draw(logits(n, k, dtype, grid))
     y = draw(labels(n, k, kind, dtype))
@@ -105,7 +110,7 @@ def cases(
         logits=x.astype(np.float64),
         labels=y if kind == "indices" else y.astype(np.float64),
         label_smoothing=draw(SMOOTHING) if smoothing is None else smoothing,
-        reduction=draw(st.sampled_from(REDUCTIONS)) if reduction is None else reduction,
+        reduction=draw(st.sampled_from(reductions)) if reduction is None else reduction,
         expected=(),
         batch_shape=batch_shape,
         axis=axis,
@@ -124,7 +129,27 @@ def layouts(draw: st.DrawFn, n: int, class_axis: str) -> tuple[tuple[int, int] |
 
 
 @st.composite
-def empty_cases(draw: st.DrawFn, dtype: str, kind: str) -> Case:
+def with_options(draw: st.DrawFn, case: Case, kind: str, options: frozenset[str]) -> Case:
+    """``case`` with the options an implementation takes: per-class weights (on a grid, some
+    0, up to 8), and for class indices an ignored label (the usual -100, -1, or a real class)
+    given to some rows."""
+    k = case.logits.shape[1]
+    changes: dict = {}
+    if "weights" in options and draw(st.booleans()):
+        changes["weights"] = tuple(draw(st.lists(st.sampled_from(WEIGHTS), min_size=k, max_size=k)))
+    if "ignore_index" in options and kind == "indices" and (draw(st.booleans()) or not changes):
+        ignore = draw(st.sampled_from([-100, -1, *range(k)]))
+        ignored = np.asarray(
+            draw(st.lists(st.booleans(), min_size=len(case.labels), max_size=len(case.labels)))
+        )
+        changes.update(ignore_index=ignore, labels=np.where(ignored, ignore, case.labels))
+    return replace(case, **changes)
+
+
+@st.composite
+def empty_cases(
+    draw: st.DrawFn, dtype: str, kind: str, smoothing: bool = True, reductions: tuple[str, ...] = REDUCTIONS
+) -> Case:
     """An empty batch: N = 0 rows of K classes."""
     k = draw(st.integers(1, MAX_CLASSES))
     y = np.zeros(0, np.int64) if kind == "indices" else np.zeros((0, k))
@@ -134,7 +159,7 @@ def empty_cases(draw: st.DrawFn, dtype: str, kind: str) -> Case:
         provenance="hypothesis",
         logits=np.zeros((0, k)),
         labels=y,
-        label_smoothing=draw(SMOOTHING),
-        reduction=draw(st.sampled_from(REDUCTIONS)),
+        label_smoothing=draw(SMOOTHING) if smoothing else 0.0,
+        reduction=draw(st.sampled_from(reductions)),
         expected=(),
     )

@@ -6,10 +6,11 @@ from __future__ import annotations
 import random
 
 import pytest
-from hypothesis import Phase, given, seed, settings
+from hypothesis import Phase, given, reject, seed, settings
 from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
 
-from conformance import properties
+from conformance import properties, user
 from conformance.plugin import Spec, reproduce_command
 
 # A check expected to fail (a known divergence) needs one counterexample, not the smallest:
@@ -30,12 +31,23 @@ def test_property(spec: Spec, request: pytest.FixtureRequest) -> None:
         chosen = random.getrandbits(64)
     reproduce = reproduce_command(request.node, chosen)
 
+    refused: list[str] = []
+
     @given(data=st.data())
     def check(data: st.DataObject) -> None:
         point = spec.point
-        case = data.draw(prop.cases(point.dtype, point.label_kind, point.impl.class_axis), label="case")
-        prop.check(point, case, data.draw, reproduce, spec.within)
+        case = data.draw(prop.cases(point.dtype, point.label_kind, point.impl), label="case")
+        try:
+            prop.check(point, case, data.draw, reproduce, spec.within)
+        except user.Rejected as e:  # a parameter value the user's implementation refuses
+            refused.append(str(e))
+            reject()
 
     if chosen is not None:
         check = seed(int(chosen))(check)
-    (KNOWN(check) if spec.known else check)()
+    try:
+        (KNOWN(check) if spec.known else check)()
+    except Unsatisfiable:
+        if not refused:
+            raise
+        raise user.Rejected(f"every drawn input was refused, e.g. {refused[0]}") from None

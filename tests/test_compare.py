@@ -20,7 +20,7 @@ def test_bound_formula():
     assert compare.loss_bound_eps(rows, 3, "mean", result) == (10.5 + 21) / 2 + 2 * 1.25
     assert compare.loss_bound_eps(rows, 3, "sum", result) == 10.5 + 21 + 2 * 1.25
     assert compare.loss_bound_eps(rows, 3, "none", result).tolist() == [10.5, 21.0]
-    assert compare.grad_bound_eps((2, 3), "mean")[1, 2] == 5 / 2
+    assert compare.grad_bound_eps((2, 3), 1 / 2)[1, 2] == 5 / 2
     assert compare.row_bound_eps(np.array([np.inf, np.nan]), 3).tolist() == [0.0, 0.0]
 
 

@@ -66,7 +66,9 @@ def refuses_sums(x, labels, e, reduction):
     return reference.softmax_cross_entropy(x, labels, e, reduction)
 
 def takes_axis(loss):
-    def on_axis(x, labels, e, reduction, axis):
+    def on_axis(x, labels, e, reduction, axis, **options):
+        if options:
+            raise Unsupported("planted: takes no options")
         y = labels if labels.ndim < x.ndim else np.moveaxis(labels, axis, -1)
         return loss(np.moveaxis(x, axis, -1), y, e, reduction)
     return on_axis

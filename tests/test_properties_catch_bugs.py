@@ -36,7 +36,7 @@ def run_property(loss, name: str, dtype: str, kind: str, gradient=numpy_adapter.
     @DEFAULT
     @given(data=st.data())
     def check(data: st.DataObject) -> None:
-        prop.check(point, data.draw(prop.cases(dtype, kind, impl.class_axis)), data.draw)
+        prop.check(point, data.draw(prop.cases(dtype, kind, impl)), data.draw)
 
     check()
 

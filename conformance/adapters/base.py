@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from conformance.conventions import DEFAULT, Convention
+
 LABEL_KINDS = ("indices", "probabilities")
 DTYPES = ("float32", "float64")
 
@@ -28,9 +30,12 @@ class PlacementError(AssertionError):
     """A result did not live on the device it was asked to run on."""
 
 
-# loss(logits, labels, label_smoothing, reduction, axis) on framework tensors -> framework
-# tensor; ``axis`` is the class axis of the logits (and of probability labels), >= 0.
-LossFn = Callable[[Any, Any, float, str, int], Any]
+# loss(logits, labels, label_smoothing, reduction, axis, **options) on framework tensors ->
+# framework tensor; ``axis`` is the class axis of the logits (and of probability labels), >= 0;
+# options (only those the implementation declares, only when set): ``weights`` (a tensor of
+# per-class weights), ``ignore_index`` (an int).
+LossFn = Callable[..., Any]
+OPTIONS = ("weights", "ignore_index")
 # differentiate(f, x) -> (f(x), gradient of sum(f(x)) with respect to x): the framework's autodiff.
 Differentiate = Callable[[Callable[[Any], Any], Any], tuple[Any, Any]]
 
@@ -45,15 +50,28 @@ class Implementation:
     label_kinds: frozenset[str] = frozenset(LABEL_KINDS)
     reductions: frozenset[str] = frozenset(("none", "mean", "sum"))
     dtypes: frozenset[str] = frozenset(DTYPES)
-    class_axis: str = "last"  # where it takes the classes: "last", "second" ((N, C, d1, ...)) or "any"
+    # where it takes the classes: "last", "second" ((N, C, d1, ...)), "any", or "rows" (2-D (N, K) only)
+    class_axis: str = "last"
     note: str = ""
     gradient: LossFn | None = None  # an analytic gradient, for a framework that does not differentiate
+    options: frozenset[str] = frozenset()  # of OPTIONS
+    smoothing: bool = True  # whether it takes label smoothing (else only 0)
+    convention: Convention = DEFAULT
 
     def takes_axis(self, axis: int, rank: int) -> bool:
         """Whether the class axis may be ``axis`` (>= 0) of logits of ``rank``."""
+        if self.class_axis == "rows":
+            return rank == 2 and axis == 1
         return axis == rank - 1 or self.class_axis == "any" or (self.class_axis == "second" and axis == 1)
 
-    def unsupported(self, label_kind: str, reduction: str, dtype: str) -> str | None:
+    def unsupported(
+        self,
+        label_kind: str,
+        reduction: str,
+        dtype: str,
+        smoothing: float = 0.0,
+        options: tuple[str, ...] = (),
+    ) -> str | None:
         """Why this combination is unsupported, or None if it is supported."""
         for what, value, allowed in (
             ("labels as", label_kind, self.label_kinds),
@@ -62,6 +80,11 @@ class Implementation:
         ):
             if value not in allowed:
                 return f"{self.name} does not support {what} {value} (supports {sorted(allowed)})"
+        if smoothing and not self.smoothing:
+            return f"{self.name} takes no label smoothing"
+        missing = [o for o in options if o not in self.options]
+        if missing:
+            return f"{self.name} does not take {', '.join(missing)}"
         return None
 
 
@@ -111,6 +134,8 @@ class Framework:
         reduction: str,
         axis: int = -1,
         gradient: bool = False,
+        weights: tuple[float, ...] | None = None,
+        ignore_index: int | None = None,
     ) -> Result:
         """Run ``impl`` on ``device``; inputs are NumPy arrays already in the dtype under test,
         with the classes on ``axis`` of the logits. With ``gradient``, also the gradient of the
@@ -121,16 +146,26 @@ class Framework:
             raise Unsupported(f"{impl.name} takes the class axis {impl.class_axis}, not {axis}")
         if gradient and impl.gradient is None and self.differentiate is None:
             raise Unsupported(f"{self.name} does not differentiate and {impl.name} has no analytic gradient")
+        kind = "indices" if labels.ndim < logits.ndim else "probabilities"
+        given = tuple(n for n, v in (("weights", weights), ("ignore_index", ignore_index)) if v is not None)
+        why = impl.unsupported(kind, reduction, str(logits.dtype), label_smoothing, given)
+        if why:
+            raise Unsupported(why)
         with self.scope(device):
             x, y = self.put(logits, device), self.put(labels, device)
             args = (y, label_smoothing, reduction, axis)
+            options: dict[str, Any] = {}
+            if weights is not None:
+                options["weights"] = self.put(np.asarray(weights, logits.dtype), device)
+            if ignore_index is not None:
+                options["ignore_index"] = ignore_index
             grad = None
             if not gradient:
-                value = impl.loss(x, *args)
+                value = impl.loss(x, *args, **options)
             elif impl.gradient is not None:
-                value, grad = impl.loss(x, *args), impl.gradient(x, *args)
+                value, grad = impl.loss(x, *args, **options), impl.gradient(x, *args, **options)
             else:
-                value, grad = self.differentiate(lambda v: impl.loss(v, *args), x)
+                value, grad = self.differentiate(lambda v: impl.loss(v, *args, **options), x)
         array = self._fetched(impl, value, device)
         if grad is None:
             return Result(array, str(array.dtype), device)

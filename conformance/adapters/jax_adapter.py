@@ -1,13 +1,19 @@
-"""JAX: ``optax.softmax_cross_entropy`` with ``optax.smooth_labels``, and a ``jax.nn.log_softmax``
-form. Float64 is enabled (``jax_enable_x64``) so that float64 really is float64."""
+"""JAX: ``optax.softmax_cross_entropy`` with ``optax.smooth_labels``,
+``optax.softmax_cross_entropy_with_integer_labels`` (ignored rows masked with its ``where``),
+and a ``jax.nn.log_softmax`` form. Float64 is enabled (``jax_enable_x64``) so that float64
+really is float64."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from conformance.adapters.base import Framework, Implementation, normalise_device, reduce_rows
+from conformance.conventions import Convention
 
 PROBABILITIES = frozenset({"probabilities"})
+# take_along_axis semantics for class indices; ignored rows masked with ``where`` and left
+# out of the mean (jnp.mean(where=...): NaN when no row is kept).
+OPTAX_INTEGER = Convention(weighted_mean="kept-rows", label_out_of_range="wraps")
 
 
 def load() -> Framework:
@@ -36,6 +42,16 @@ def load() -> Framework:
         rows = optax.softmax_cross_entropy(x, optax.smooth_labels(labels, e, axis=axis), axis=axis)
         return reduce_rows(rows, reduction, jnp.mean, jnp.sum)
 
+    def with_integer_labels(x, labels, e, reduction, axis, ignore_index=None):
+        if ignore_index is None:
+            rows = optax.softmax_cross_entropy_with_integer_labels(x, labels, axis=axis)
+            return reduce_rows(rows, reduction, jnp.mean, jnp.sum)
+        kept = labels != ignore_index
+        rows = optax.softmax_cross_entropy_with_integer_labels(
+            x, labels, axis=axis, where=jnp.expand_dims(kept, axis)
+        )
+        return reduce_rows(rows, reduction, lambda r: jnp.mean(r, where=kept), jnp.sum)
+
     def log_softmax_form(x, labels, e, reduction, axis):
         smoothed = labels * (1 - e) + e / x.shape[axis]
         rows = -jnp.sum(smoothed * jax.nn.log_softmax(x, axis=axis), axis=axis)
@@ -54,6 +70,16 @@ def load() -> Framework:
                 class_axis="any",
             ),
             Implementation("jax.nn.log_softmax", "jax", log_softmax_form, PROBABILITIES, class_axis="any"),
+            Implementation(
+                "optax.softmax_cross_entropy_with_integer_labels",
+                "jax",
+                with_integer_labels,
+                frozenset({"indices"}),
+                class_axis="any",
+                smoothing=False,
+                options=frozenset({"ignore_index"}),
+                convention=OPTAX_INTEGER,
+            ),
         ],
         put=put,
         fetch=fetch,

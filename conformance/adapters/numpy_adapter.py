@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 import numpy as np
 
@@ -12,19 +13,37 @@ from conformance.adapters.base import Framework, Implementation
 DEVICE = "cpu:0"
 
 
-def _stable(logits: np.ndarray, labels: np.ndarray, e: float, reduction: str, axis: int) -> np.ndarray:
+def _classes_last(
+    logits: np.ndarray, labels: np.ndarray, axis: int, weights: Any, ignore_index: int | None
+) -> tuple[np.ndarray, np.ndarray, reference.Options]:
+    """Logits and labels with the classes last, checked, and the options."""
     x = np.moveaxis(logits, axis, -1)
     y = labels if reference.is_indices(labels) else np.moveaxis(labels, axis, -1)
-    return np.asarray(reference.softmax_cross_entropy(x, y, e, reduction))
+    if reference.is_indices(y):
+        bad = (y < 0) | (y >= x.shape[-1])
+        if ignore_index is not None:
+            bad &= y != ignore_index
+        if bad.any():
+            raise IndexError(f"class index {y[bad].flat[0]} is out of range [0, {x.shape[-1]})")
+    weights = None if weights is None else tuple(float(w) for w in weights)
+    return x, y, reference.Options(weights, ignore_index)
 
 
-def _stable_grad(logits: np.ndarray, labels: np.ndarray, e: float, reduction: str, axis: int) -> np.ndarray:
+def _stable(
+    logits, labels, e: float, reduction: str, axis: int, weights=None, ignore_index=None
+) -> np.ndarray:
+    x, y, options = _classes_last(logits, labels, axis, weights, ignore_index)
+    return np.asarray(reference.softmax_cross_entropy(x, y, e, reduction, options))
+
+
+def _stable_grad(
+    logits, labels, e: float, reduction: str, axis: int, weights=None, ignore_index=None
+) -> np.ndarray:
     """The analytic gradient ``(softmax(x) * sum(t) - t) * w``, in the classes' own axis."""
-    x = np.moveaxis(logits, axis, -1)
-    y = labels if reference.is_indices(labels) else np.moveaxis(labels, axis, -1)
+    x, y, options = _classes_last(logits, labels, axis, weights, ignore_index)
     k = x.shape[-1]
     rows_y = y.reshape(-1) if reference.is_indices(y) else y.reshape(-1, k)
-    rows = reference.softmax_cross_entropy_grad(x.reshape(-1, k), rows_y, e, reduction)
+    rows = reference.softmax_cross_entropy_grad(x.reshape(-1, k), rows_y, e, reduction, options)
     return np.moveaxis(rows.reshape(x.shape), -1, axis)
 
 
@@ -40,6 +59,7 @@ def load() -> Framework:
                 _stable,
                 class_axis="any",
                 gradient=_stable_grad,
+                options=frozenset({"weights", "ignore_index"}),
             )
         ],
         put=lambda array, device: np.array(array),

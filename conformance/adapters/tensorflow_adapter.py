@@ -1,5 +1,6 @@
-"""TensorFlow: Keras' CategoricalCrossentropy, TF1's built-in (the documents' API), and
-``tf.nn.softmax_cross_entropy_with_logits`` on labels smoothed by hand."""
+"""TensorFlow: Keras' CategoricalCrossentropy and SparseCategoricalCrossentropy, TF1's
+built-in (the documents' API), ``tf.nn.softmax_cross_entropy_with_logits`` on labels smoothed
+by hand, and ``tf.nn.sparse_softmax_cross_entropy_with_logits``."""
 
 from __future__ import annotations
 
@@ -8,9 +9,16 @@ import os
 import numpy as np
 
 from conformance.adapters.base import Framework, Implementation, normalise_device, reduce_rows
+from conformance.conventions import DEFAULT, Convention
 
 PROBABILITIES = frozenset({"probabilities"})
+INDICES = frozenset({"indices"})
 _KERAS_REDUCTION = {"none": "none", "mean": "sum_over_batch_size", "sum": "sum"}
+# TF1's losses smooth only when label_smoothing > 0, and their default reduction divides by
+# the number of non-zero weights with a division that gives 0 for 0/0 (losses_impl.py).
+TF1 = Convention(empty_mean="zero", smoothing_below_zero="ignored")
+# Keras' ignore_class: the mean divides by the rows kept, 0 when none is (divide_no_nan).
+KERAS_SPARSE = Convention(weighted_mean="kept-rows", empty_mean="zero")
 
 
 def load() -> Framework:
@@ -62,8 +70,24 @@ def load() -> Framework:
         rows = tf.nn.softmax_cross_entropy_with_logits(labels=smoothed, logits=x, axis=axis)
         return reduce_rows(rows, reduction, tf.reduce_mean, tf.reduce_sum)
 
-    def probabilities(name, loss, axis="any", note=""):
-        return Implementation(name, "tensorflow", loss, PROBABILITIES, class_axis=axis, note=note)
+    def keras_sparse(x, labels, e, reduction, axis, ignore_index=None):
+        loss = tf.keras.losses.SparseCategoricalCrossentropy(
+            from_logits=True,
+            ignore_class=ignore_index,
+            reduction=_KERAS_REDUCTION[reduction],
+            axis=-1,  # it takes no other (the class axis is the last here)
+            dtype=x.dtype.name,
+        )
+        return loss(labels, x)
+
+    def nn_sparse(x, labels, e, reduction, axis):
+        rows = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=x)
+        return reduce_rows(rows, reduction, tf.reduce_mean, tf.reduce_sum)
+
+    def probabilities(name, loss, axis="any", note="", convention=DEFAULT):
+        return Implementation(
+            name, "tensorflow", loss, PROBABILITIES, class_axis=axis, note=note, convention=convention
+        )
 
     return Framework(
         name="tensorflow",
@@ -72,8 +96,24 @@ def load() -> Framework:
         implementations=[
             probabilities("tf.keras.losses.CategoricalCrossentropy", keras, note="default dtype"),
             probabilities("tf.keras.losses.CategoricalCrossentropy(dtype=input)", keras_in_dtype),
-            probabilities("tf.compat.v1.losses.softmax_cross_entropy", v1, axis="last"),
+            probabilities("tf.compat.v1.losses.softmax_cross_entropy", v1, axis="last", convention=TF1),
             probabilities("tf.nn.softmax_cross_entropy_with_logits(hand-smoothed)", nn_by_hand),
+            Implementation(
+                "tf.keras.losses.SparseCategoricalCrossentropy(dtype=input)",
+                "tensorflow",
+                keras_sparse,
+                INDICES,
+                smoothing=False,
+                options=frozenset({"ignore_index"}),
+                convention=KERAS_SPARSE,
+            ),
+            Implementation(
+                "tf.nn.sparse_softmax_cross_entropy_with_logits",
+                "tensorflow",
+                nn_sparse,
+                INDICES,
+                smoothing=False,
+            ),
         ],
         put=put,
         fetch=fetch,

@@ -7,6 +7,12 @@ import contextlib
 import numpy as np
 
 from conformance.adapters.base import Framework, Implementation, normalise_device
+from conformance.conventions import Convention
+
+# torch.nn.CrossEntropyLoss docs: a weighted mean divides by the target classes' weights;
+# label_smoothing must be in [0, 1] (checked only above: a negative one counts as 0).
+CONVENTION = Convention(smoothing_below_zero="ignored", smoothing_above_one="raises")
+OPTIONS = frozenset({"weights", "ignore_index"})
 
 
 def load() -> Framework:
@@ -31,19 +37,29 @@ def load() -> Framework:
         (grad,) = torch.autograd.grad(value.sum(), x, allow_unused=True, materialize_grads=True)
         return value.detach(), grad
 
-    def functional(x, labels, e, reduction, axis):
-        return F.cross_entropy(x, labels, label_smoothing=e, reduction=reduction)
+    def functional(x, labels, e, reduction, axis, weights=None, ignore_index=-100):
+        return F.cross_entropy(
+            x, labels, weight=weights, ignore_index=ignore_index, label_smoothing=e, reduction=reduction
+        )
 
-    def module(x, labels, e, reduction, axis):
-        return torch.nn.CrossEntropyLoss(label_smoothing=e, reduction=reduction)(x, labels)
+    def module(x, labels, e, reduction, axis, weights=None, ignore_index=-100):
+        loss = torch.nn.CrossEntropyLoss(
+            weight=weights, ignore_index=ignore_index, label_smoothing=e, reduction=reduction
+        )
+        return loss(x, labels)
+
+    def implementation(name, loss):
+        return Implementation(
+            name, "torch", loss, class_axis="second", options=OPTIONS, convention=CONVENTION
+        )
 
     return Framework(
         name="torch",
         version=str(torch.__version__),
         devices=devices,
         implementations=[
-            Implementation("torch.nn.functional.cross_entropy", "torch", functional, class_axis="second"),
-            Implementation("torch.nn.CrossEntropyLoss", "torch", module, class_axis="second"),
+            implementation("torch.nn.functional.cross_entropy", functional),
+            implementation("torch.nn.CrossEntropyLoss", module),
         ],
         put=put,
         fetch=fetch,
