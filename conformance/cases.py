@@ -75,6 +75,7 @@ CASE_SCHEMA: dict[str, Any] = {
         "batch_shape": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1}},
         "axis": {"type": "integer"},
         "weights": {"type": "array", "minItems": 1, "items": {"type": "number", "minimum": 0}},
+        "operation": {"enum": ["softmax_cross_entropy", "sigmoid_cross_entropy"]},
         "ignore_index": {"type": "integer"},
     },
 }
@@ -138,6 +139,9 @@ class Case:
     # The expected loss is under the default conventions (conventions.py).
     weights: tuple[float, ...] | None = None
     ignore_index: int | None = None
+    # softmax cross-entropy over the classes, or binary (sigmoid) cross-entropy per element,
+    # whose labels are targets in [0, 1] of the logits' shape (binary.py)
+    operation: str = "softmax_cross_entropy"
 
     def options(self, convention: Convention = DEFAULT) -> Options:
         """The case's options under an implementation's ``convention``."""
@@ -171,7 +175,7 @@ class Case:
     def label_kinds(self) -> tuple[str, ...]:
         """Label kinds this case can be given as: indices also run as their one-hot rows
         (but for ignored rows, which have none)."""
-        if self.labels.ndim == 2:
+        if self.labels.ndim == 2 or self.operation != "softmax_cross_entropy":
             return ("probabilities",)
         return ("indices",) if self.ignore_index is not None else ("indices", "probabilities")
 
@@ -283,6 +287,12 @@ def _build(path: Path, raw: dict[str, Any]) -> Case:
         raise fail("logits", "must be a non-empty (N, K) matrix with rows of one length")
     x = np.asarray(logits, np.float64)
     n, k = x.shape
+    if raw.get("operation") == "sigmoid_cross_entropy":
+        for field in ("weights", "ignore_index", "batch_shape"):
+            if field in raw:
+                raise fail(field, "does not apply to binary (sigmoid) cross-entropy")
+        if "indices" in raw["labels"]:
+            raise fail("labels.indices", "binary cross-entropy takes targets in [0, 1]: labels.probabilities")
     weights = raw.get("weights")
     if weights is not None and len(weights) != k:
         raise fail("weights", f"has {len(weights)} class weights for {k} classes")
@@ -301,14 +311,18 @@ def _build(path: Path, raw: dict[str, Any]) -> Case:
         if len(rows) != n or any(len(r) != k for r in rows):
             raise fail("labels.probabilities", f"must have the logits' shape ({n}, {k})")
         labels = np.asarray(rows, np.float64)
+        binary = raw.get("operation") == "sigmoid_cross_entropy"
         for i, row in enumerate(labels):
-            if not np.all(np.isfinite(row)) or np.any(row < 0):
-                raise fail(f"labels.probabilities[{i}]", "entries must be finite and >= 0")
-            if abs(math.fsum(row) - 1.0) > 4 * k * np.finfo(np.float64).eps:
+            if not np.all(np.isfinite(row)) or np.any(row < 0) or (binary and np.any(row > 1)):
+                limits = "in [0, 1]" if binary else ">= 0"
+                raise fail(f"labels.probabilities[{i}]", f"entries must be finite and {limits}")
+            if not binary and abs(math.fsum(row) - 1.0) > 4 * k * np.finfo(np.float64).eps:
                 raise fail(f"labels.probabilities[{i}]", f"sums to {math.fsum(row)!r}, not 1")
     loss = raw["expected"]["loss"]
     expected = tuple(loss) if isinstance(loss, list) else (loss,)
-    want = n if raw["reduction"] == "none" else 1
+    want = (
+        (n * k if raw.get("operation") == "sigmoid_cross_entropy" else n) if raw["reduction"] == "none" else 1
+    )
     if len(expected) != want:
         raise fail(
             "expected.loss", f"has {len(expected)} values; reduction {raw['reduction']!r} gives {want}"
@@ -337,6 +351,7 @@ def _build(path: Path, raw: dict[str, Any]) -> Case:
         axis=axis,
         weights=tuple(float(w) for w in weights) if weights is not None else None,
         ignore_index=ignore_index,
+        operation=raw.get("operation", "softmax_cross_entropy"),
     )
 
 
@@ -374,6 +389,7 @@ def to_toml(case: Case, expected: tuple[str, ...], source: str) -> str:
             *([f"batch_shape = {list(case.batch_shape)}", f"axis = {case.axis}"] if case.batch_shape else []),
             *([f"weights = [{', '.join(number(w) for w in case.weights)}]"] if case.weights else []),
             *([f"ignore_index = {case.ignore_index}"] if case.ignore_index is not None else []),
+            *([f"operation = {text(case.operation)}"] if case.operation != "softmax_cross_entropy" else []),
             f"expected = {{ loss = {loss} }}",
             "",
         ]

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from conformance import compare, reference
+from conformance import binary, compare, reference
 from conformance.adapters import Framework, Implementation, Unsupported
 from conformance.adapters.base import PlacementError
 from conformance.cases import Case
@@ -74,8 +74,13 @@ def exact_loss(case: Case, label_kind: str, dtype: str, convention: Convention =
     float64 checks of small golden cases, else (drawn cases, float32, large inputs) extended
     precision with its own error bound, below 2^-11 of float64's epsilon."""
     logits, labels = inputs(case, label_kind, dtype)
+    exactly = dtype == "float64" and not case.drawn and logits.size <= MPMATH_MAX_ELEMENTS
+    if case.operation == binary.OPERATION:
+        rows_mean = convention.binary_reduction == "rows-mean"
+        tier = binary.exact if exactly else binary.extended
+        return tier(logits, labels, case.label_smoothing, case.reduction, rows_mean)
     args = (logits, labels, case.label_smoothing, case.reduction, case.options(convention))
-    if dtype == "float64" and not case.drawn and logits.size <= MPMATH_MAX_ELEMENTS:
+    if exactly:
         return reference.exact_softmax_cross_entropy(*args)
     return reference.extended_softmax_cross_entropy(*args)
 
@@ -85,8 +90,13 @@ def exact_grad(case: Case, label_kind: str, dtype: str, convention: Convention =
     """The exact gradient of the case's loss with respect to its logits (rounded to
     ``dtype``), in rows (N, K); the same tiers as exact_loss."""
     logits, labels = inputs(case, label_kind, dtype)
+    exactly = dtype == "float64" and not case.drawn and logits.size <= MPMATH_MAX_ELEMENTS
+    if case.operation == binary.OPERATION:
+        rows_mean = convention.binary_reduction == "rows-mean"
+        tier = binary.exact if exactly else binary.extended
+        return tier(logits, labels, case.label_smoothing, case.reduction, rows_mean, gradient=True)
     args = (logits, labels, case.label_smoothing, case.reduction, case.options(convention))
-    if dtype == "float64" and not case.drawn and logits.size <= MPMATH_MAX_ELEMENTS:
+    if exactly:
         return reference.exact_softmax_cross_entropy_grad(*args)
     return reference.extended_softmax_cross_entropy_grad(*args)
 
@@ -127,6 +137,11 @@ def loss_bound(
 ) -> np.ndarray:
     """The derived bound (compare.py) for the case's loss in ``dtype``, in epsilons."""
     logits, labels = inputs(case, label_kind, dtype)
+    if case.operation == binary.OPERATION:
+        x = logits.astype(np.float64)
+        elements = binary.sigmoid_cross_entropy(x, labels, case.label_smoothing, "none")
+        rows_mean = convention.binary_reduction == "rows-mean"
+        return compare.binary_bound_eps(x, elements, case.reduction, exact, rows_mean)
     options = case.options(convention)
     rows = reference.softmax_cross_entropy(
         logits.astype(np.float64), labels, case.label_smoothing, "none", options
@@ -156,8 +171,12 @@ def check_grad(point: Point, case: Case, reproduce: str = "", within: str | None
     convention = point.impl.convention
     exact = exact_grad(case, point.label_kind, point.dtype, convention)
     _, labels = inputs(case, point.label_kind, point.dtype)
-    weight = reference.grad_weight(labels, case.reduction, case.options(convention))
-    bound = compare.grad_bound_eps(exact.hi.shape, weight)
+    if case.operation == binary.OPERATION:
+        rows_mean = convention.binary_reduction == "rows-mean"
+        bound = compare.binary_grad_bound_eps(exact.hi.shape, case.reduction, rows_mean)
+    else:
+        weight = reference.grad_weight(labels, case.reduction, case.options(convention))
+        bound = compare.grad_bound_eps(exact.hi.shape, weight)
     record["quantity"] = "gradient"
     return judge(
         point,

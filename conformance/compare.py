@@ -146,3 +146,42 @@ def compare(got: np.ndarray, exact: Exact, bound_eps: np.ndarray, dtype: str) ->
         max_rel=float(rel.max()),
         problem="; ".join(problems),
     )
+
+
+# --- binary (sigmoid) cross-entropy -------------------------------------------------------
+# Per element, loss = max(x, 0) - t x + log1p(exp(-|x|)) with t = y (1 - e) + e / 2. Rounding
+# t (``u``) and the product ``t x`` (``u``) move ``t x`` by ``2u |x|``; the subtraction adds
+# ``u (|x| + |loss|)``; log1p(exp(-|x|)) (at most log 2) carries ``2u``. Altogether at most
+# ``u (3 |x| + |loss| + 2) <= eps (2 |x| + |loss| + 2)``: the bound follows the logit, not the
+# loss, because the target's own rounding moves the loss by ``u |x|`` (a loss near 0 at
+# x = 1e4 is only known to about 1e4 u). Reductions add ``M |result|`` for an M-term sum, as
+# above. The gradient ``sigmoid(x) - t``: exp(-|x|) has a relative error ``u (1 + |x|)``,
+# which sigmoid damps by ``z / (1 + z)^2`` (z = exp(-|x|)), below ``u``; with t's rounding
+# and the subtraction, at most ``4u = 2 eps`` times the reduction's weight: bound 4 eps.
+
+
+def binary_bound_eps(
+    logits: np.ndarray, elements: np.ndarray, reduction: str, exact: Exact, rows_mean: bool = False
+) -> np.ndarray:
+    """The bound, in epsilons, for binary cross-entropy under ``reduction`` (``rows_mean``:
+    a mean over the last axis first, Keras' convention)."""
+    losses = np.abs(np.asarray(elements, np.float64))
+    x = np.abs(np.asarray(logits, np.float64))
+    each = np.where(np.isfinite(losses) & np.isfinite(x), losses + 2 * x + 2, 0.0)
+    size = finite_magnitude(exact.hi)
+    inner = 0
+    if rows_mean:  # each row's mean over C adds C |row mean|, and C |result| once reduced
+        inner = each.shape[-1]
+        each = each.sum(axis=-1) / inner if inner else each.sum(axis=-1)
+    if reduction == "none":
+        return each + inner * size
+    m = each.size
+    total = each.sum() if reduction == "sum" else (each.sum() / m if m else 0.0)
+    return np.asarray(total + (m + inner) * size)
+
+
+def binary_grad_bound_eps(shape: tuple[int, ...], reduction: str, rows_mean: bool = False) -> np.ndarray:
+    """The bound, in epsilons, for each element of the binary cross-entropy's gradient."""
+    from conformance.binary import weight
+
+    return np.full(shape, 4.0 * weight(shape, reduction, rows_mean))

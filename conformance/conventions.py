@@ -35,6 +35,11 @@ MEANINGS: dict[tuple[str, str], str] = {
     ("smoothing_below_zero", "extrapolated"): "label smoothing below 0 is used in y(1 - e) + e/K as given",
     ("smoothing_above_one", "raises"): "label smoothing above 1 raises an error",
     ("smoothing_above_one", "extrapolated"): "label smoothing above 1 is used in y(1 - e) + e/K as given",
+    ("binary_reduction", "elements"): "binary cross-entropy reduces over every element (none keeps (N, C))",
+    ("binary_reduction", "rows-mean"): (
+        "binary cross-entropy first takes the mean over the last axis: none gives one value per row, "
+        "and sum is the sum of the row means (C times smaller than the sum over elements; Keras)"
+    ),
 }
 
 
@@ -47,6 +52,7 @@ class Convention:
     label_out_of_range: str = "raises"
     smoothing_below_zero: str = "extrapolated"
     smoothing_above_one: str = "extrapolated"
+    binary_reduction: str = "elements"
 
     def __post_init__(self) -> None:
         for name, value in asdict(self).items():

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-from conformance import divergences, golden, properties, results, user
+from conformance import divergences, edges, golden, properties, results, user
 from conformance.adapters import FRAMEWORKS, Framework, FrameworkMissing, Implementation, Unsupported, load
 from conformance.adapters.base import DTYPES
 from conformance.cases import CASES_DIR, Case, CaseError, load_all, to_toml
@@ -64,6 +64,7 @@ class Spec:
     other: Case | None = None
     framework: str = ""
     known: divergences.KnownDivergence | None = None  # the known divergence it is expected to show
+    edge: str = ""  # the edge input (edges.py) of a convention check
 
     @property
     def within(self) -> str | None:
@@ -73,6 +74,8 @@ class Spec:
     def fields(self) -> dict[str, str]:
         """The check's coordinates, as known divergences match them and results record them."""
         f = {"test": self.test, "framework": self.framework}
+        if self.edge:
+            f["case"] = self.edge
         if self.case is not None:
             f["case"] = self.case.id
             if self.point is None and self.case.observed is not None:  # a document's number
@@ -209,6 +212,8 @@ def _specs(state: State, test: str) -> list[Spec]:
         return [Spec(test, case=c) for c in cases if c.observed is not None]
     if test == "property":
         return _property_specs(state)
+    if test == "convention":
+        return _convention_specs(state)
     specs = []
     for name in state.selected:
         fw = state.framework(name)
@@ -228,6 +233,8 @@ def _specs(state: State, test: str) -> list[Spec]:
                 if other is not None and label_kind not in other.label_kinds:
                     continue
                 for impl in fw.implementations:
+                    if impl.operation != case.operation:
+                        continue
                     if test == "document_reproduced" and impl.name != case.observed.implementation:
                         continue
                     dtypes = (case.observed.dtype,) if test == "document_reproduced" else DTYPES
@@ -246,13 +253,34 @@ def _property_specs(state: State) -> list[Spec]:
             specs.append(Spec("property", framework=name))
             continue
         for prop_name, prop in properties.PROPERTIES.items():
-            for impl in fw.implementations:
+            for impl in (i for i in fw.implementations if i.operation == prop.operation):
                 for label_kind in prop.label_kinds(impl):
                     for device in fw.devices:
                         for dtype in DTYPES:
                             if impl.unsupported(label_kind, prop.reduction or "mean", dtype) is None:
                                 point = Point(fw, impl, device, dtype, label_kind)
                                 specs.append(Spec(prop_name, point=point, framework=name))
+    return specs
+
+
+def _convention_specs(state: State) -> list[Spec]:
+    """Each of the frameworks' own implementations on each edge input that concerns it, in
+    float32 (a convention is about what is computed, not how precisely)."""
+    specs = []
+    for name in state.selected:
+        fw = state.framework(name)
+        if isinstance(fw, str):
+            specs.append(Spec("convention", framework=name))
+            continue
+        for impl in fw.implementations:
+            if impl in state.user or impl.operation != "softmax_cross_entropy":
+                continue  # the user declares no conventions; the edges are softmax cross-entropy's
+            for label_kind in sorted(impl.label_kinds):
+                for device in fw.devices:
+                    point = Point(fw, impl, device, "float32", label_kind)
+                    for edge_name, edge in edges.EDGES.items():
+                        if edges.applies(edge, point):
+                            specs.append(Spec("convention", point=point, framework=name, edge=edge_name))
     return specs
 
 

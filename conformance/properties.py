@@ -212,6 +212,7 @@ class Property:
     layouts: bool = True  # whether cases come in rank-3 layouts too
     min_rows: int = 1
     options: bool = False  # whether it draws the options (weights, ignored rows) an implementation takes
+    operation: str = "softmax_cross_entropy"
 
     def label_kinds(self, impl: Implementation) -> tuple[str, ...]:
         if self.options and not impl.options:
@@ -227,6 +228,8 @@ class Property:
         options it takes where the property draws options."""
         smoothing = None if impl.smoothing else 0.0
         reductions = tuple(r for r in REDUCTIONS if r in impl.reductions)
+        if self.operation != "softmax_cross_entropy":
+            return strategies.binary_cases(dtype, reductions)
         if self.draw_case == "empty":
             return strategies.empty_cases(dtype, kind, smoothing is None, reductions)
         drawn = strategies.cases(
@@ -262,6 +265,8 @@ PROPERTIES: dict[str, Property] = {
     "gradient_agreement": Property(gradient, _every),
     "options": Property(agreement, _every, options=True),
     "options_gradient": Property(gradient, _every, options=True),
+    "binary_agreement": Property(agreement, _every, operation="sigmoid_cross_entropy"),
+    "binary_gradient": Property(gradient, _every, operation="sigmoid_cross_entropy"),
     "nan_row": Property(nan_row, _every),
     "masked": Property(masked, _every),
     "empty_batch": Property(empty_batch, _every, draw_case="empty"),

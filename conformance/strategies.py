@@ -129,6 +129,28 @@ def layouts(draw: st.DrawFn, n: int, class_axis: str) -> tuple[tuple[int, int] |
 
 
 @st.composite
+def binary_cases(draw: st.DrawFn, dtype: str, reductions: tuple[str, ...] = REDUCTIONS) -> Case:
+    """A drawn binary cross-entropy case: (N, C) logits (large ones too, where the loss
+    is a difference of large numbers), targets in [0, 1] (hard or soft), and a smoothing."""
+    n, c = draw(shapes())
+    x = draw(logits(n, c, dtype))
+    hard = draw(st.booleans())
+    values = st.sampled_from([0.0, 1.0]) if hard else st.floats(0, 1, width=_width(dtype))
+    y = draw(hnp.arrays(np.float64, (n, c), elements=values)).astype(dtype).astype(np.float64)
+    return Case(
+        id="drawn",
+        path="(drawn by Hypothesis)",
+        provenance="hypothesis",
+        logits=x.astype(np.float64),
+        labels=y,
+        label_smoothing=draw(SMOOTHING),
+        reduction=draw(st.sampled_from(reductions)),
+        expected=(),
+        operation="sigmoid_cross_entropy",
+    )
+
+
+@st.composite
 def with_options(draw: st.DrawFn, case: Case, kind: str, options: frozenset[str]) -> Case:
     """``case`` with the options an implementation takes: per-class weights (on a grid, some
     0, up to 8), and for class indices an ignored label (the usual -100, -1, or a real class)

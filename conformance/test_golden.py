@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import checks, golden
+from conformance import checks, edges, golden
 from conformance.plugin import STATE, Spec, reproduce_command
 
 
@@ -17,6 +17,13 @@ def test_loss(spec: Spec, request: pytest.FixtureRequest, record_property) -> No
 def test_gradient(spec: Spec, request: pytest.FixtureRequest, record_property) -> None:
     """The gradient with respect to the logits is within the derived bound of the exact one."""
     record = checks.check_grad(spec.point, spec.case, reproduce_command(request.node), spec.within)
+    record_property("conformance", record)
+
+
+def test_convention(spec: Spec, request: pytest.FixtureRequest, record_property) -> None:
+    """On an edge input (edges.py), the implementation does what its declared convention says:
+    raises, ignores, extrapolates or wraps."""
+    record = edges.check_edge(spec.point, spec.edge, reproduce_command(request.node))
     record_property("conformance", record)
 
 

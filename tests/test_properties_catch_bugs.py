@@ -3,6 +3,8 @@ default profile, and pass correct implementations."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -78,7 +80,42 @@ def correct(x, labels, e, reduction):
     return reference.softmax_cross_entropy(x, labels, e, reduction)
 
 
-@pytest.mark.parametrize("name", list(properties.PROPERTIES))
+SOFTMAX = [n for n, p in properties.PROPERTIES.items() if p.operation == "softmax_cross_entropy"]
+BINARY = [n for n, p in properties.PROPERTIES.items() if p.operation != "softmax_cross_entropy"]
+
+
+@pytest.mark.parametrize("name", BINARY)
+def test_the_binary_reference_passes_its_properties_and_a_wrong_smoothing_does_not(name):
+    numpy = load("numpy")
+    impl = numpy.implementation("conformance.numpy.sigmoid_cross_entropy")
+    prop = properties.PROPERTIES[name]
+
+    def run(implementation) -> None:
+        point = checks.Point(numpy, implementation, "cpu:0", "float64", "probabilities")
+
+        @DEFAULT
+        @given(data=st.data())
+        def check(data: st.DataObject) -> None:
+            prop.check(point, data.draw(prop.cases("float64", "probabilities", implementation)), data.draw)
+
+        check()
+
+    run(impl)
+
+    # a planted bug: targets smoothed as y (1 - e) + e instead of y (1 - e) + e / 2, which the
+    # reference's own smoothing gives for the labels y + e / (2 (1 - e))
+    def smoothing_towards_one(x, labels, e, reduction, axis):
+        return impl.loss(x, labels + e / (2 * (1 - e)), e, reduction, axis)
+
+    def gradient_towards_one(x, labels, e, reduction, axis):
+        return impl.gradient(x, labels + e / (2 * (1 - e)), e, reduction, axis)
+
+    wrong = replace(impl, name="planted.binary", loss=smoothing_towards_one, gradient=gradient_towards_one)
+    with pytest.raises(checks.Divergence):
+        run(wrong)
+
+
+@pytest.mark.parametrize("name", SOFTMAX)
 def test_a_correct_implementation_passes_every_property(name):
     impl = Implementation("correct", "numpy", with_axis(correct), class_axis="any")
     for kind in properties.PROPERTIES[name].label_kinds(impl):

@@ -57,6 +57,7 @@ class Implementation:
     options: frozenset[str] = frozenset()  # of OPTIONS
     smoothing: bool = True  # whether it takes label smoothing (else only 0)
     convention: Convention = DEFAULT
+    operation: str = "softmax_cross_entropy"  # or "sigmoid_cross_entropy" (binary.py)
 
     def takes_axis(self, axis: int, rank: int) -> bool:
         """Whether the class axis may be ``axis`` (>= 0) of logits of ``rank``."""

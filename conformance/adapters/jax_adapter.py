@@ -52,6 +52,10 @@ def load() -> Framework:
         )
         return reduce_rows(rows, reduction, lambda r: jnp.mean(r, where=kept), jnp.sum)
 
+    def sigmoid_by_hand(x, labels, e, reduction, axis):
+        elements = optax.sigmoid_binary_cross_entropy(x, labels * (1 - e) + e / 2)
+        return reduce_rows(elements, reduction, jnp.mean, jnp.sum)
+
     def log_softmax_form(x, labels, e, reduction, axis):
         smoothed = labels * (1 - e) + e / x.shape[axis]
         rows = -jnp.sum(smoothed * jax.nn.log_softmax(x, axis=axis), axis=axis)
@@ -70,6 +74,14 @@ def load() -> Framework:
                 class_axis="any",
             ),
             Implementation("jax.nn.log_softmax", "jax", log_softmax_form, PROBABILITIES, class_axis="any"),
+            Implementation(
+                "optax.sigmoid_binary_cross_entropy(hand-smoothed)",
+                "jax",
+                sigmoid_by_hand,
+                PROBABILITIES,
+                class_axis="rows",
+                operation="sigmoid_cross_entropy",
+            ),
             Implementation(
                 "optax.softmax_cross_entropy_with_integer_labels",
                 "jax",

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from conformance import reference
+from conformance import binary, reference
 from conformance.adapters.base import Framework, Implementation
 
 DEVICE = "cpu:0"
@@ -47,6 +47,14 @@ def _stable_grad(
     return np.moveaxis(rows.reshape(x.shape), -1, axis)
 
 
+def _binary(logits, labels, e: float, reduction: str, axis: int) -> np.ndarray:
+    return np.asarray(binary.sigmoid_cross_entropy(logits, labels, e, reduction))
+
+
+def _binary_grad(logits, labels, e: float, reduction: str, axis: int) -> np.ndarray:
+    return binary.sigmoid_cross_entropy_grad(logits, labels, e, reduction)
+
+
 def load() -> Framework:
     return Framework(
         name="numpy",
@@ -60,7 +68,16 @@ def load() -> Framework:
                 class_axis="any",
                 gradient=_stable_grad,
                 options=frozenset({"weights", "ignore_index"}),
-            )
+            ),
+            Implementation(
+                "conformance.numpy.sigmoid_cross_entropy",
+                "numpy",
+                _binary,
+                frozenset({"probabilities"}),
+                class_axis="rows",
+                gradient=_binary_grad,
+                operation=binary.OPERATION,
+            ),
         ],
         put=lambda array, device: np.array(array),
         fetch=lambda array: (np.asarray(array), DEVICE),

@@ -19,6 +19,8 @@ _KERAS_REDUCTION = {"none": "none", "mean": "sum_over_batch_size", "sum": "sum"}
 TF1 = Convention(empty_mean="zero", smoothing_below_zero="ignored")
 # Keras' ignore_class: the mean divides by the rows kept, 0 when none is (divide_no_nan).
 KERAS_SPARSE = Convention(weighted_mean="kept-rows", empty_mean="zero")
+# Keras' BinaryCrossentropy takes the mean over the last axis before reducing (losses.py).
+KERAS_BINARY = Convention(binary_reduction="rows-mean")
 
 
 def load() -> Framework:
@@ -80,6 +82,12 @@ def load() -> Framework:
         )
         return loss(labels, x)
 
+    def keras_binary(x, labels, e, reduction, axis):
+        loss = tf.keras.losses.BinaryCrossentropy(
+            from_logits=True, label_smoothing=e, reduction=_KERAS_REDUCTION[reduction], dtype=x.dtype.name
+        )
+        return loss(labels, x)
+
     def nn_sparse(x, labels, e, reduction, axis):
         rows = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=x)
         return reduce_rows(rows, reduction, tf.reduce_mean, tf.reduce_sum)
@@ -113,6 +121,15 @@ def load() -> Framework:
                 nn_sparse,
                 INDICES,
                 smoothing=False,
+            ),
+            Implementation(
+                "tf.keras.losses.BinaryCrossentropy(dtype=input)",
+                "tensorflow",
+                keras_binary,
+                PROBABILITIES,
+                class_axis="rows",
+                convention=KERAS_BINARY,
+                operation="sigmoid_cross_entropy",
             ),
         ],
         put=put,

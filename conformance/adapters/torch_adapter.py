@@ -48,6 +48,9 @@ def load() -> Framework:
         )
         return loss(x, labels)
 
+    def binary_by_hand(x, labels, e, reduction, axis):
+        return F.binary_cross_entropy_with_logits(x, labels * (1 - e) + e / 2, reduction=reduction)
+
     def implementation(name, loss):
         return Implementation(
             name, "torch", loss, class_axis="second", options=OPTIONS, convention=CONVENTION
@@ -60,6 +63,14 @@ def load() -> Framework:
         implementations=[
             implementation("torch.nn.functional.cross_entropy", functional),
             implementation("torch.nn.CrossEntropyLoss", module),
+            Implementation(
+                "torch.nn.functional.binary_cross_entropy_with_logits(hand-smoothed)",
+                "torch",
+                binary_by_hand,
+                frozenset({"probabilities"}),
+                class_axis="rows",
+                operation="sigmoid_cross_entropy",
+            ),
         ],
         put=put,
         fetch=fetch,

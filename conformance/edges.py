@@ -1,0 +1,107 @@
+"""Edge inputs where implementations follow different conventions on purpose (conventions.py):
+class indices out of range, label smoothing below 0 or above 1. Each implementation is held to
+the convention its adapter declares, citing its documentation; pytest-free, like checks.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from conformance import checks, reference
+from conformance.cases import Case
+from conformance.checks import Divergence, Point, Raised
+
+# The worked example (source-notes.md), whose row 1 the edges change.
+LOGITS = np.array([[4.0, 5.0, 10.0], [1.0, 5.0, 4.0], [1.0, 15.0, 4.0]])
+LABELS = np.array([2, 1, 1])
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One edge input: which convention it tests, and the case that holds it."""
+
+    convention: str  # a field of conventions.Convention
+    label: int | None = None  # row 1's class index, where the edge is a label
+    smoothing: float = 0.0
+    description: str = ""
+
+    def case(self, name: str) -> Case:
+        labels = LABELS.copy()
+        if self.label is not None:
+            labels[1] = self.label
+        return Case(
+            id=name,
+            path="(edge inputs: conformance/edges.py)",
+            provenance="conventions.py",
+            logits=LOGITS,
+            labels=labels,
+            label_smoothing=self.smoothing,
+            reduction="none",
+            expected=(),
+            description=self.description,
+        )
+
+
+K = LOGITS.shape[1]
+EDGES: dict[str, Edge] = {
+    "label-K": Edge("label_out_of_range", label=K, description="a class index one past the last"),
+    "label-minus-1": Edge("label_out_of_range", label=-1, description="a class index of -1"),
+    "smoothing-below-0": Edge("smoothing_below_zero", smoothing=-0.1, description="label smoothing -0.1"),
+    "smoothing-above-1": Edge("smoothing_above_one", smoothing=1.5, description="label smoothing 1.5"),
+}
+
+
+def applies(edge: Edge, point: Point) -> bool:
+    """Whether the edge concerns this implementation: labels as indices for label edges,
+    an implementation that smooths for smoothing edges."""
+    if edge.label is not None:
+        return point.label_kind == "indices"
+    return point.impl.smoothing
+
+
+def check_edge(point: Point, name: str, reproduce: str = "") -> dict[str, Any]:
+    """Judge the implementation on edge ``name`` against its declared convention."""
+    edge = EDGES[name]
+    value = getattr(point.impl.convention, edge.convention)
+    case = edge.case(name)
+    record: dict[str, Any] = {"convention": f"{edge.convention} = {value}"}
+    try:
+        got, returned = checks.run(point, case)
+    except Raised as e:
+        if value == "raises":
+            return {**record, **e.record, "outcome_detail": "raised, as its convention says"}
+        raise Divergence(
+            f"{e}\n  its convention is {edge.convention} = {value}: it should not raise", record, case
+        ) from e
+    record.update(returned)
+    if value == "raises":
+        message = checks.failure_message(
+            point, case, got, reference.Exact.from_float64(np.full(3, np.nan)), [], reproduce
+        )
+        raise Divergence(
+            f"{message}\n  returned a value; its convention {edge.convention} = raises", record, case
+        )
+    expected, like = expected_under(edge, value, case, point)
+    bound = checks.loss_bound(like, point.label_kind, point.dtype, expected, point.impl.convention)
+    record["compared_with"] = f"the reference under {edge.convention} = {value}"
+    return checks.judge(point, case, got, expected, bound, record, reproduce)
+
+
+def expected_under(edge: Edge, value: str, case: Case, point: Point) -> tuple[reference.Exact, Case]:
+    """The exact per-row loss that convention ``value`` gives on the edge case, and the case
+    (within the reference's domain) that gives it."""
+    if value == "ignored":  # smoothing below 0 taken as 0
+        like = replace(case, label_smoothing=0.0)
+    elif value == "wraps":  # -K..-1 count from the end; K and beyond give NaN (row 1 here)
+        like = replace(case, labels=np.where(case.labels < 0, case.labels + K, case.labels % K))
+    else:  # extrapolated: the formula as given
+        like = case
+    exact = checks.exact_loss(like, point.label_kind, point.dtype)
+    if value == "wraps" and edge.label >= K:
+        hi, lo = exact.hi.copy(), exact.lo.copy()
+        hi[1], lo[1] = np.nan, 0.0
+        exact = reference.Exact(hi, lo, exact.error)
+    return exact, like

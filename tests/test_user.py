@@ -1,0 +1,81 @@
+"""--impl: the user's own implementation, run through the whole suite as the README says."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance import user
+
+LOG_FIRST = "torch:examples/label_smoothing_log_probabilities.py:LabelSmoothingCrossEntropy"
+PROB_FIRST = "torch:examples/label_smoothing_probabilities.py:LabelSmoothingCrossEntropy"
+NAME = "LabelSmoothingCrossEntropy"
+
+
+def mine(records: list[dict], test: str | None = None) -> list[dict]:
+    return [r for r in records if NAME in r.get("implementation", "") and test in (None, r["test"])]
+
+
+def test_the_log_probabilities_first_module_passes(run_suite):
+    pytest.importorskip("torch")
+    code, out, results = run_suite("--impl", LOG_FIRST, "-n", "2", target="conformance")
+    assert code == 0, out[-3000:]
+    records = mine(results["results"])
+    assert {r["framework"] for r in results["results"] if r.get("framework")} == {"torch"}
+    assert all(NAME in r["implementation"] for r in results["results"] if r.get("device"))
+    outcomes = {r["outcome"] for r in records}
+    assert "passed" in outcomes and not outcomes & {"diverged", "errored"}
+    assert {r["test"] for r in records if r["outcome"] == "passed"} >= {"loss", "gradient", "agreement"}
+    # the module asserts 0 < smoothing: smoothing 0 is a rejected input, not a crash
+    rejected = [r for r in records if r["outcome"] == "rejected"]
+    assert rejected and all("AssertionError: smoothing must be in (0, 1)" in r["message"] for r in rejected)
+    assert any(r["test"] == "unsmoothed" for r in rejected)
+
+
+def test_the_probabilities_first_module_is_caught_with_a_small_counterexample(run_suite):
+    pytest.importorskip("torch")
+    code, out, results = run_suite("--impl", PROB_FIRST, "-n", "2", target="conformance")
+    assert code == 1, out[-3000:]
+    records = mine(results["results"])
+    golden = {r["case"] for r in records if r["outcome"] == "diverged" and r["test"] == "loss"}
+    assert "large-gap-e0.1" in golden and "article1-e0.1-sum" not in golden
+    drawn = [r for r in mine(records, "agreement") if r["outcome"] == "diverged"]
+    assert drawn, "the property check did not catch it"
+    assert "--impl" in drawn[0]["reproduce"] and PROB_FIRST in drawn[0]["reproduce"]
+    logits_line = next(line for line in drawn[0]["message"].splitlines() if "logits=" in line)
+    assert logits_line.count(",") <= 3, f"not shrunk: {logits_line}"
+
+
+def test_a_function_and_frameworks_beside_it(run_suite, tmp_path):
+    (tmp_path / "my_loss.py").write_text(
+        "from conformance import reference\n"
+        "def loss(logits, labels, label_smoothing):\n"
+        "    return reference.softmax_cross_entropy(logits, labels, label_smoothing, 'mean')\n"
+    )
+    code, out, results = run_suite(
+        "--impl", f"numpy:{tmp_path / 'my_loss.py'}:loss", "--framework", "numpy", "-k", "test_loss"
+    )
+    assert code == 0, out[-3000:]
+    names = {r.get("implementation") for r in results["results"] if r["outcome"] == "passed"}
+    assert {"my_loss.loss", "conformance.numpy.softmax_cross_entropy"} <= names
+
+
+@pytest.mark.parametrize(
+    ("spec", "says"),
+    [
+        ("torch", "expected FRAMEWORK:MODULE:ATTR"),
+        ("mxnet:examples/label_smoothing_probabilities.py:X", "unknown framework 'mxnet'; known: numpy"),
+        ("numpy:no/such/file.py:loss", "no such file"),
+        ("numpy:no_such_module_here:loss", "cannot import no_such_module_here: ModuleNotFoundError"),
+        ("numpy:conformance.reference:no_such_loss", "has no attribute 'no_such_loss'"),
+        ("numpy:conformance.reference:log_softmax", "expected a function loss(logits, labels, label_smo"),
+        ("numpy:conformance.reference:REDUCTIONS", "neither a function nor a class"),
+    ],
+)
+def test_an_unusable_impl_is_a_usage_error(run_suite, spec, says):
+    code, out, results = run_suite("--impl", spec)
+    assert code == 4, out[-2000:]  # pytest's usage error
+    assert says in out and not results
+
+
+def test_parse_keeps_a_path_with_colons_whole():
+    assert user.parse("torch:C:/work/loss.py:Loss") == ("torch", "C:/work/loss.py", "Loss")
