@@ -3,6 +3,7 @@ collecting every outcome into the results file."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shlex
@@ -370,6 +371,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
         record["message"] = str(report.longrepr[2]).removeprefix("Skipped: ")
     if spec.known is not None:
         record["known_divergence"] = spec.known.__dict__
+    if spec.point is not None:  # what the implementation computes, and by which conventions
+        record["operation"] = spec.point.impl.operation
+        record["convention"] = dataclasses.asdict(spec.point.impl.convention)
     record["reproduce"] = reproduce_command(item)
     report.user_properties.append(("conformance_record", record))
 

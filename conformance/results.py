@@ -6,9 +6,12 @@ Schema version 1, one JSON object::
      "results": [{"id", "test", "case", "framework", "framework_version", "implementation",
                   "device", "dtype", "labels", "outcome", "expected", "got", "returned_dtype",
                   "error_eps", "bound_eps", "max_abs", "max_rel", "message",
-                  "known_divergence", "reproduce"}, ...]}
+                  "known_divergence", "reproduce", "operation", "convention", "quantity",
+                  "exception", "compared_with"}, ...]}
 
-Fields that do not apply to a check (a skipped framework has no device) are absent.
+"quantity" is "gradient" for a gradient check (else the loss); "convention" holds the
+conventions (conventions.py) the implementation follows, and "environment.conventions"
+what each means. Fields that do not apply to a check (a skipped framework has no device) are absent.
 Written atomically: a crash mid-write leaves the previous file intact.
 """
 
@@ -24,12 +27,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from conformance.conventions import MEANINGS
+
 SCHEMA_VERSION = 1
 
 
 def environment(frameworks: dict[str, dict[str, Any]], argv: list[str]) -> dict[str, Any]:
-    """OS, CPU, Python, the command, and ``frameworks``: name -> its version and devices, or
-    ``{"missing": why}``."""
+    """OS, CPU, Python, the command, ``frameworks``: name -> its version and devices, or
+    ``{"missing": why}``, and what each named convention means (each check's record says
+    which its implementation follows)."""
     return {
         "os": platform.platform(),
         "machine": platform.machine(),
@@ -37,6 +43,10 @@ def environment(frameworks: dict[str, dict[str, Any]], argv: list[str]) -> dict[
         "python": sys.version.split()[0],
         "frameworks": frameworks,
         "command": " ".join(argv),
+        "conventions": [
+            {"convention": field, "value": value, "meaning": meaning}
+            for (field, value), meaning in MEANINGS.items()
+        ],
     }
 
 
