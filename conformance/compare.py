@@ -149,15 +149,17 @@ def compare(got: np.ndarray, exact: Exact, bound_eps: np.ndarray, dtype: str) ->
 
 
 # --- binary (sigmoid) cross-entropy -------------------------------------------------------
-# Per element, loss = max(x, 0) - t x + log1p(exp(-|x|)) with t = y (1 - e) + e / 2. Rounding
-# t (``u``) and the product ``t x`` (``u``) move ``t x`` by ``2u |x|``; the subtraction adds
-# ``u (|x| + |loss|)``; log1p(exp(-|x|)) (at most log 2) carries ``2u``. Altogether at most
-# ``u (3 |x| + |loss| + 2) <= eps (2 |x| + |loss| + 2)``: the bound follows the logit, not the
+# Per element, loss = max(x, 0) - t x + log1p(exp(-|x|)) with t = y (1 - e) + e / 2. The
+# target takes three roundings (1 - e, y (1 - e), + e / 2): t is off by up to 3u, and with
+# the product's own rounding ``t x`` by up to ``4u |x|``; the subtraction and the final sum
+# add about ``u (|loss| + 2)`` and log1p(exp(-|x|)) (at most log 2) ``2u``. Altogether at most
+# ``u (4 |x| + |loss| + 4) <= eps (2 |x| + |loss| + 2)``: the bound follows the logit, not the
 # loss, because the target's own rounding moves the loss by ``u |x|`` (a loss near 0 at
 # x = 1e4 is only known to about 1e4 u). Reductions add ``M |result|`` for an M-term sum, as
 # above. The gradient ``sigmoid(x) - t``: exp(-|x|) has a relative error ``u (1 + |x|)``,
-# which sigmoid damps by ``z / (1 + z)^2`` (z = exp(-|x|)), below ``u``; with t's rounding
-# and the subtraction, at most ``4u = 2 eps`` times the reduction's weight: bound 4 eps.
+# which sigmoid damps by ``z / (1 + z)^2`` (z = exp(-|x|)) to below ``u``; the division, the
+# target's 3u and the subtraction bring it to about ``7u``, within 4 eps (= 8u) times the
+# reduction's weight.
 
 
 def binary_bound_eps(

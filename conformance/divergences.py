@@ -5,8 +5,9 @@ the fields of a check (``test``, ``case``, ``labels``, ``framework``, ``implemen
 ``device``, ``dtype``; a list of patterns matches if any does) and says why the
 implementation differs and of which kind: ``definition`` (it computes another quantity on
 purpose, a convention), ``precision`` (it loses accuracy) or ``defect`` (a bug: it computes
-neither what it documents nor another convention); ``raises = true`` for one that shows as
-the implementation raising on an input it should take. ``within`` names the dtype whose accuracy
+neither what it documents nor another convention); ``raises``, a glob on the exception's
+``Type: message``, for one that shows as the implementation raising on an input it should
+take (any other exception there is not excused). ``within`` names the dtype whose accuracy
 the implementation still reaches (float32 for one that computes a float64 call in float32);
 a result that misses even that is not excused. Matching checks are expected failures,
 strictly: one that starts passing fails; ``strict = false`` only for a property check whose
@@ -56,7 +57,7 @@ SCHEMA: dict[str, Any] = {
                     "evidence": {"type": "string"},
                     "within": {"enum": ["float16", "bfloat16", "float32", "float64"]},
                     "strict": {"type": "boolean"},
-                    "raises": {"type": "boolean"},
+                    "raises": {"type": "string", "minLength": 1},
                 },
             },
         }
@@ -73,7 +74,7 @@ class KnownDivergence:
     evidence: str = ""
     within: str | None = None  # the accuracy still promised: a result beyond it is a new divergence
     strict: bool = True  # False only where the drawn cases that show it are rare (a search may miss)
-    raises: bool = False  # whether it shows as the implementation raising rather than a wrong value
+    raises: str = ""  # a glob on "Type: message" when it shows as the implementation raising
 
     def matches(self, check: dict[str, str]) -> bool:
         return all(
@@ -115,5 +116,5 @@ def find(known: list[KnownDivergence], check: dict[str, str]) -> KnownDivergence
         evidence="; ".join(k.evidence for k in found if k.evidence),
         within=None if None in promised else max(promised, key=ACCURACY.index),
         strict=any(k.strict for k in found),
-        raises=all(k.raises for k in found),  # excused as raising only if every one raises
+        raises=found[0].raises if all(k.raises for k in found) else "",  # raising only if all raise
     )

@@ -121,7 +121,7 @@ def _from_class(cls: type) -> Callable:
     def loss(x, labels, e, reduction, axis):
         try:
             instance = cls(e)
-        except Exception as error:
+        except (AssertionError, ValueError) as error:  # a refusal; any other error is a crash
             raise Rejected(f"{cls.__name__}({e!r}) refused: {type(error).__name__}: {error}") from error
         return instance(x, labels)
 

@@ -65,6 +65,11 @@ def refuses_sums(x, labels, e, reduction):
         raise Unsupported("planted: no sums")
     return reference.softmax_cross_entropy(x, labels, e, reduction)
 
+def raises_on_sums(x, labels, e, reduction):
+    if reduction == "sum":
+        raise ValueError("planted: a known crash on sums")
+    return reference.softmax_cross_entropy(x, labels, e, reduction)
+
 def takes_axis(loss):
     def on_axis(x, labels, e, reduction, axis, **options):
         if options:
@@ -213,3 +218,32 @@ def test_parallel_run_gives_the_serial_outcomes_and_environment(run_suite):
     outcomes = [{r["id"]: r["outcome"] for r in run["results"]} for run in (serial, parallel)]
     assert outcomes[0] == outcomes[1] and len(outcomes[0]) > 50
     assert parallel["environment"]["frameworks"] == serial["environment"]["frameworks"]
+
+
+def test_a_known_crash_excuses_its_own_exception_only(run_suite, tmp_path):
+    """A known divergence that shows as raising names the exception; another is not excused."""
+    env = plant(tmp_path, "raises_on_sums")
+    for pattern, code_wanted, outcome in (
+        ("ValueError: planted: a known crash*", 0, "known divergence"),
+        ("ValueError: some other crash*", 1, "errored"),
+    ):
+        known = tmp_path / "known.toml"
+        known.write_text(
+            '[[divergence]]\nid = "planted"\nmatch = { case = "article1-e0.1-sum", test = "loss" }\n'
+            f'kind = "defect"\nreason = "planted"\nraises = "{pattern}"\n'
+        )
+        code, out, results = run_suite(
+            "--framework",
+            "numpy",
+            "-p",
+            "planted",
+            "--known-divergences",
+            str(known),
+            "-k",
+            "test_loss",
+            env=env,
+        )
+        assert code == code_wanted, out[-2000:]
+        sums = [r for r in results["results"] if r.get("case") == "article1-e0.1-sum" and r["test"] == "loss"]
+        assert sums and {r["outcome"] for r in sums} == {outcome}
+        assert "planted: a known crash on sums" in sums[0]["message"]

@@ -79,3 +79,27 @@ def test_an_unusable_impl_is_a_usage_error(run_suite, spec, says):
 
 def test_parse_keeps_a_path_with_colons_whole():
     assert user.parse("torch:C:/work/loss.py:Loss") == ("torch", "C:/work/loss.py", "Loss")
+
+
+def test_frameworks_beside_yours_are_the_named_ones_only(run_suite):
+    pytest.importorskip("torch")
+    code, out, results = run_suite("--impl", LOG_FIRST, "--framework", "numpy", "-k", "test_loss")
+    assert code == 0, out[-3000:]
+    torch = {r["implementation"] for r in results["results"] if r.get("framework") == "torch"}
+    assert torch == {f"label_smoothing_log_probabilities.{NAME}"}  # not torch's own losses
+    assert any(r.get("framework") == "numpy" and r["outcome"] == "passed" for r in results["results"])
+
+
+def test_a_constructor_that_crashes_is_an_error_not_a_rejection(run_suite, tmp_path):
+    (tmp_path / "broken.py").write_text(
+        "class Broken:\n"
+        "    def __init__(self, smoothing):\n"
+        "        self.smoothing = smoothnig  # a typo: NameError\n"
+        "    def __call__(self, logits, labels):\n"
+        "        return 0.0\n"
+    )
+    code, out, results = run_suite("--impl", f"numpy:{tmp_path / 'broken.py'}:Broken", "-k", "test_loss")
+    assert code == 1, out[-2000:]
+    outcomes = {r["outcome"] for r in results["results"] if r.get("device")}
+    assert "errored" in outcomes and "rejected" not in outcomes
+    assert "NameError" in out

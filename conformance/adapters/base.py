@@ -56,6 +56,7 @@ class Implementation:
     gradient: LossFn | None = None  # an analytic gradient, for a framework that does not differentiate
     options: frozenset[str] = frozenset()  # of OPTIONS
     smoothing: bool = True  # whether it takes label smoothing (else only 0)
+    smooths_by_hand: bool = False  # whether the adapter (not the API) applies the smoothing
     convention: Convention = DEFAULT
     operation: str = "softmax_cross_entropy"  # or "sigmoid_cross_entropy" (binary.py)
 

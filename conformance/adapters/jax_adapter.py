@@ -73,7 +73,14 @@ def load() -> Framework:
                 PROBABILITIES,
                 class_axis="any",
             ),
-            Implementation("jax.nn.log_softmax", "jax", log_softmax_form, PROBABILITIES, class_axis="any"),
+            Implementation(
+                "jax.nn.log_softmax",
+                "jax",
+                log_softmax_form,
+                PROBABILITIES,
+                class_axis="any",
+                smooths_by_hand=True,
+            ),
             Implementation(
                 "optax.sigmoid_binary_cross_entropy(hand-smoothed)",
                 "jax",

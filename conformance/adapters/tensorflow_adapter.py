@@ -5,6 +5,7 @@ by hand, and ``tf.nn.sparse_softmax_cross_entropy_with_logits``."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import numpy as np
 
@@ -105,7 +106,10 @@ def load() -> Framework:
             probabilities("tf.keras.losses.CategoricalCrossentropy", keras, note="default dtype"),
             probabilities("tf.keras.losses.CategoricalCrossentropy(dtype=input)", keras_in_dtype),
             probabilities("tf.compat.v1.losses.softmax_cross_entropy", v1, axis="last", convention=TF1),
-            probabilities("tf.nn.softmax_cross_entropy_with_logits(hand-smoothed)", nn_by_hand),
+            replace(
+                probabilities("tf.nn.softmax_cross_entropy_with_logits(hand-smoothed)", nn_by_hand),
+                smooths_by_hand=True,
+            ),
             Implementation(
                 "tf.keras.losses.SparseCategoricalCrossentropy(dtype=input)",
                 "tensorflow",
