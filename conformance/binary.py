@@ -54,7 +54,12 @@ def sigmoid_cross_entropy(
     """The stable form in the dtype of ``logits``."""
     x = np.asarray(logits)
     t = smoothed(labels, e, x.dtype.type)
-    elements = np.maximum(x, 0) - t * x + np.log1p(np.exp(-np.abs(x)))
+    with np.errstate(invalid="ignore"):
+        elements = np.maximum(x, 0) - t * x + np.log1p(np.exp(-np.abs(x)))
+        # at an infinite logit, the limit: softplus(x) - t x ~ (1 - t) x at +inf, -t x at -inf
+        slope = np.where(x > 0, 1 - t, -t)
+        limit = np.where(slope == 0, 0, slope * x)
+    elements = np.where(np.isinf(x), limit, elements)
     return reduce(elements, reduction, rows_mean)
 
 

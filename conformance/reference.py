@@ -129,8 +129,15 @@ def log_softmax(x: np.ndarray) -> np.ndarray:
     m = np.max(x, axis=-1, keepdims=True) if x.shape[-1] else np.zeros((*x.shape[:-1], 1), x.dtype)
     m = np.where(np.isfinite(m), m, np.zeros_like(m))  # an all -inf row stays -inf, not NaN
     shifted = x - m
-    with np.errstate(divide="ignore", over="ignore"):  # a NaN row may overflow: it is NaN anyway
-        return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):  # a NaN row is NaN anyway
+        out = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+        # +inf logits share the mass among them (the limit, as the mpmath tier has it)
+        top = np.isposinf(x)
+        shares = top.any(axis=-1, keepdims=True) & ~np.isnan(x).any(axis=-1, keepdims=True)
+        if shares.any():
+            count = np.maximum(top.sum(axis=-1, keepdims=True), 1).astype(x.dtype)
+            out = np.where(shares, np.where(top, -np.log(count), x.dtype.type(-np.inf)), out)
+        return out
 
 
 def softmax_cross_entropy(

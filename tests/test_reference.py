@@ -129,3 +129,22 @@ def test_log_softmax_tiers_agree():
 def test_unknown_reduction_is_an_error():
     with pytest.raises(ValueError, match="unknown reduction"):
         reference.exact_softmax_cross_entropy(WORKED, CLASSES, 0.0, "avg")
+
+
+def test_the_tiers_agree_at_infinite_logits():
+    """+inf logits share the softmax mass; binary cross-entropy takes its limits there."""
+    from conformance import binary
+
+    x = np.array([[np.inf, 1.0, 2.0], [np.inf, np.inf, -np.inf], [-np.inf, 0.0, 1.0]])
+    for y, e in ((np.array([0, 1, 2]), 0.1), (np.array([1, 0, 0]), 0.0)):
+        fast = reference.softmax_cross_entropy(x, y, e, "none")
+        exact = reference.exact_softmax_cross_entropy(x, y, e, "none")
+        assert np.array_equal(fast, exact.hi, equal_nan=True), (fast, exact.hi)
+        grad = reference.softmax_cross_entropy_grad(x, y, e, "none")
+        exact_grad = reference.exact_softmax_cross_entropy_grad(x, y, e, "none").hi
+        assert np.allclose(grad, exact_grad, rtol=1e-15, atol=1e-16)  # the same, to rounding
+    xb = np.array([[np.inf, -np.inf, np.inf, -np.inf]])
+    for labels in (np.array([[1.0, 0.0, 0.5, 0.5]]), np.array([[0.0, 1.0, 1.0, 0.0]])):
+        for e in (0.0, 0.2):
+            fast = binary.sigmoid_cross_entropy(xb, labels, e, "none")
+            assert np.array_equal(fast, binary.exact(xb, labels, e, "none").hi, equal_nan=True)
