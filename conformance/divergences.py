@@ -57,7 +57,7 @@ SCHEMA: dict[str, Any] = {
                     "evidence": {"type": "string"},
                     "within": {"enum": ["float16", "bfloat16", "float32", "float64"]},
                     "strict": {"type": "boolean"},
-                    "raises": {"type": "string", "minLength": 1},
+                    "raises": _PATTERNS,
                 },
             },
         }
@@ -74,7 +74,12 @@ class KnownDivergence:
     evidence: str = ""
     within: str | None = None  # the accuracy still promised: a result beyond it is a new divergence
     strict: bool = True  # False only where the drawn cases that show it are rare (a search may miss)
-    raises: str = ""  # a glob on "Type: message" when it shows as the implementation raising
+    raises: str | list[str] = ""  # globs on "Type: message" when it shows as the implementation raising
+
+    def expects(self, exception: str) -> bool:
+        """Whether ``exception`` ("Type: message") is the one this divergence shows as."""
+        patterns = [self.raises] if isinstance(self.raises, str) else self.raises
+        return any(fnmatch.fnmatchcase(exception, p) for p in patterns)
 
     def matches(self, check: dict[str, str]) -> bool:
         return all(

@@ -4,7 +4,6 @@ collecting every outcome into the results file."""
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 import os
 import re
 import shlex
@@ -326,11 +325,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function):
     except Raised as e:
         spec = pyfuncitem.callspec.params.get("spec") if hasattr(pyfuncitem, "callspec") else None
         known = getattr(spec, "known", None)
-        if (
-            known is not None
-            and known.raises
-            and not fnmatch.fnmatchcase(e.record["exception"], known.raises)
-        ):
+        if known is not None and known.raises and not known.expects(e.record["exception"]):
             raise RuntimeError(
                 f"{e}\n  not the exception its known divergence expects ({known.raises})"
             ) from e
