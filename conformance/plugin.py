@@ -33,6 +33,7 @@ OUTCOMES = (
 )
 STATE = pytest.StashKey["State"]()
 PROFILE = pytest.StashKey[str]()
+SEED = pytest.StashKey[int]()  # the Hypothesis seed a property check drew with (none when derandomised)
 
 # Hypothesis profiles (--hypothesis-profile NAME): "default" for pytest conformance, "ci"
 # (chosen when the CI variable is set) deterministic, "thorough" ten times the examples.
@@ -389,7 +390,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
         record["operation"] = spec.point.impl.operation
         if spec.point.impl not in item.config.stash[STATE].user:  # the user declares none
             record["convention"] = dataclasses.asdict(spec.point.impl.convention)
-    record["reproduce"] = reproduce_command(item)
+    record["reproduce"] = reproduce_command(item, item.stash.get(SEED, None))
     report.user_properties.append(("conformance_record", record))
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
 from conformance import properties, user
-from conformance.plugin import Spec, reproduce_command
+from conformance.plugin import SEED, Spec, reproduce_command
 
 # A check expected to fail (a known divergence) needs one counterexample, not the smallest:
 # shrinking it would cost most of the run and change nothing in its outcome.
@@ -29,6 +29,8 @@ def test_property(spec: Spec, request: pytest.FixtureRequest) -> None:
         chosen = None
     elif chosen is None:
         chosen = random.getrandbits(64)
+    if chosen is not None:  # so that every outcome's reproduce command names it, errors too
+        request.node.stash[SEED] = int(chosen)
     reproduce = reproduce_command(request.node, chosen)
 
     refused: list[str] = []

@@ -247,3 +247,24 @@ def test_a_known_crash_excuses_its_own_exception_only(run_suite, tmp_path):
         sums = [r for r in results["results"] if r.get("case") == "article1-e0.1-sum" and r["test"] == "loss"]
         assert sums and {r["outcome"] for r in sums} == {outcome}
         assert "planted: a known crash on sums" in sums[0]["message"]
+
+
+def test_an_erroring_property_check_names_its_seed(run_suite, tmp_path):
+    """An implementation that raises inside a property check: errored, and the reproduce
+    command names the seed the examples were drawn with."""
+    code, out, results = run_suite(
+        "--framework",
+        "numpy",
+        "-p",
+        "planted",
+        "--hypothesis-profile",
+        "default",
+        "-k",
+        "agreement and float64 and indices and softmax",
+        env=plant(tmp_path, "raises_on_sums"),
+        target="conformance/test_properties.py",
+    )
+    assert code == 1, out[-2000:]
+    errored = [r for r in results["results"] if r["outcome"] == "errored"]
+    assert errored and all("--hypothesis-seed" in r["reproduce"] for r in errored)
+    assert all("planted: a known crash on sums" in r["message"] for r in errored)
