@@ -68,37 +68,38 @@ def inputs(case: Case, label_kind: str, dtype: str) -> tuple[np.ndarray, np.ndar
 MPMATH_MAX_ELEMENTS = 256  # above this many logits, a float64 check uses extended precision
 
 
-@functools.lru_cache(maxsize=256)
 def exact_loss(case: Case, label_kind: str, dtype: str, convention: Convention = DEFAULT) -> reference.Exact:
     """The exact loss of the case's inputs as rounded to ``dtype`` (cached): mpmath for
     float64 checks of small golden cases, else (drawn cases, float32, large inputs) extended
     precision with its own error bound, below 2^-11 of float64's epsilon."""
-    logits, labels = inputs(case, label_kind, dtype)
-    exactly = dtype == "float64" and not case.drawn and logits.size <= MPMATH_MAX_ELEMENTS
-    if case.operation == binary.OPERATION:
-        rows_mean = convention.binary_reduction == "rows-mean"
-        tier = binary.exact if exactly else binary.extended
-        return tier(logits, labels, case.label_smoothing, case.reduction, rows_mean)
-    args = (logits, labels, case.label_smoothing, case.reduction, case.options(convention))
-    if exactly:
-        return reference.exact_softmax_cross_entropy(*args)
-    return reference.extended_softmax_cross_entropy(*args)
+    return _exact(case, label_kind, dtype, convention, gradient=False)
 
 
-@functools.lru_cache(maxsize=256)
 def exact_grad(case: Case, label_kind: str, dtype: str, convention: Convention = DEFAULT) -> reference.Exact:
     """The exact gradient of the case's loss with respect to its logits (rounded to
     ``dtype``), in rows (N, K); the same tiers as exact_loss."""
+    return _exact(case, label_kind, dtype, convention, gradient=True)
+
+
+@functools.lru_cache(maxsize=512)
+def _exact(
+    case: Case, label_kind: str, dtype: str, convention: Convention, gradient: bool
+) -> reference.Exact:
     logits, labels = inputs(case, label_kind, dtype)
     exactly = dtype == "float64" and not case.drawn and logits.size <= MPMATH_MAX_ELEMENTS
     if case.operation == binary.OPERATION:
-        rows_mean = convention.binary_reduction == "rows-mean"
         tier = binary.exact if exactly else binary.extended
-        return tier(logits, labels, case.label_smoothing, case.reduction, rows_mean, gradient=True)
+        return tier(logits, labels, case.label_smoothing, case.reduction, convention.rows_mean, gradient)
     args = (logits, labels, case.label_smoothing, case.reduction, case.options(convention))
-    if exactly:
-        return reference.exact_softmax_cross_entropy_grad(*args)
-    return reference.extended_softmax_cross_entropy_grad(*args)
+    if gradient:
+        tier = (
+            reference.exact_softmax_cross_entropy_grad
+            if exactly
+            else reference.extended_softmax_cross_entropy_grad
+        )
+    else:
+        tier = reference.exact_softmax_cross_entropy if exactly else reference.extended_softmax_cross_entropy
+    return tier(*args)
 
 
 def run(point: Point, case: Case, gradient: bool = False) -> tuple[np.ndarray, dict[str, Any]]:
@@ -140,15 +141,13 @@ def loss_bound(
     if case.operation == binary.OPERATION:
         x = logits.astype(np.float64)
         elements = binary.sigmoid_cross_entropy(x, labels, case.label_smoothing, "none")
-        rows_mean = convention.binary_reduction == "rows-mean"
-        return compare.binary_bound_eps(x, elements, case.reduction, exact, rows_mean)
+        return compare.binary_bound_eps(x, elements, case.reduction, exact, convention.rows_mean)
     options = case.options(convention)
     rows = reference.softmax_cross_entropy(
         logits.astype(np.float64), labels, case.label_smoothing, "none", options
     )
-    divisor = float(np.sum(options.divisor_terms(labels)))
     return compare.loss_bound_eps(
-        rows, logits.shape[-1], case.reduction, exact, divisor, options.weight_scale()
+        rows, logits.shape[-1], case.reduction, exact, options.divisor(labels), options.weight_scale()
     )
 
 
@@ -172,8 +171,7 @@ def check_grad(point: Point, case: Case, reproduce: str = "", within: str | None
     exact = exact_grad(case, point.label_kind, point.dtype, convention)
     _, labels = inputs(case, point.label_kind, point.dtype)
     if case.operation == binary.OPERATION:
-        rows_mean = convention.binary_reduction == "rows-mean"
-        bound = compare.binary_grad_bound_eps(exact.hi.shape, case.reduction, rows_mean)
+        bound = compare.binary_grad_bound_eps(exact.hi.shape, case.reduction, convention.rows_mean)
     else:
         weight = reference.grad_weight(labels, case.reduction, case.options(convention))
         bound = compare.grad_bound_eps(exact.hi.shape, weight)

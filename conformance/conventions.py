@@ -60,6 +60,11 @@ class Convention:
                 known = sorted(v for f, v in MEANINGS if f == name)
                 raise ValueError(f"unknown convention {name}={value!r}; known: {', '.join(known)}")
 
+    @property
+    def rows_mean(self) -> bool:
+        """Whether binary cross-entropy takes the mean over the last axis first (Keras)."""
+        return self.binary_reduction == "rows-mean"
+
     def describe(self) -> dict[str, str]:
         """Each convention as ``value: meaning``, for results and the report."""
         return {name: f"{value}: {MEANINGS[name, value]}" for name, value in asdict(self).items()}

@@ -8,6 +8,7 @@ import os
 import re
 import shlex
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -218,12 +219,8 @@ def _specs(state: State, test: str) -> list[Spec]:
         return _property_specs(state)
     if test == "convention":
         return _convention_specs(state)
-    specs = []
-    for name in state.selected:
-        fw = state.framework(name)
-        if isinstance(fw, str):
-            specs.append(Spec(test, framework=name))
-            continue
+    specs: list[Spec] = []
+    for name, fw in _installed(state, test, specs):
         for case in cases:
             if test == "same_as" and case.same_as is None:
                 continue
@@ -249,13 +246,20 @@ def _specs(state: State, test: str) -> list[Spec]:
     return specs
 
 
-def _property_specs(state: State) -> list[Spec]:
-    specs = []
+def _installed(state: State, test: str, specs: list[Spec]) -> Iterator[tuple[str, Framework]]:
+    """The selected frameworks that are installed; for each missing one, a spec of ``test``
+    that is skipped with the reason goes into ``specs`` (in order)."""
     for name in state.selected:
         fw = state.framework(name)
         if isinstance(fw, str):
-            specs.append(Spec("property", framework=name))
-            continue
+            specs.append(Spec(test, framework=name))
+        else:
+            yield name, fw
+
+
+def _property_specs(state: State) -> list[Spec]:
+    specs: list[Spec] = []
+    for name, fw in _installed(state, "property", specs):
         for prop_name, prop in properties.PROPERTIES.items():
             for impl in (i for i in fw.implementations if i.operation == prop.operation):
                 for label_kind in prop.label_kinds(impl):
@@ -270,12 +274,8 @@ def _property_specs(state: State) -> list[Spec]:
 def _convention_specs(state: State) -> list[Spec]:
     """Each of the frameworks' own implementations on each edge input that concerns it, in
     float32 (a convention is about what is computed, not how precisely)."""
-    specs = []
-    for name in state.selected:
-        fw = state.framework(name)
-        if isinstance(fw, str):
-            specs.append(Spec("convention", framework=name))
-            continue
+    specs: list[Spec] = []
+    for name, fw in _installed(state, "convention", specs):
         for impl in fw.implementations:
             if impl in state.user or impl.operation != "softmax_cross_entropy":
                 continue  # the user declares no conventions; the edges are softmax cross-entropy's

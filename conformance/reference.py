@@ -93,6 +93,10 @@ class Options:
             return kept.astype(np.float64).ravel()
         return np.asarray(self.weights, np.float64)[np.asarray(labels)[kept]]
 
+    def divisor(self, labels: np.ndarray) -> float:
+        """What the mean divides by, in float64 (the sum of ``divisor_terms``)."""
+        return float(np.sum(self.divisor_terms(labels)))
+
     def weight_scale(self) -> float:
         """The largest class weight (at least 1): how much weights can scale a row's error."""
         return max([1.0, *(abs(w) for w in self.weights)]) if self.weights else 1.0
@@ -231,7 +235,7 @@ def extended_softmax_cross_entropy(
         if reduction == "none":
             error = row_error
         else:
-            divisor = float(np.sum(options.divisor_terms(labels))) if reduction == "mean" else 1.0
+            divisor = options.divisor(labels) if reduction == "mean" else 1.0
             size = np.abs(value) if np.isfinite(value) else 0
             error = np.sum(row_error) / (divisor or 1.0) + 2 * len(rows) * size * EXTENDED_EPS
     return Exact.from_extended(value, error)
@@ -256,7 +260,7 @@ def extended_softmax_cross_entropy_grad(
 
 def grad_weight(labels: np.ndarray, reduction: str, options: Options = NO_OPTIONS) -> float:
     """How much the reduction and the class weights scale a row's gradient at most."""
-    divisor = float(np.sum(options.divisor_terms(labels))) if reduction == "mean" else 1.0
+    divisor = options.divisor(labels) if reduction == "mean" else 1.0
     return options.weight_scale() / divisor if divisor else options.weight_scale()
 
 
