@@ -221,3 +221,30 @@ def test_a_wrong_autograd_gradient_is_caught_in_torch():
             except checks.Divergence:
                 caught.add(case.id)
     assert caught == {"large-gap-e0.1", "non-dyadic-e0.2"}  # the cases with log p < -30 and e > 0
+
+
+def test_a_wrong_weighted_mean_is_caught_on_the_options_cases():
+    """A loss that takes weights and ignored rows but divides a weighted mean by the rows kept
+    (not by the target classes' weights) fails exactly the weighted means."""
+    from conformance.conventions import Convention
+
+    numpy = load("numpy")
+    wrong = Convention(weighted_mean="kept-rows")
+
+    def mean_over_rows(x, labels, e, reduction, axis, weights=None, ignore_index=None):
+        weights = None if weights is None else tuple(float(w) for w in weights)
+        options = reference.Options(weights, ignore_index, wrong)
+        return reference.softmax_cross_entropy(x, labels, e, reduction, options)
+
+    impl = Implementation(
+        "planted.mean_over_rows", "numpy", mean_over_rows, options=frozenset({"weights", "ignore_index"})
+    )
+    caught = set()
+    for case in load_all(CASES_DIR)[0]:
+        if case.option_names and case.batch_shape is None:
+            for kind in case.label_kinds:
+                try:
+                    checks.check_loss(checks.Point(numpy, impl, "cpu:0", "float64", kind), case)
+                except checks.Divergence:
+                    caught.add((case.id, kind))
+    assert caught == {("weights-e0.1-mean", "indices"), ("weights-ignore-index-mean", "indices")}
