@@ -38,9 +38,12 @@ SEED = pytest.StashKey[int]()  # the Hypothesis seed a property check drew with 
 
 # Hypothesis profiles (--hypothesis-profile NAME): "default" for pytest conformance, "ci"
 # (chosen when the CI variable is set) deterministic, "thorough" ten times the examples.
-# No deadline: first calls compile (JAX, TensorFlow) and would flake against one.
+# No deadline: first calls compile (JAX, TensorFlow) and would flake against one. The parent
+# is Hypothesis's own "default", named: left out, it is the profile loaded at import, which
+# where CI is set is Hypothesis's derandomised "ci", and "default" would inherit that.
 settings.register_profile(
     "default",
+    settings.get_profile("default"),
     max_examples=100,
     deadline=None,
     report_multiple_bugs=False,
