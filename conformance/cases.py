@@ -8,6 +8,7 @@ case is reported and the valid cases of the file still load.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import sys
@@ -142,6 +143,25 @@ class Case:
     # softmax cross-entropy over the classes, or binary (sigmoid) cross-entropy per element,
     # whose labels are targets in [0, 1] of the logits' shape (binary.py)
     operation: str = "softmax_cross_entropy"
+
+    def summary(self) -> dict[str, Any]:
+        """What the results file (and so the report) says of the case: where it comes from,
+        its exact loss, a document's printed value if any, and the size of its logits."""
+        logits = np.abs(self.logits[np.isfinite(self.logits)])
+        info: dict[str, Any] = {
+            "path": self.path,
+            "description": self.description,
+            "provenance": self.provenance,
+            "operation": self.operation,
+            "reduction": self.reduction,
+            "label_smoothing": self.label_smoothing,
+            "shape": list(self.logits.shape),
+            "expected": list(self.expected),
+            "max_abs_logit": float(logits.max()) if logits.size else 0.0,
+        }
+        if self.observed is not None:
+            info["documented"] = dataclasses.asdict(self.observed)
+        return info
 
     def options(self, convention: Convention = DEFAULT) -> Options:
         """The case's options under an implementation's ``convention``."""

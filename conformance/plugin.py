@@ -16,22 +16,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-from conformance import divergences, edges, golden, properties, results, user
+from conformance import divergences, edges, golden, properties, report, results, user
 from conformance.adapters import FRAMEWORKS, Framework, FrameworkMissing, Implementation, Unsupported, load
 from conformance.adapters.base import DTYPES
 from conformance.cases import CASES_DIR, Case, CaseError, load_all, to_toml
 from conformance.checks import CheckFailure, Divergence, Point, Raised
+from conformance.results import OUTCOMES
 
-OUTCOMES = (
-    "passed",
-    "diverged",
-    "errored",
-    "rejected",
-    "unsupported",
-    "skipped",
-    "known divergence",
-    "stale divergence",
-)
 STATE = pytest.StashKey["State"]()
 PROFILE = pytest.StashKey[str]()
 SEED = pytest.StashKey[int]()  # the Hypothesis seed a property check drew with (none when derandomised)
@@ -159,6 +150,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--results",
         default="reports/results.json",
         help="where to write the results file (default: reports/results.json)",
+    )
+    group.addoption(
+        "--report",
+        default=str(report.DEFAULT_PATH),
+        help=f"where to write the HTML parity report of the run (default: {report.DEFAULT_PATH}; "
+        "an empty value: none). Several runs' results merge with conformance-report.",
     )
     group.addoption("--cases-dir", default=str(CASES_DIR), help="folder of golden case files")
     group.addoption(
@@ -431,6 +428,7 @@ class Recorder:
         self.config = config
         self.records: list[dict[str, Any]] = []
         self.path: Path | None = None
+        self.report: Path | None = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         record = dict(report.user_properties).get("conformance_record")
@@ -442,7 +440,14 @@ class Recorder:
             return
         self.path = Path(self.config.getoption("results"))
         command = ["pytest", *self.config.invocation_params.args]
-        results.write(self.path, self.records, results.environment(self.frameworks(), command))
+        ran = {r["case"] for r in self.records if "case" in r}
+        cases = {c.id: c.summary() for c in self.config.stash[STATE].cases()[0] if c.id in ran}
+        env = results.environment(self.frameworks(), command)
+        env["hypothesis_profile"] = self.config.stash[PROFILE]
+        results.write(self.path, self.records, env, cases)
+        if self.config.getoption("report"):
+            self.report = Path(self.config.getoption("report"))
+            report.write_report([self.path], self.report)
 
     def frameworks(self) -> dict[str, dict[str, Any]]:
         """Each framework's version and devices, or why it is missing. Under xdist the
@@ -477,7 +482,9 @@ class Recorder:
                 terminalreporter.write_line(f"{name}: skipped: {fw['missing']}")
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
-        """The run's last line: where its results are (after pytest's own summary)."""
+        """The run's last lines: where its results and report are (after pytest's own summary)."""
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         if self.path is not None and reporter is not None:
             reporter.write_line(f"results written to {self.path}")
+            if self.report is not None:
+                reporter.write_line(f"parity report written to {self.report}")

@@ -12,7 +12,10 @@ Schema version 1, one JSON object::
 "quantity" is "gradient" for a gradient check (else the loss); "convention" holds the
 conventions (conventions.py) the implementation follows, and "environment.conventions"
 what each means. Fields that do not apply to a check (a skipped framework has no device) are absent.
-Written atomically: a crash mid-write leaves the previous file intact.
+"cases" (optional) describes the golden cases the run read, by id: file, description,
+provenance, the value a document printed (if any), the exact loss, and the largest |logit|.
+``SCHEMA`` is the JSON Schema of the file. Written atomically: a crash mid-write leaves the
+previous file intact.
 """
 
 from __future__ import annotations
@@ -30,6 +33,52 @@ from typing import Any
 from conformance.conventions import MEANINGS
 
 SCHEMA_VERSION = 1
+
+OUTCOMES = (
+    "passed",
+    "diverged",
+    "errored",
+    "rejected",
+    "unsupported",
+    "skipped",
+    "known divergence",
+    "stale divergence",
+)
+
+_NUMBER = {"type": ["number", "string"]}  # a non-finite float is the string "nan", "inf", "-inf"
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["schema_version", "created", "environment", "results"],
+    "properties": {
+        "schema_version": {"const": SCHEMA_VERSION},
+        "created": {"type": "string"},
+        "environment": {
+            "type": "object",
+            "required": ["python", "frameworks", "command"],
+            "properties": {"frameworks": {"type": "object"}},
+        },
+        "cases": {"type": "object", "additionalProperties": {"type": "object"}},
+        "results": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "test", "outcome"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "test": {"type": "string"},
+                    "outcome": {"enum": list(OUTCOMES)},
+                    "error_eps": _NUMBER,
+                    "bound_eps": _NUMBER,
+                    "max_abs": _NUMBER,
+                    "max_rel": _NUMBER,
+                    "message": {"type": "string"},
+                    "reproduce": {"type": "string"},
+                },
+            },
+        },
+    },
+}
 
 
 def environment(frameworks: dict[str, dict[str, Any]], argv: list[str]) -> dict[str, Any]:
@@ -50,12 +99,18 @@ def environment(frameworks: dict[str, dict[str, Any]], argv: list[str]) -> dict[
     }
 
 
-def write(path: Path, records: list[dict[str, Any]], env: dict[str, Any]) -> None:
+def write(
+    path: Path,
+    records: list[dict[str, Any]],
+    env: dict[str, Any],
+    cases: dict[str, dict[str, Any]] | None = None,
+) -> None:
     """Write the results file atomically (a temporary file in the same folder, then rename)."""
     document = {
         "schema_version": SCHEMA_VERSION,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "environment": env,
+        "cases": cases or {},
         "results": sorted(records, key=lambda r: r["id"]),
     }
     text = json.dumps(_json_safe(document), indent=1, allow_nan=False)
@@ -63,9 +118,14 @@ def write(path: Path, records: list[dict[str, Any]], env: dict[str, Any]) -> Non
 
 
 def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename, so
+    that a reader sees the old file or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    umask = os.umask(0)
+    os.umask(umask)
     try:
+        os.chmod(tmp, 0o666 & ~umask)  # as an ordinary new file (mkstemp makes it private)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()

@@ -33,6 +33,8 @@ def run_suite(tmp_path):
                 "no:cacheprovider",
                 "--results",
                 str(results),
+                "--report",
+                str(tmp_path / "parity.html"),
                 *args,
             ],
             cwd=ROOT,
@@ -45,3 +47,38 @@ def run_suite(tmp_path):
         return proc.returncode, proc.stdout + proc.stderr, data
 
     return run
+
+
+@pytest.fixture(scope="session")
+def sample_results(tmp_path_factory) -> Path:
+    """A real results file: the golden checks on every installed framework, with NumPy's
+    loss planted to compute in float32 (so that float64 checks diverge: new divergences
+    beside the frameworks' known ones)."""
+    from tests.planting import plant
+
+    folder = tmp_path_factory.mktemp("sample")
+    results = folder / "results.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "conformance/test_golden.py",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "planted",
+            "--results",
+            str(results),
+            "--report",
+            "",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, **plant(folder, "float32_inside")},
+    )
+    assert results.exists(), proc.stdout[-3000:] + proc.stderr[-3000:]
+    return results

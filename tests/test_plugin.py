@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
-from conformance.plugin import OUTCOMES
+from conformance.results import OUTCOMES
+from tests.planting import known_file, plant
 
 NUMPY_ID = "article2-e0.001-indices-conformance.numpy.softmax_cross_entropy-cpu:0-float64"
 
@@ -43,60 +44,6 @@ def test_missing_frameworks_are_skipped_with_their_reason(run_suite, tmp_path):
         assert f"skipped: {name} is not installed" in out
         assert results["environment"]["frameworks"][name]["missing"].startswith(f"{name} is not installed")
     assert any(r["outcome"] == "passed" and r["framework"] == "numpy" for r in results["results"])
-
-
-PLANTED = """
-import numpy as np
-import conformance.adapters.numpy_adapter as adapter
-from conformance import reference
-from conformance.adapters import Unsupported
-
-def smoothing_over_k_minus_1(x, labels, e, reduction):
-    k = x.shape[-1]
-    y = reference.one_hot(labels, k, x.dtype) if reference.is_indices(labels) else labels
-    t = y * (1 - e) + e / (k - 1)
-    return reference.reduce(-(t * reference.log_softmax(x)).sum(-1), reduction)
-
-def float32_inside(x, labels, e, reduction):
-    return reference.softmax_cross_entropy(x.astype(np.float32), labels, e, reduction).astype(x.dtype)
-
-def refuses_sums(x, labels, e, reduction):
-    if reduction == "sum":
-        raise Unsupported("planted: no sums")
-    return reference.softmax_cross_entropy(x, labels, e, reduction)
-
-def raises_on_sums(x, labels, e, reduction):
-    if reduction == "sum":
-        raise ValueError("planted: a known crash on sums")
-    return reference.softmax_cross_entropy(x, labels, e, reduction)
-
-def takes_axis(loss):
-    def on_axis(x, labels, e, reduction, axis, **options):
-        if options:
-            raise Unsupported("planted: takes no options")
-        if labels.ndim < x.ndim and ((labels < 0) | (labels >= x.shape[axis])).any():
-            raise IndexError("a class index out of range")  # as the adapter's own loss does
-        y = labels if labels.ndim < x.ndim else np.moveaxis(labels, axis, -1)
-        return loss(np.moveaxis(x, axis, -1), y, e, reduction)
-    return on_axis
-
-adapter._stable = takes_axis({planted})
-"""
-
-
-def plant(tmp_path, name: str) -> dict[str, str]:
-    """A pytest plugin module (-p planted) that swaps the NumPy adapter's loss for a planted one."""
-    (tmp_path / "planted.py").write_text(PLANTED.replace("{planted}", name))
-    return {"PYTHONPATH": str(tmp_path)}
-
-
-def known_file(tmp_path, match: str, within: str = "float32") -> str:
-    path = tmp_path / "known.toml"
-    path.write_text(
-        f'[[divergence]]\nid = "planted"\nmatch = {{ {match} }}\nkind = "precision"\n'
-        f'reason = "planted"\nwithin = "{within}"\n'
-    )
-    return str(path)
 
 
 def test_a_planted_wrong_implementation_fails_the_run(run_suite, tmp_path):

@@ -1,0 +1,88 @@
+"""Read results files (results.py) and merge several into one view for the report.
+
+A CI matrix runs each framework in its own environment, each writing its own results file;
+the parity report puts them side by side. A file that cannot be read (missing, truncated,
+not JSON, another schema version) is named with what is wrong and left out; the rest merge.
+Where two files hold the same check (the same test id), the newer file's result stands.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from conformance.results import SCHEMA, SCHEMA_VERSION
+
+
+class ResultsFileError(ValueError):
+    """A results file that cannot be merged; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """One results file: where it came from, when, and the environment it ran in."""
+
+    path: str
+    created: str
+    environment: dict[str, Any]
+
+
+@dataclass
+class Merged:
+    """The runs merged, every check's record (``record["run"]``: index into ``runs``), the
+    golden cases they ran, the files left out and why, and how many records a newer file
+    replaced."""
+
+    runs: list[Run] = field(default_factory=list)
+    results: list[dict[str, Any]] = field(default_factory=list)
+    cases: dict[str, dict[str, Any]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    superseded: int = 0
+
+
+def load(path: Path) -> dict[str, Any]:
+    """One results file, checked against the schema; ResultsFileError if it cannot be used."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as e:
+        raise ResultsFileError(f"{path}: cannot be read: {e.strerror or e}") from e
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ResultsFileError(f"{path}: not a complete JSON document (truncated?): {e}") from e
+    version = document.get("schema_version") if isinstance(document, dict) else None
+    if version != SCHEMA_VERSION:
+        raise ResultsFileError(
+            f"{path}: schema_version {version!r}, this report reads version {SCHEMA_VERSION}"
+        )
+    try:
+        jsonschema.validate(document, SCHEMA)
+    except jsonschema.ValidationError as e:
+        where = "/".join(str(p) for p in e.absolute_path) or "(top level)"
+        raise ResultsFileError(f"{path}: field {where}: {e.message}") from None
+    return document
+
+
+def merge(paths: list[Path]) -> Merged:
+    """Every readable file merged, the newest file winning a check two files share."""
+    merged = Merged()
+    loaded = []
+    for path in paths:
+        try:
+            loaded.append((path, load(path)))
+        except ResultsFileError as e:
+            merged.problems.append(str(e))
+    loaded.sort(key=lambda item: item[1]["created"])  # newest last, so that it wins
+    by_id: dict[str, dict[str, Any]] = {}
+    for index, (path, document) in enumerate(loaded):
+        merged.runs.append(Run(str(path), document["created"], document["environment"]))
+        merged.cases.update(document.get("cases", {}))
+        for record in document["results"]:
+            merged.superseded += record["id"] in by_id
+            by_id[record["id"]] = {**record, "run": index}
+    merged.results = sorted(by_id.values(), key=lambda r: r["id"])
+    return merged

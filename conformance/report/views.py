@@ -1,0 +1,280 @@
+"""The report's tables, computed from merged results (merge.py): plain data, no HTML.
+
+- ``matrix``: rows are operation, test and label kind; columns are implementation x device
+  x dtype; a cell holds its checks, the worst outcome and the worst error in epsilons.
+- ``heatmaps``: per dtype and quantity, the largest disagreement between each pair of
+  implementations on the same golden inputs, in epsilons of the dtype.
+- ``golden``: each golden case's provenance, printed and exact value, and every
+  implementation's value.
+- ``divergences``: new ones one by one; known ones grouped by their entry.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.compare import EPSILON
+from conformance.merge import Merged
+
+# worst first: the outcome a cell shows is the worst of its checks
+SEVERITY = (
+    "errored",
+    "diverged",
+    "stale divergence",
+    "known divergence",
+    "passed",
+    "rejected",
+    "unsupported",
+    "skipped",
+)
+NEW = ("errored", "diverged", "stale divergence")  # what fails a run
+# checks of a document's number, and of the case files, belong to no implementation's column
+NOT_IN_MATRIX = ("document", "case_files")
+
+
+def number(value: Any) -> float | None:
+    """A float from the results file ("nan", "inf" are strings there), None if absent."""
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def worst(outcomes: list[str]) -> str:
+    return min(outcomes, key=lambda o: SEVERITY.index(o) if o in SEVERITY else -1)
+
+
+@dataclass(frozen=True, order=True)
+class Column:
+    framework: str
+    implementation: str
+    device: str
+    dtype: str
+
+    def label(self) -> str:
+        return f"{self.implementation} · {self.device} · {self.dtype}"
+
+
+@dataclass(frozen=True, order=True)
+class Row:
+    operation: str
+    test: str
+    labels: str
+
+    def label(self) -> str:
+        return f"{self.test} ({self.labels})" if self.labels else self.test
+
+
+@dataclass
+class Cell:
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> str:
+        return worst([r["outcome"] for r in self.records])
+
+    @property
+    def error_eps(self) -> float | None:
+        """The worst error in epsilons among the cell's checks that measured one."""
+        errors = [e for r in self.records if (e := number(r.get("error_eps"))) is not None]
+        return max(errors, default=None)
+
+
+@dataclass
+class Matrix:
+    rows: list[Row]
+    columns: list[Column]
+    cells: dict[tuple[Row, Column], Cell]
+
+
+def column_of(record: dict[str, Any]) -> Column | None:
+    if "implementation" not in record or "device" not in record:
+        return None
+    return Column(record["framework"], record["implementation"], record["device"], record["dtype"])
+
+
+def matrix(merged: Merged) -> Matrix:
+    cells: dict[tuple[Row, Column], Cell] = defaultdict(Cell)
+    for r in merged.results:
+        col = column_of(r)
+        if col is None or r["test"] in NOT_IN_MATRIX:
+            continue
+        row = Row(r.get("operation", ""), r["test"], r.get("labels", ""))
+        cells[row, col].records.append(r)
+    rows = sorted({row for row, _ in cells})
+    columns = sorted({col for _, col in cells})
+    return Matrix(rows, columns, dict(cells))
+
+
+def flat(value: Any) -> list[Any]:
+    """A nested list's elements in order; a scalar as a list of one."""
+    items = value if isinstance(value, list) else [value]
+    while items and isinstance(items[0], list):
+        items = [x for row in items for x in row]
+    return items
+
+
+def _values(record: dict[str, Any]) -> list[float] | None:
+    """A record's returned values as floats; None where it has none."""
+    if record.get("got") is None:
+        return None
+    values = [number(x) for x in flat(record["got"])]
+    return None if any(v is None for v in values) else values  # type: ignore[misc]
+
+
+def disagreement(a: list[float], b: list[float], eps: float) -> float:
+    """The largest element-wise |a - b| in epsilons; NaN against a number is infinite."""
+    if len(a) != len(b):
+        return math.inf
+    worst_eps = 0.0
+    for x, y in zip(a, b):
+        if math.isnan(x) or math.isnan(y):
+            d = 0.0 if math.isnan(x) and math.isnan(y) else math.inf
+        elif x == y:
+            d = 0.0
+        else:
+            d = abs(x - y) / eps
+        worst_eps = max(worst_eps, d)
+    return worst_eps
+
+
+@dataclass
+class Heatmap:
+    """Pairwise largest disagreement; ``cases[i, j]`` names the input that showed it."""
+
+    dtype: str
+    quantity: str
+    names: list[str]
+    worst: dict[tuple[int, int], float]
+    cases: dict[tuple[int, int], str]
+    excluded: int  # pairs of results left out because their exact answers differ (conventions)
+
+
+def heatmaps(merged: Merged) -> list[Heatmap]:
+    """For each dtype and quantity: on the same golden case, the largest difference between
+    the values two implementations returned. Only results whose exact answers are the same
+    are compared: where two implementations' conventions make the answers differ (a weighted
+    mean's divisor, say), their difference is a convention, shown elsewhere, not an error."""
+    groups: dict[tuple[str, str], dict[str, dict[str, dict[str, Any]]]] = defaultdict(
+        lambda: defaultdict(dict)
+    )
+    for r in merged.results:
+        col = column_of(r)
+        if col is None or r["test"] not in ("loss", "gradient") or _values(r) is None:
+            continue
+        name = f"{col.implementation} · {col.device}"
+        groups[col.dtype, r["test"]][name][r["case"]] = r
+    maps = []
+    for (dtype, quantity), by_impl in sorted(groups.items()):
+        names = sorted(by_impl)
+        result = Heatmap(dtype, quantity, names, {}, {}, 0)
+        for i, a in enumerate(names):
+            for j, b in enumerate(names):
+                if j <= i:
+                    continue
+                for case in by_impl[a].keys() & by_impl[b].keys():
+                    ra, rb = by_impl[a][case], by_impl[b][case]
+                    if ra.get("expected") != rb.get("expected"):
+                        result.excluded += 1
+                        continue
+                    d = disagreement(_values(ra), _values(rb), EPSILON.get(dtype, 1.0))  # type: ignore[arg-type]
+                    if d >= result.worst.get((i, j), -1.0):
+                        result.worst[i, j] = result.worst[j, i] = d
+                        result.cases[i, j] = result.cases[j, i] = case
+        maps.append(result)
+    return maps
+
+
+@dataclass
+class GoldenCase:
+    id: str
+    info: dict[str, Any]
+    document: dict[str, Any] | None  # the check of a document's printed number, if any
+    results: list[dict[str, Any]]  # every implementation's loss check of this case
+
+
+def golden(merged: Merged) -> list[GoldenCase]:
+    by_case: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    documents: dict[str, dict[str, Any]] = {}
+    for r in merged.results:
+        if r["test"] == "document" and "case" in r:
+            documents[r["case"]] = r
+        elif r["test"] in ("loss", "document_reproduced") and "case" in r and "implementation" in r:
+            by_case[r["case"]].append(r)
+    ids = sorted(set(merged.cases) | set(by_case), key=lambda c: (c not in documents, c))
+    return [
+        GoldenCase(
+            c,
+            merged.cases.get(c, {}),
+            documents.get(c),
+            sorted(by_case.get(c, []), key=lambda r: (r["implementation"], r["dtype"], r.get("labels", ""))),
+        )
+        for c in ids
+    ]
+
+
+@dataclass
+class KnownGroup:
+    entry: dict[str, Any]  # the known divergence: id, kind, reason, evidence, ...
+    records: list[dict[str, Any]]
+
+
+def divergences(merged: Merged) -> tuple[list[dict[str, Any]], list[KnownGroup]]:
+    """The new divergences (failing the run) one by one, and the known ones by entry."""
+    new = [r for r in merged.results if r["outcome"] in NEW]
+    groups: dict[str, KnownGroup] = {}
+    for r in merged.results:
+        entry = r.get("known_divergence")
+        if r["outcome"] == "known divergence" and entry:
+            groups.setdefault(entry["id"], KnownGroup(entry, [])).records.append(r)
+    return new, sorted(groups.values(), key=lambda g: g.entry["id"])
+
+
+@dataclass(frozen=True)
+class Point:
+    """One golden loss check for the plot: input size against error."""
+
+    max_abs_logit: float
+    error_eps: float
+    bound_eps: float
+    framework: str
+    dtype: str
+    label: str
+
+
+def error_points(merged: Merged) -> list[Point]:
+    points = []
+    for r in merged.results:
+        info = merged.cases.get(r.get("case", ""))
+        error, bound = number(r.get("error_eps")), number(r.get("bound_eps"))
+        if r["test"] != "loss" or info is None or error is None or bound is None or "dtype" not in r:
+            continue
+        label = f"{r['case']}: {r['implementation']} on {r.get('device', '')} in {r['dtype']}"
+        points.append(Point(info["max_abs_logit"], error, bound, r["framework"], r["dtype"], label))
+    return points
+
+
+def summary(merged: Merged) -> dict[str, Any]:
+    counts: dict[str, int] = defaultdict(int)
+    for r in merged.results:
+        counts[r["outcome"]] += 1
+    frameworks: dict[str, str] = {}
+    devices: set[str] = set()
+    for run in merged.runs:
+        for name, fw in run.environment.get("frameworks", {}).items():
+            if "missing" in fw:
+                frameworks.setdefault(name, f"not installed: {fw['missing']}")
+            else:
+                frameworks[name] = str(fw.get("version", ""))
+                devices.update(f"{name}:{d}" for d in fw.get("devices", []))
+    return {
+        "counts": {o: counts[o] for o in SEVERITY if counts[o]},
+        "frameworks": frameworks,
+        "devices": sorted(devices),
+        "dtypes": sorted({r["dtype"] for r in merged.results if "dtype" in r}),
+    }

@@ -1,0 +1,57 @@
+"""Planted wrong NumPy implementations, swapped in by a pytest plugin module (-p planted),
+to show that the suite fails on them; and a known-divergences file to excuse one."""
+
+from __future__ import annotations
+
+PLANTED = """
+import numpy as np
+import conformance.adapters.numpy_adapter as adapter
+from conformance import reference
+from conformance.adapters import Unsupported
+
+def smoothing_over_k_minus_1(x, labels, e, reduction):
+    k = x.shape[-1]
+    y = reference.one_hot(labels, k, x.dtype) if reference.is_indices(labels) else labels
+    t = y * (1 - e) + e / (k - 1)
+    return reference.reduce(-(t * reference.log_softmax(x)).sum(-1), reduction)
+
+def float32_inside(x, labels, e, reduction):
+    return reference.softmax_cross_entropy(x.astype(np.float32), labels, e, reduction).astype(x.dtype)
+
+def refuses_sums(x, labels, e, reduction):
+    if reduction == "sum":
+        raise Unsupported("planted: no sums")
+    return reference.softmax_cross_entropy(x, labels, e, reduction)
+
+def raises_on_sums(x, labels, e, reduction):
+    if reduction == "sum":
+        raise ValueError("planted: a known crash on sums")
+    return reference.softmax_cross_entropy(x, labels, e, reduction)
+
+def takes_axis(loss):
+    def on_axis(x, labels, e, reduction, axis, **options):
+        if options:
+            raise Unsupported("planted: takes no options")
+        if labels.ndim < x.ndim and ((labels < 0) | (labels >= x.shape[axis])).any():
+            raise IndexError("a class index out of range")  # as the adapter's own loss does
+        y = labels if labels.ndim < x.ndim else np.moveaxis(labels, axis, -1)
+        return loss(np.moveaxis(x, axis, -1), y, e, reduction)
+    return on_axis
+
+adapter._stable = takes_axis({planted})
+"""
+
+
+def plant(tmp_path, name: str) -> dict[str, str]:
+    """A pytest plugin module (-p planted) that swaps the NumPy adapter's loss for a planted one."""
+    (tmp_path / "planted.py").write_text(PLANTED.replace("{planted}", name))
+    return {"PYTHONPATH": str(tmp_path)}
+
+
+def known_file(tmp_path, match: str, within: str = "float32") -> str:
+    path = tmp_path / "known.toml"
+    path.write_text(
+        f'[[divergence]]\nid = "planted"\nmatch = {{ {match} }}\nkind = "precision"\n'
+        f'reason = "planted"\nwithin = "{within}"\n'
+    )
+    return str(path)

@@ -1,0 +1,176 @@
+"""The results schema, the merge of several results files, and the report built from them."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from conformance import results
+from conformance.merge import ResultsFileError, load, merge
+from conformance.report import page, views, write_report
+from conformance.report.__main__ import main
+
+
+def record(impl: str, framework: str, test: str = "loss", outcome: str = "passed", **extra) -> dict:
+    fields = {
+        "id": f"conformance/test_golden.py::test_{test}[c-{impl}-float32]",
+        "test": test,
+        "case": "c",
+        "framework": framework,
+        "framework_version": "1.0",
+        "implementation": impl,
+        "device": "cpu:0",
+        "dtype": "float32",
+        "labels": "indices",
+        "operation": "softmax_cross_entropy",
+        "outcome": outcome,
+        "expected": [1.0],
+        "got": [1.0],
+        "error_eps": 0.5,
+        "bound_eps": 8.0,
+        "reproduce": "pytest x",
+    }
+    return {**fields, **extra}
+
+
+def results_file(folder: Path, name: str, records: list[dict], frameworks: dict | None = None) -> Path:
+    path = folder / name
+    env = results.environment(frameworks or {}, ["pytest", "conformance"])
+    results.write(
+        path, records, env, {"c": {"path": "cases/c.toml", "provenance": "made up", "max_abs_logit": 3.0}}
+    )
+    return path
+
+
+def test_a_written_results_file_matches_its_schema(tmp_path):
+    path = results_file(tmp_path, "r.json", [record("a", "numpy")])
+    document = load(path)
+    assert document["schema_version"] == results.SCHEMA_VERSION
+    assert document["cases"]["c"]["provenance"] == "made up"
+
+
+def test_runs_of_different_frameworks_merge_side_by_side(tmp_path):
+    torch_file = results_file(
+        tmp_path, "torch.json", [record("torch.f", "torch")], {"torch": {"version": "2"}}
+    )
+    jax_file = results_file(tmp_path, "jax.json", [record("jax.f", "jax")], {"jax": {"version": "0.1"}})
+    merged = merge([torch_file, jax_file])
+    assert not merged.problems and len(merged.runs) == 2
+    m = views.matrix(merged)
+    assert [c.implementation for c in m.columns] == ["jax.f", "torch.f"]
+    assert views.summary(merged)["frameworks"] == {"torch": "2", "jax": "0.1"}
+    html = page.render(merged)
+    assert "jax.f" in html and "torch.f" in html
+
+
+def test_the_newer_file_wins_a_check_two_files_share(tmp_path):
+    old = results_file(tmp_path, "old.json", [record("a", "numpy", outcome="diverged")])
+    new = results_file(tmp_path, "new.json", [record("a", "numpy", outcome="passed")])
+    document = json.loads(old.read_text())
+    document["created"] = "2000-01-01T00:00:00+00:00"
+    old.write_text(json.dumps(document))
+    merged = merge([new, old])  # the order given does not matter, the time written does
+    assert [r["outcome"] for r in merged.results] == ["passed"] and merged.superseded == 1
+
+
+@pytest.mark.parametrize(
+    ("damage", "said"),
+    [
+        (lambda text: text[: len(text) // 2], "not a complete JSON document"),
+        (lambda text: text.replace('"schema_version": 1', '"schema_version": 99'), "schema_version 99"),
+        (lambda text: text.replace('"outcome": "passed"', '"outcome": "fine"'), "field results/0/outcome"),
+        (lambda text: "[]", "schema_version None"),
+    ],
+)
+def test_a_bad_results_file_is_named_and_the_rest_merge(tmp_path, damage, said):
+    good = results_file(tmp_path, "good.json", [record("a", "numpy")])
+    bad = results_file(tmp_path, "bad.json", [record("b", "numpy")])
+    bad.write_text(damage(bad.read_text()))
+    merged = merge([good, bad, tmp_path / "missing.json"])
+    assert [r["implementation"] for r in merged.results] == ["a"]
+    assert len(merged.problems) == 2
+    assert str(bad) in merged.problems[0] and said in merged.problems[0]
+    assert str(tmp_path / "missing.json") in merged.problems[1] and "cannot be read" in merged.problems[1]
+    with pytest.raises(ResultsFileError, match=re.escape(str(bad))):
+        load(bad)
+
+
+def test_the_command_merges_and_says_what_it_left_out(tmp_path, capsys):
+    good = results_file(tmp_path, "good.json", [record("a", "numpy")])
+    out = tmp_path / "report" / "parity.html"
+    assert main([str(good), "-o", str(out)]) == 0
+    assert out.read_text().startswith("<!DOCTYPE html>")
+    assert f"parity report written to {out}" in capsys.readouterr().out
+    assert main([str(good), str(tmp_path / "nope.json"), "-o", str(out)]) == 1  # written, but one left out
+    assert "left out" in capsys.readouterr().err
+    out.unlink()
+    assert main([str(tmp_path / "nope.json"), "-o", str(out)]) == 2
+    assert not out.exists()
+
+
+def test_a_cell_shows_its_worst_outcome_and_worst_error(tmp_path):
+    records = [
+        record("a", "numpy", error_eps=0.5),
+        {**record("a", "numpy", outcome="diverged", error_eps=40.0), "id": "other", "case": "d"},
+        {**record("a", "numpy", outcome="unsupported"), "id": "third", "case": "e"},
+    ]
+    m = views.matrix(merge([results_file(tmp_path, "r.json", records)]))
+    (cell,) = m.cells.values()
+    assert cell.outcome == "diverged" and cell.error_eps == 40.0
+
+
+def test_the_heatmap_compares_same_inputs_with_the_same_exact_answer(tmp_path):
+    eps32 = 2.0**-23
+    records = [
+        record("a", "numpy", got=[1.0]),
+        record("b", "torch", got=[1.0 + 3 * eps32]),
+        record("c", "jax", got=[float("nan")]),
+        # another convention, another exact answer: not a disagreement
+        record("d", "tensorflow", got=[2.0], expected=[2.0]),
+    ]
+    (heat,) = views.heatmaps(merge([results_file(tmp_path, "r.json", records)]))
+    index = {name.split(" ")[0]: i for i, name in enumerate(heat.names)}
+    assert heat.worst[index["a"], index["b"]] == pytest.approx(3.0)
+    assert heat.worst[index["a"], index["c"]] == float("inf")
+    assert (index["a"], index["d"]) not in heat.worst and heat.excluded == 3
+
+
+def test_every_text_from_the_results_is_escaped(tmp_path):
+    hostile = "<script>alert(1)</script>"
+    records = [
+        record(hostile, hostile, outcome="diverged", case=hostile, message=hostile, reproduce=hostile),
+        record("b", "numpy", outcome="known divergence", known_divergence={"id": hostile, "reason": hostile}),
+    ]
+    path = results_file(tmp_path, "r.json", records, {hostile: {"version": hostile, "devices": [hostile]}})
+    html = page.render(merge([path]))
+    assert hostile not in html
+    assert html.count("<script") == 2  # the page's own: its data and its code
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_a_pytest_run_writes_the_report_and_ends_with_its_path(run_suite, tmp_path):
+    report = tmp_path / "page.html"
+    code, out, _ = run_suite("--framework", "numpy", "--report", str(report))
+    assert code == 0, out[-2000:]
+    assert out.rstrip().splitlines()[-1] == f"parity report written to {report}"
+    html = report.read_text()
+    assert 'id="matrix"' in html and "conformance.numpy.softmax_cross_entropy" in html
+    assert "source-notes.md, Article 2" in html  # the golden table carries the provenance
+
+
+def test_write_report_leaves_no_half_written_page(tmp_path, monkeypatch):
+    good = results_file(tmp_path, "r.json", [record("a", "numpy")])
+    out = tmp_path / "parity.html"
+    out.write_text("the previous page")
+
+    def crash(_fd):
+        raise OSError("disk full, mid-write")
+
+    monkeypatch.setattr("conformance.results.os.fsync", crash)
+    with pytest.raises(OSError, match="mid-write"):
+        write_report([good], out)
+    assert out.read_text() == "the previous page"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
