@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 from collections import Counter
 from dataclasses import astuple
 from html import escape
@@ -26,9 +27,8 @@ th{background:#f6f6f6;font-weight:600;text-align:left}
 pre{white-space:pre-wrap;background:#f8f8f8;padding:6px;margin:4px 0;font-size:12px}
 code{font-size:12px}.muted{color:#777}.problems{color:#a00}
 .summary span{display:inline-block;margin-right:12px}
-.matrix{font-size:12px}.matrix th.impl{vertical-align:bottom;font-weight:500}
-.matrix th.impl div{writing-mode:vertical-rl;transform:rotate(180deg);overflow-wrap:anywhere;
-  max-height:220px;margin:auto}
+.matrix{font-size:12px}.matrix th.impl{vertical-align:bottom;font-weight:500;font-size:11px;
+  text-align:center;max-width:140px}
 .matrix th.device,.matrix th.dtype{font-weight:400;font-size:11px;text-align:center}
 .matrix td.cell{text-align:center;cursor:pointer;min-width:34px}
 .o-passed{background:#cdeccd}.o-known-divergence{background:#ffe1a8}.o-diverged{background:#f4a3a3}
@@ -42,7 +42,7 @@ code{font-size:12px}.muted{color:#777}.problems{color:#a00}
 .heat th{font-weight:500;font-size:12px}
 svg.plot{margin:6px 12px 6px 0;border:1px solid #eee}svg.plot text{font-size:11px;fill:#444}
 svg.plot text.title{font-size:13px;font-weight:600}svg.plot line.grid{stroke:#eee}
-.key{margin-right:14px}details{margin:4px 0}summary{cursor:pointer}
+.key{margin-right:14px}.scroll{overflow-x:auto}details{margin:4px 0}summary{cursor:pointer}
 """
 
 # Renders a clicked matrix cell's checks into #details; data only through textContent.
@@ -167,8 +167,16 @@ def section_matrix(merged: Merged) -> tuple[str, dict[str, Any]]:
                 f'title="{escape(tip)}">{escape(shown)}</td>'
             )
         body.append(f"<tr><th>{escape(row.label())}</th>{''.join(tds)}</tr>")
-    table = f'<table class="matrix" id="matrix">{_matrix_head(m.columns)}{"".join(body)}</table>'
+    table = (
+        f'<div class="scroll"><table class="matrix" id="matrix">{_matrix_head(m.columns)}'
+        f"{''.join(body)}</table></div>"
+    )
     return table, data
+
+
+def _breakable(name: str) -> str:
+    """An implementation's name, escaped, that may wrap after its dots, underscores and "("."""
+    return re.sub(r"([._(])", r"\1<wbr>", escape(name))
 
 
 def _matrix_head(columns: list[views.Column]) -> str:
@@ -179,8 +187,8 @@ def _matrix_head(columns: list[views.Column]) -> str:
         cells = ['<th class="corner"></th>']
         for key, group in itertools.groupby(columns, key=lambda c: astuple(c)[:depth]):
             span, text = len(list(group)), key[-1]
-            inner = f"<div>{escape(text)}</div>" if cls == "impl" else escape(text)
-            cells.append(f'<th class="{cls}" colspan="{span}" title="{escape(text)}">{inner}</th>')
+            shown = _breakable(text) if cls == "impl" else escape(text)
+            cells.append(f'<th class="{cls}" colspan="{span}" title="{escape(text)}">{shown}</th>')
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return "".join(rows)
 
@@ -220,7 +228,7 @@ def section_heatmaps(merged: Merged) -> str:
             else ""
         )
         parts.append(
-            f"<h3>{escape(h.quantity)} in {escape(h.dtype)}</h3>"
+            f"<h3>{escape(h.operation)}: {escape(h.quantity)} in {escape(h.dtype)}</h3>"
             f'<p class="muted">largest |difference| between two implementations on the same golden '
             f"case, in epsilons of {escape(h.dtype)}{escape(note)}</p>"
             f'<table class="heat"><tr><th></th>{head}</tr>{"".join(rows)}</table>'

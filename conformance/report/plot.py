@@ -10,7 +10,7 @@ from conformance.report.views import Point
 
 COLOURS = {"numpy": "#4c72b0", "torch": "#dd8452", "tensorflow": "#55a868", "jax": "#8172b3"}
 OTHER = "#937860"
-WIDTH, HEIGHT, PAD = 460, 300, 48
+WIDTH, HEIGHT, PAD = 460, 300, 56
 FLOOR = 1e-3  # an error of 0 epsilons is drawn here (log axis)
 
 
@@ -26,7 +26,10 @@ def _scale(lo: float, hi: float, size: float, flip: bool):
 
 
 def _decades(lo: float, hi: float) -> list[float]:
-    return [10.0**k for k in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)]
+    """Powers of ten from ``lo`` to ``hi``: every one, or every few, so that at most 8 show."""
+    first, last = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    step = max(1, math.ceil((last - first + 1) / 8))
+    return [10.0**k for k in range(first, last + 1, step)]
 
 
 def panel(points: list[Point], dtype: str) -> str:

@@ -147,6 +147,7 @@ def disagreement(a: list[float], b: list[float], eps: float) -> float:
 class Heatmap:
     """Pairwise largest disagreement; ``cases[i, j]`` names the input that showed it."""
 
+    operation: str
     dtype: str
     quantity: str
     names: list[str]
@@ -156,11 +157,11 @@ class Heatmap:
 
 
 def heatmaps(merged: Merged) -> list[Heatmap]:
-    """For each dtype and quantity: on the same golden case, the largest difference between
+    """For each operation, dtype and quantity: on the same golden case, the largest difference between
     the values two implementations returned. Only results whose exact answers are the same
     are compared: where two implementations' conventions make the answers differ (a weighted
     mean's divisor, say), their difference is a convention, shown elsewhere, not an error."""
-    groups: dict[tuple[str, str], dict[str, dict[str, dict[str, Any]]]] = defaultdict(
+    groups: dict[tuple[str, str, str], dict[str, dict[str, dict[str, Any]]]] = defaultdict(
         lambda: defaultdict(dict)
     )
     for r in merged.results:
@@ -168,11 +169,11 @@ def heatmaps(merged: Merged) -> list[Heatmap]:
         if col is None or r["test"] not in ("loss", "gradient") or _values(r) is None:
             continue
         name = f"{col.implementation} · {col.device}"
-        groups[col.dtype, r["test"]][name][r["case"]] = r
+        groups[r.get("operation", ""), col.dtype, r["test"]][name][r["case"]] = r
     maps = []
-    for (dtype, quantity), by_impl in sorted(groups.items()):
+    for (operation, dtype, quantity), by_impl in sorted(groups.items()):
         names = sorted(by_impl)
-        result = Heatmap(dtype, quantity, names, {}, {}, 0)
+        result = Heatmap(operation, dtype, quantity, names, {}, {}, 0)
         for i, a in enumerate(names):
             for j, b in enumerate(names):
                 if j <= i:
