@@ -24,9 +24,9 @@ OPERATION = "sigmoid_cross_entropy"
 
 def smoothed(labels: np.ndarray, e: float, dtype: type = np.float64) -> np.ndarray:
     """``y * (1 - e) + e / 2`` in ``dtype``."""
-    y = np.asarray(labels).astype(dtype)
-    e = dtype(e)
-    return y * (dtype(1) - e) + e / dtype(2)
+    y: np.ndarray = np.asarray(labels).astype(dtype)
+    smoothing = dtype(e)
+    return y * (dtype(1) - smoothing) + smoothing / dtype(2)
 
 
 def reduce(elements: np.ndarray, reduction: str, rows_mean: bool = False) -> np.ndarray:

@@ -92,14 +92,14 @@ def _exact(
         return tier(logits, labels, case.label_smoothing, case.reduction, convention.rows_mean, gradient)
     args = (logits, labels, case.label_smoothing, case.reduction, case.options(convention))
     if gradient:
-        tier = (
+        grad_tier = (
             reference.exact_softmax_cross_entropy_grad
             if exactly
             else reference.extended_softmax_cross_entropy_grad
         )
-    else:
-        tier = reference.exact_softmax_cross_entropy if exactly else reference.extended_softmax_cross_entropy
-    return tier(*args)
+        return grad_tier(*args)
+    loss_tier = reference.exact_softmax_cross_entropy if exactly else reference.extended_softmax_cross_entropy
+    return loss_tier(*args)
 
 
 def run(point: Point, case: Case, gradient: bool = False) -> tuple[np.ndarray, dict[str, Any]]:
@@ -125,6 +125,7 @@ def run(point: Point, case: Case, gradient: bool = False) -> tuple[np.ndarray, d
         raise Raised(message, {"exception": f"{type(e).__name__}: {e}"[:2000]}, case) from e
     record = {"returned_dtype": result.dtype, "returned_device": result.device}
     if gradient:
+        assert result.grad is not None  # run with gradient=True gives one
         record["returned_dtype"] = result.grad_dtype
         return case.as_rows(result.grad), record
     value = result.value
@@ -329,7 +330,7 @@ def check_document(case: Case, within: str | None = None) -> dict[str, Any]:
     obs = case.observed
     exact = exact_loss(case, case.label_kinds[0], "float64")
     bound = loss_bound(case, case.label_kinds[0], "float64", exact)
-    result = compare.compare(np.float64(obs.loss), exact, bound, obs.dtype)
+    result = compare.compare(np.asarray(obs.loss, np.float64), exact, bound, obs.dtype)
     record = {
         "expected": exact.hi.tolist(),
         "got": obs.loss,
@@ -345,7 +346,7 @@ def check_document(case: Case, within: str | None = None) -> dict[str, Any]:
             f"{obs.implementation} in {obs.dtype}; the exact value is {exact.hi.item()!r}\n"
             f"  {result.summary()} (eps = {compare.EPSILON[obs.dtype]:.3g})"
         )
-        if within is not None and not compare.compare(np.float64(obs.loss), exact, bound, within).passed:
+        if within is not None and not compare.compare(np.asarray(obs.loss), exact, bound, within).passed:
             raise BeyondKnownDivergence(f"{message}\n  beyond the bound even at {within} accuracy", record)
         raise Divergence(message, record)
     return record

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, settings
 from conformance import divergences, edges, golden, properties, report, results, user
 from conformance.adapters import FRAMEWORKS, Framework, FrameworkMissing, Implementation, Unsupported, load
 from conformance.adapters.base import DTYPES
-from conformance.cases import CASES_DIR, Case, CaseError, load_all, to_toml
+from conformance.cases import CASES_DIR, Case, CaseError, Observed, load_all, to_toml
 from conformance.checks import CheckFailure, Divergence, Point, Raised
 from conformance.results import OUTCOMES
 
@@ -62,6 +62,18 @@ class Spec:
     framework: str = ""
     known: divergences.KnownDivergence | None = None  # the known divergence it is expected to show
     edge: str = ""  # the edge input (edges.py) of a convention check
+
+    @property
+    def at(self) -> Point:
+        """Where the check runs (every check but of a document's number runs somewhere)."""
+        assert self.point is not None, f"{self.test} runs no implementation"
+        return self.point
+
+    @property
+    def golden(self) -> Case:
+        """The golden case of a golden check."""
+        assert self.case is not None, f"{self.test} has no golden case"
+        return self.case
 
     @property
     def within(self) -> str | None:
@@ -230,15 +242,16 @@ def _specs(state: State, test: str) -> list[Spec]:
             ):
                 continue
             other = by_id[case.path, case.same_as] if case.same_as else None
+            observed = case.observed or Observed(float("nan"), "", "", "")  # (only a document's is read)
             for label_kind in case.label_kinds:
                 if other is not None and label_kind not in other.label_kinds:
                     continue
                 for impl in fw.implementations:
                     if impl.operation != case.operation:
                         continue
-                    if test == "document_reproduced" and impl.name != case.observed.implementation:
+                    if test == "document_reproduced" and impl.name != observed.implementation:
                         continue
-                    dtypes = (case.observed.dtype,) if test == "document_reproduced" else DTYPES
+                    dtypes = (observed.dtype,) if test == "document_reproduced" else DTYPES
                     for device in fw.devices:
                         for dtype in dtypes:
                             point = Point(fw, impl, device, dtype, label_kind)
@@ -364,14 +377,15 @@ def reproduce_command(item: pytest.Item, seed: int | None = None) -> str:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     outcome = yield
     report = outcome.get_result()
-    spec = getattr(item, "callspec", None) and item.callspec.params.get("spec")
+    callspec = getattr(item, "callspec", None)
+    spec = callspec.params.get("spec") if callspec is not None else None
     if not isinstance(spec, Spec):
         return
     if not (report.when == "call" or (report.when == "setup" and not report.passed)):
         return
     record: dict[str, Any] = {"id": item.nodeid, **spec.fields()}
     error = call.excinfo.value if call.excinfo is not None else None
-    record.update(dict(item.user_properties).get("conformance", {}))
+    record.update(cast(dict[str, Any], dict(item.user_properties).get("conformance", {})))
     if isinstance(error, CheckFailure):
         if report.failed:  # the check's own few lines say it all; no traceback through the suite
             report.longrepr = f"{type(error).__name__}: {error}"
@@ -414,7 +428,7 @@ def write_failure(folder: Path, item: pytest.Item, spec: Spec, case: Case) -> Pa
         case,
         id=name,
         description=f"shrunk by Hypothesis from {item.nodeid}",
-        provenance=f"found by the property check {spec.test!r} on {spec.point.describe()}",
+        provenance=f"found by the property check {spec.test!r} on {spec.at.describe()}",
     )
     path = folder / f"{name}.toml"
     results.write_atomically(path, to_toml(drawn, golden.exact_expected(drawn), "property checks"))
@@ -432,7 +446,7 @@ class Recorder:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         record = dict(report.user_properties).get("conformance_record")
-        if record is not None:
+        if isinstance(record, dict):
             self.records.append(record)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -459,7 +473,7 @@ class Recorder:
             else:
                 found[name] = {"version": fw.version, "devices": fw.devices, **fw.details}
         for r in self.records:
-            name = r.get("framework")
+            name = str(r.get("framework", ""))
             if not name or ("missing" in found.get(name, {})):
                 continue
             if name not in found:

@@ -11,6 +11,7 @@ the rest.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Literal
 
 import numpy as np
 from hypothesis import strategies as st
@@ -32,8 +33,10 @@ SMOOTHING = st.one_of(
 )
 
 
-def _width(dtype: str) -> int:
-    return {"float16": 16, "float32": 32, "float64": 64}.get(dtype, 32)
+def _width(dtype: str) -> Literal[16, 32, 64]:
+    """The float width Hypothesis draws in for ``dtype`` (bfloat16: float32, then rounded)."""
+    widths: dict[str, Literal[16, 32, 64]] = {"float16": 16, "float32": 32, "float64": 64}
+    return widths.get(dtype, 32)
 
 
 @st.composite

@@ -10,39 +10,40 @@ from conformance.plugin import STATE, Spec, reproduce_command
 
 def test_loss(spec: Spec, request: pytest.FixtureRequest, record_property) -> None:
     """The loss is within the derived bound of the exact value of the (rounded) inputs."""
-    record = checks.check_loss(spec.point, spec.case, reproduce_command(request.node), spec.within)
+    record = checks.check_loss(spec.at, spec.golden, reproduce_command(request.node), spec.within)
     record_property("conformance", record)
 
 
 def test_gradient(spec: Spec, request: pytest.FixtureRequest, record_property) -> None:
     """The gradient with respect to the logits is within the derived bound of the exact one."""
-    record = checks.check_grad(spec.point, spec.case, reproduce_command(request.node), spec.within)
+    record = checks.check_grad(spec.at, spec.golden, reproduce_command(request.node), spec.within)
     record_property("conformance", record)
 
 
 def test_convention(spec: Spec, request: pytest.FixtureRequest, record_property) -> None:
     """On an edge input (edges.py), the implementation does what its declared convention says:
     raises, ignores, extrapolates or wraps."""
-    record = edges.check_edge(spec.point, spec.edge, reproduce_command(request.node))
+    record = edges.check_edge(spec.at, spec.edge, reproduce_command(request.node))
     record_property("conformance", record)
 
 
 def test_same_as(spec: Spec, request: pytest.FixtureRequest, record_property) -> None:
     """A case declared equal to another (labels smoothed by hand) gets the same loss."""
+    assert spec.other is not None  # a same_as check is made for a case that names its other
     record = checks.check_same_as(
-        spec.point, spec.case, spec.other, reproduce_command(request.node), spec.within
+        spec.at, spec.golden, spec.other, reproduce_command(request.node), spec.within
     )
     record_property("conformance", record)
 
 
 def test_document(spec: Spec, record_property) -> None:
     """The value a document printed is the exact value, to the precision it was printed in."""
-    record_property("conformance", checks.check_document(spec.case, spec.within))
+    record_property("conformance", checks.check_document(spec.golden, spec.within))
 
 
 def test_document_reproduced(spec: Spec, record_property) -> None:
     """The document's implementation, run today, prints the document's number bit for bit."""
-    record_property("conformance", checks.check_document_reproduced(spec.point, spec.case))
+    record_property("conformance", checks.check_document_reproduced(spec.at, spec.golden))
 
 
 def test_case_files(spec: Spec, request: pytest.FixtureRequest) -> None:

@@ -37,7 +37,7 @@ def test_property(spec: Spec, request: pytest.FixtureRequest) -> None:
 
     @given(data=st.data())
     def check(data: st.DataObject) -> None:
-        point = spec.point
+        point = spec.at
         case = data.draw(prop.cases(point.dtype, point.label_kind, point.impl), label="case")
         try:
             prop.check(point, case, data.draw, reproduce, spec.within)

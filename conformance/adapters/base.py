@@ -167,6 +167,7 @@ class Framework:
             elif impl.gradient is not None:
                 value, grad = impl.loss(x, *args, **options), impl.gradient(x, *args, **options)
             else:
+                assert self.differentiate is not None  # else Unsupported above
                 value, grad = self.differentiate(lambda v: impl.loss(v, *args, **options), x)
         array = self._fetched(impl, value, device)
         if grad is None:

@@ -19,12 +19,13 @@ def main(argv: list[str] | None = None) -> int:
         nargs="*",
         type=Path,
         default=[Path("reports/results.json")],
-        help="results files (default: reports/results.json); a file that cannot be read is "
-        "named and left out, the rest are merged",
+        help="results files, or folders of them (default: reports/results.json); a file that "
+        "cannot be read is named and left out, the rest are merged",
     )
     parser.add_argument("-o", "--output", type=Path, default=DEFAULT_PATH, help=f"default: {DEFAULT_PATH}")
     args = parser.parse_args(argv)
-    merged = write_report(args.results, args.output)
+    paths = [p for arg in args.results for p in (sorted(arg.glob("*.json")) if arg.is_dir() else [arg])]
+    merged = write_report(paths, args.output)
     for problem in merged.problems:
         print(f"conformance-report: left out {problem}", file=sys.stderr)
     if not merged.runs:

@@ -124,7 +124,8 @@ def _values(record: dict[str, Any]) -> list[float] | None:
     if record.get("got") is None:
         return None
     values = [number(x) for x in flat(record["got"])]
-    return None if any(v is None for v in values) else values  # type: ignore[misc]
+    floats = [v for v in values if v is not None]
+    return floats if len(floats) == len(values) else None
 
 
 def disagreement(a: list[float], b: list[float], eps: float) -> float:
@@ -183,7 +184,9 @@ def heatmaps(merged: Merged) -> list[Heatmap]:
                     if ra.get("expected") != rb.get("expected"):
                         result.excluded += 1
                         continue
-                    d = disagreement(_values(ra), _values(rb), EPSILON.get(dtype, 1.0))  # type: ignore[arg-type]
+                    a_values, b_values = _values(ra), _values(rb)
+                    assert a_values is not None and b_values is not None  # grouped only with values
+                    d = disagreement(a_values, b_values, EPSILON.get(dtype, 1.0))
                     if d >= result.worst.get((i, j), -1.0):
                         result.worst[i, j] = result.worst[j, i] = d
                         result.cases[i, j] = result.cases[j, i] = case
