@@ -167,6 +167,17 @@ def test_parallel_run_gives_the_serial_outcomes_and_environment(run_suite):
     assert parallel["environment"]["frameworks"] == serial["environment"]["frameworks"]
 
 
+def test_parallel_property_checks_give_the_serial_outcomes(run_suite):
+    """Under the derandomised ci profile the property checks too: -n 2 gives what serial gives."""
+    args = ("--framework", "numpy", "--hypothesis-profile", "ci")
+    target = "conformance/test_properties.py"
+    _, _, serial = run_suite(*args, target=target)
+    code, out, parallel = run_suite(*args, "-n", "2", target=target)
+    assert code == 0, out[-2000:]
+    outcomes = [{r["id"]: r["outcome"] for r in run["results"]} for run in (serial, parallel)]
+    assert outcomes[0] == outcomes[1] and len(outcomes[0]) > 20
+
+
 def test_a_known_crash_excuses_its_own_exception_only(run_suite, tmp_path):
     """A known divergence that shows as raising names the exception; another is not excused."""
     env = plant(tmp_path, "raises_on_sums")
