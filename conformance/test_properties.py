@@ -3,14 +3,18 @@ to the exact reference and to identities that hold whatever the reference says."
 
 from __future__ import annotations
 
+import hashlib
 import random
+from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import Phase, given, reject, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
 from conformance import properties, user
+from conformance.cases import Case
 from conformance.plugin import SEED, Spec, reproduce_command
 
 # A check expected to fail (a known divergence) needs one counterexample, not the smallest:
@@ -18,7 +22,18 @@ from conformance.plugin import SEED, Spec, reproduce_command
 KNOWN = settings(phases=[Phase.explicit, Phase.reuse, Phase.generate])
 
 
-def test_property(spec: Spec, request: pytest.FixtureRequest) -> None:
+def fingerprint(value: Any) -> bytes:
+    """The bytes of a drawn value, so that two runs can show they drew the same inputs."""
+    if isinstance(value, Case):
+        fields = (value.label_smoothing, value.reduction, value.batch_shape, value.axis)
+        options = (value.weights, value.ignore_index, value.operation)
+        return b"".join((value.logits.tobytes(), value.labels.tobytes(), repr((fields, options)).encode()))
+    if isinstance(value, np.ndarray):
+        return value.tobytes() + str(value.dtype).encode()
+    return repr(value).encode()
+
+
+def test_property(spec: Spec, request: pytest.FixtureRequest, record_property) -> None:
     """The property named first in the test id holds for this implementation, device, dtype."""
     prop = properties.PROPERTIES[spec.test]
     # A seed of our own (or the one given) so that the reproduce command can name it; none
@@ -34,13 +49,23 @@ def test_property(spec: Spec, request: pytest.FixtureRequest) -> None:
     reproduce = reproduce_command(request.node, chosen)
 
     refused: list[str] = []
+    drawn = hashlib.sha256()  # every value drawn, in order: the same in two runs or not
+    examples = 0
 
     @given(data=st.data())
     def check(data: st.DataObject) -> None:
+        nonlocal examples
+        examples += 1
+
+        def draw(strategy: st.SearchStrategy, label: str | None = None) -> Any:
+            value = data.draw(strategy, label=label)
+            drawn.update(fingerprint(value))
+            return value
+
         point = spec.at
-        case = data.draw(prop.cases(point.dtype, point.label_kind, point.impl), label="case")
+        case = draw(prop.cases(point.dtype, point.label_kind, point.impl), label="case")
         try:
-            prop.check(point, case, data.draw, reproduce, spec.within)
+            prop.check(point, case, draw, reproduce, spec.within)
         except user.Rejected as e:  # a parameter value the user's implementation refuses
             refused.append(str(e))
             reject()
@@ -53,3 +78,5 @@ def test_property(spec: Spec, request: pytest.FixtureRequest) -> None:
         if not refused:
             raise
         raise user.Rejected(f"every drawn input was refused, e.g. {refused[0]}") from None
+    finally:  # how many examples ran, and a digest of all they drew (for determinism checks)
+        record_property("conformance", {"examples": examples, "drawn_digest": drawn.hexdigest()})
