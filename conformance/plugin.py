@@ -7,6 +7,7 @@ import dataclasses
 import os
 import re
 import shlex
+import signal
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -193,6 +194,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--cases-dir", default=str(CASES_DIR), help="folder of golden case files")
     group.addoption(
+        "--check-timeout",
+        type=float,
+        default=CHECK_TIMEOUT,
+        help=f"seconds one check may take before it is stopped and recorded as errored (default "
+        f"{CHECK_TIMEOUT:g}; pytest-timeout's own --timeout, if given, takes precedence)",
+    )
+    group.addoption(
         "--known-divergences", default=str(divergences.DEFAULT_PATH), help="known divergences file"
     )
     group.addoption(
@@ -201,6 +209,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         help="write each property check's shrunk failing example to DIR as a golden case file",
     )
+
+
+CHECK_TIMEOUT = 600.0  # seconds: a hung check is stopped; the slowest real ones take about a minute
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A time limit on every check (pytest-timeout), so that one that hangs is stopped and
+    recorded, and the run goes on."""
+    if not config.pluginmanager.hasplugin("timeout") or config.getoption("timeout", None):
+        return
+    method = "signal" if hasattr(signal, "SIGALRM") else "thread"
+    limit = pytest.mark.timeout(config.getoption("check_timeout"), method=method)
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and isinstance(callspec.params.get("spec"), Spec):
+            item.add_marker(limit)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -443,6 +467,21 @@ def _classify(item: pytest.Item, report: pytest.TestReport, error: BaseException
     return "passed"
 
 
+def crashed(report: pytest.TestReport) -> dict[str, Any]:
+    """The record of a check whose process died under it (a segfault, say): pytest-xdist
+    reports it from the controller, which knows only its id, and starts a new worker."""
+    name = report.nodeid.split("::")[-1].split("[")[0].removeprefix("test_")
+    message = str(report.longrepr)[-2000:] if report.longrepr else "the worker crashed"
+    return {
+        "id": report.nodeid,
+        "test": name,
+        "outcome": "errored",
+        "exception": "the process running this check crashed",
+        "message": f"the process running this check crashed (pytest-xdist restarted it): {message}",
+        "reproduce": shlex.join(["pytest", report.nodeid]),
+    }
+
+
 def write_failure(folder: Path, item: pytest.Item, spec: Spec, case: Case) -> Path:
     """Write a shrunk failing example as a golden case file, so that it stays a regression case."""
     name = re.sub(r"[^A-Za-z0-9_.+=-]+", "-", spec.id()).strip("-")[:150]
@@ -470,6 +509,8 @@ class Recorder:
         record = dict(report.user_properties).get("conformance_record")
         if isinstance(record, dict):
             self.records.append(record)
+        elif report.failed and report.when == "???" and "::test_" in report.nodeid:
+            self.records.append(crashed(report))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if hasattr(self.config, "workerinput") or not self.records:

@@ -28,6 +28,24 @@ def raises_on_sums(x, labels, e, reduction):
         raise ValueError("planted: a known crash on sums")
     return reference.softmax_cross_entropy(x, labels, e, reduction)
 
+def hangs_on_sums(x, labels, e, reduction):
+    if reduction == "sum":
+        import time
+        time.sleep(120)
+    return reference.softmax_cross_entropy(x, labels, e, reduction)
+
+def segfaults_on_sums(x, labels, e, reduction):
+    if reduction == "sum":
+        import os, signal
+        os.kill(os.getpid(), signal.SIGSEGV)
+    return reference.softmax_cross_entropy(x, labels, e, reduction)
+
+def rows_always(x, labels, e, reduction):
+    return reference.softmax_cross_entropy(x, labels, e, "none")
+
+def float32_out(x, labels, e, reduction):
+    return reference.softmax_cross_entropy(x, labels, e, reduction).astype(np.float32)
+
 def takes_axis(loss):
     def on_axis(x, labels, e, reduction, axis, **options):
         if options:
