@@ -9,6 +9,7 @@ case is reported and the valid cases of the file still load.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import math
 import sys
@@ -264,6 +265,14 @@ def _resolve_same_as(
         for case, message in bad:
             errors.append(CaseError(path, case.id, "same_as", message))
             cases.remove(case)
+
+
+def digest(directory: Path = CASES_DIR) -> str:
+    """A SHA-256 of the case files' names and bytes: two runs read the same cases or not."""
+    h = hashlib.sha256()
+    for path in sorted(Path(directory).glob("*.toml")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def load_all(directory: Path = CASES_DIR) -> tuple[list[Case], list[CaseError]]:

@@ -2,8 +2,10 @@
 
 A CI matrix runs each framework in its own environment, each writing its own results file;
 the parity report puts them side by side. A file that cannot be read (missing, truncated,
-not JSON, another schema version) is named with what is wrong and left out; the rest merge.
-Where two files hold the same check (the same test id), the newer file's result stands.
+not JSON, another schema version, a field of the wrong type), or one written by another
+version of the suite or from other case files than the newest file, is named with what is
+wrong and left out; the rest merge. Where two files hold the same check (the same test id),
+the newer file's result stands.
 """
 
 from __future__ import annotations
@@ -67,6 +69,34 @@ def load(path: Path) -> dict[str, Any]:
     return document
 
 
+MATCHING = ("suite_version", "cases_digest")  # what runs must share to be merged
+
+
+def _same_suite(
+    loaded: list[tuple[Path, dict[str, Any]]], problems: list[str]
+) -> list[tuple[Path, dict[str, Any]]]:
+    """The files made by the same suite on the same case files as the newest; the others are
+    named in ``problems`` and left out (their checks and cases would not mean the same)."""
+    if not loaded:
+        return loaded
+    newest_path, newest = loaded[-1]
+    kept = []
+    for path, document in loaded:
+        differ = [
+            f"{key} {document['environment'].get(key)!r} (the newest, {newest_path}, has "
+            f"{newest['environment'].get(key)!r})"
+            for key in MATCHING
+            if key in document["environment"]
+            and key in newest["environment"]
+            and document["environment"][key] != newest["environment"][key]
+        ]
+        if differ:
+            problems.append(f"{path}: another run of the suite: {'; '.join(differ)}")
+        else:
+            kept.append((path, document))
+    return kept
+
+
 def merge(paths: list[Path]) -> Merged:
     """Every readable file merged, the newest file winning a check two files share."""
     merged = Merged()
@@ -77,6 +107,7 @@ def merge(paths: list[Path]) -> Merged:
         except ResultsFileError as e:
             merged.problems.append(str(e))
     loaded.sort(key=lambda item: item[1]["created"])  # newest last, so that it wins
+    loaded = _same_suite(loaded, merged.problems)
     by_id: dict[str, dict[str, Any]] = {}
     for index, (path, document) in enumerate(loaded):
         merged.runs.append(Run(str(path), document["created"], document["environment"]))

@@ -21,6 +21,7 @@ from conformance import divergences, edges, golden, properties, report, results,
 from conformance.adapters import FRAMEWORKS, Framework, FrameworkMissing, Implementation, Unsupported, load
 from conformance.adapters.base import DTYPES
 from conformance.cases import CASES_DIR, Case, CaseError, Observed, load_all, to_toml
+from conformance.cases import digest as cases_digest
 from conformance.checks import CheckFailure, Divergence, Point, Raised
 from conformance.results import OUTCOMES
 
@@ -521,6 +522,7 @@ class Recorder:
         cases = {c.id: c.summary() for c in self.config.stash[STATE].cases()[0] if c.id in ran}
         env = results.environment(self.frameworks(), command)
         env["hypothesis_profile"] = self.config.stash[PROFILE]
+        env["cases_digest"] = cases_digest(self.config.stash[STATE].cases_dir)
         results.write(self.path, self.records, env, cases)
         if self.config.getoption("report"):
             self.report = Path(self.config.getoption("report"))

@@ -21,6 +21,7 @@ previous file intact.
 from __future__ import annotations
 
 import datetime
+import importlib.metadata
 import json
 import math
 import os
@@ -86,6 +87,7 @@ def environment(frameworks: dict[str, dict[str, Any]], argv: list[str]) -> dict[
     ``{"missing": why}``, and what each named convention means (each check's record says
     which its implementation follows)."""
     return {
+        "suite_version": suite_version(),
         "os": platform.platform(),
         "machine": platform.machine(),
         "processor": platform.processor(),
@@ -97,6 +99,14 @@ def environment(frameworks: dict[str, dict[str, Any]], argv: list[str]) -> dict[
             for (field, value), meaning in MEANINGS.items()
         ],
     }
+
+
+def suite_version() -> str:
+    """The installed conformance package's version ("unknown" when run from a bare checkout)."""
+    try:
+        return importlib.metadata.version("conformance")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def write(

@@ -98,6 +98,19 @@ def test_a_bad_results_file_is_named_and_the_rest_merge(tmp_path, damage, said):
         load(bad)
 
 
+def test_a_run_of_another_suite_or_other_cases_is_named_and_left_out(tmp_path):
+    paths = [results_file(tmp_path, f"{n}.json", [record(n, "numpy")]) for n in ("old", "new")]
+    for path, created, digest in zip(paths, ("2000-01-01", "2001-01-01"), ("aaa", "bbb")):
+        document = json.loads(path.read_text())
+        document["created"] = created
+        document["environment"]["cases_digest"] = digest
+        path.write_text(json.dumps(document))
+    merged = merge(paths)
+    assert [r["implementation"] for r in merged.results] == ["new"]
+    (problem,) = merged.problems
+    assert str(paths[0]) in problem and "cases_digest 'aaa'" in problem and "'bbb'" in problem
+
+
 def test_the_command_merges_and_says_what_it_left_out(tmp_path, capsys):
     good = results_file(tmp_path, "good.json", [record("a", "numpy")])
     out = tmp_path / "report" / "parity.html"
