@@ -16,6 +16,7 @@ from typing import Any, cast
 
 import pytest
 from hypothesis import HealthCheck, settings
+from hypothesis.errors import InvalidArgument
 
 from conformance import divergences, edges, golden, properties, report, results, user
 from conformance.adapters import FRAMEWORKS, Framework, FrameworkMissing, Implementation, Unsupported, load
@@ -228,7 +229,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(limit)
 
 
+PROFILES = ("default", "ci", "thorough")
+
+
+@pytest.hookimpl(tryfirst=True)  # before Hypothesis' own plugin loads (and trips on) the profile
 def pytest_configure(config: pytest.Config) -> None:
+    profile = config.getoption("hypothesis_profile", None)
+    if profile is not None and profile not in PROFILES:
+        try:
+            settings.get_profile(profile)
+        except InvalidArgument:
+            raise pytest.UsageError(
+                f"--hypothesis-profile: no profile {profile!r}; known: {', '.join(PROFILES)}"
+            ) from None
     named = config.getoption("framework")
     selected = tuple(n.strip() for n in (named or ",".join(FRAMEWORKS)).split(",") if n.strip())
     unknown = [n for n in selected if n not in FRAMEWORKS]

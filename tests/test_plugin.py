@@ -141,10 +141,17 @@ def test_a_bad_case_file_is_named_and_the_rest_still_runs(run_suite, tmp_path):
     assert files["outcome"] == "errored" and "case 'broken'" in files["message"]
 
 
-def test_unknown_framework_is_a_usage_error(run_suite):
+def test_unknown_framework_is_a_usage_error(run_suite, tmp_path):
     code, out, results = run_suite("--framework", "numpy,mxnet")
     assert code == 4 and "unknown mxnet" in out and "numpy, torch, tensorflow, jax" in out
-    assert results == {}
+    assert results == {} and not (tmp_path / "parity.html").exists()  # no partial report
+
+
+def test_unknown_profile_is_a_usage_error_not_a_traceback(run_suite, tmp_path):
+    code, out, results = run_suite("--framework", "numpy", "--hypothesis-profile", "nope")
+    assert code == 4 and "no profile 'nope'; known: default, ci, thorough" in out
+    assert "INTERNALERROR" not in out and "Traceback" not in out
+    assert results == {} and not (tmp_path / "parity.html").exists()
 
 
 def test_every_installed_framework_conforms_or_is_recorded(run_suite):
