@@ -3,6 +3,8 @@ dtype costs that check only: it is recorded, the rest run, the results and repor
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.planting import plant
 
 SOME = ("-k", "article1 and float64 and indices and (test_loss or test_gradient)")
@@ -73,3 +75,18 @@ def test_a_result_in_another_dtype_is_a_divergence_that_says_so(run_suite, tmp_p
     diverged = [r for r in outcomes(results)["diverged"] if r["test"] == "loss"]
     assert diverged and all(r["returned_dtype"] == "float32" for r in diverged)
     assert all("returned float32 for float64 inputs" in r["message"] for r in diverged)
+
+
+UNSAFE = ("import pickle", "pickle.load", "eval(", "exec(", "marshal.", "yaml.load(", "allow_pickle=True")
+
+
+def test_the_suite_reads_its_inputs_with_safe_parsers_only():
+    """Case files are TOML (tomllib), results JSON: nothing that runs code from a file."""
+    root = Path(__file__).resolve().parent.parent / "conformance"
+    found = [
+        f"{path.relative_to(root)}: {pattern}"
+        for path in root.rglob("*.py")
+        for pattern in UNSAFE
+        if pattern in path.read_text()
+    ]
+    assert found == []
