@@ -1,0 +1,412 @@
+"""A benchmark of the suite itself: where a run's time and memory go.
+
+    python -m conformance.bench [--framework numpy,torch] [--examples 60] [--suite-run]
+                                [--json reports/bench.json]
+
+Prints, measured in this one run:
+
+- import time of each framework (a fresh process each), and how long ``pytest conformance
+  --framework numpy`` takes to collect, i.e. to start checking;
+- per implementation and dtype: the bare framework call on prepared inputs (logits and labels
+  already on the device; the result fetched to the host), the suite's whole cost per golden-
+  style check (conversion, exact reference, comparison, record), and their ratio;
+- property examples per second through the whole suite (the ``agreement`` property, drawn by
+  Hypothesis) against the floor, which is Hypothesis's own cost per example of drawing the
+  same cases plus the bare call; and, for JAX, how many XLA compilations the examples caused;
+- the peak memory (RSS) of a process that checks the large-vocabulary case (K = 131072,
+  batch 8) with every implementation of a framework, in every dtype;
+- report generation at 1x and 10x the checks (it should stay linear);
+- with ``--suite-run``, the wall time of ``pytest conformance -n 2 --hypothesis-profile ci``.
+
+The figures are written as JSON too, so that a run can be compared with an earlier one.
+Timings are medians; nothing here is asserted (docs/performance.md states the targets).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from conformance import checks, properties
+from conformance.adapters import FRAMEWORKS, FrameworkMissing, load
+from conformance.adapters.base import DTYPES, Framework, Implementation
+from conformance.cases import Case
+from conformance.checks import Point
+
+ROOT = Path(__file__).resolve().parent.parent
+IMPORTS = {"numpy": "numpy", "torch": "torch", "tensorflow": "tensorflow", "jax": "jax, optax"}
+TARGETS = {
+    "example_ratio": 1.5,  # suite cost per property example, at most this times the floor
+    "suite_run_s": 180.0,  # default pytest conformance, all frameworks and dtypes
+    "numpy_start_s": 1.0,  # --framework numpy starts checking
+    "large_case_peak_mb": 2048.0,  # K = 131072, batch 8, every dtype
+}
+
+
+def median_time(call: Callable[[], Any], repeat: int) -> float:
+    """The median seconds of ``repeat`` calls after one warm-up call."""
+    call()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def in_fresh_process(code: str, env: dict[str, str] | None = None) -> str:
+    """Run Python ``code`` in a new interpreter; its last printed line."""
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})},
+        timeout=600,
+        check=True,
+    )
+    return out.stdout.strip().splitlines()[-1]
+
+
+def import_seconds(name: str) -> float:
+    code = f"import time; t = time.perf_counter(); import {IMPORTS[name]}; print(time.perf_counter() - t)"
+    return float(in_fresh_process(code))
+
+
+def numpy_start_seconds() -> float:
+    """Wall time of collecting ``pytest conformance --framework numpy`` (then checks begin)."""
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "conformance", "--framework", "numpy", "--collect-only", "-q"],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=600,
+        check=True,
+    )
+    return time.perf_counter() - start
+
+
+def make_case(impl: Implementation, rng: np.random.Generator, n: int = 8, k: int = 32) -> tuple[Case, str]:
+    """A case the implementation takes (its first label kind, a reduction it takes), and
+    that label kind."""
+    kind = "indices" if "indices" in impl.label_kinds else "probabilities"
+    reduction = "mean" if "mean" in impl.reductions else sorted(impl.reductions)[0]
+    logits = rng.standard_normal((n, k)) * 3
+    if impl.operation == "sigmoid_cross_entropy":
+        labels: np.ndarray = rng.uniform(size=(n, k))
+    elif kind == "indices":
+        labels = rng.integers(0, k, n)
+    else:
+        labels = rng.dirichlet(np.ones(k), n)
+    case = Case(
+        id="bench",
+        path="(drawn by the benchmark)",
+        provenance="benchmark",
+        logits=logits,
+        labels=labels,
+        label_smoothing=0.1 if impl.smoothing else 0.0,
+        reduction=reduction,
+        expected=(),
+        operation=impl.operation,
+    )
+    return case, kind
+
+
+def bare_call_seconds(fw: Framework, impl: Implementation, case: Case, kind: str, dtype: str) -> float:
+    """The framework call alone: inputs prepared on the device, the result fetched."""
+    device = fw.devices[0]
+    logits, labels = checks.inputs(case, kind, dtype)
+    with fw.scope(device):
+        x, y = fw.put(logits, device), fw.put(labels, device)
+        return median_time(
+            lambda: fw.fetch(impl.loss(x, y, case.label_smoothing, case.reduction, logits.ndim - 1)), 30
+        )
+
+
+def suite_check_seconds(point: Point, impl: Implementation, rng: np.random.Generator) -> float:
+    """The suite's whole cost of one check, on a new case each time (no cached reference)."""
+    fresh = iter([make_case(impl, rng)[0] for _ in range(16)])
+    return median_time(lambda: checks.check_loss(point, next(fresh)), 15)
+
+
+def examples_per_second(point: Point, examples: int) -> dict[str, float]:
+    """The agreement property through the suite, and Hypothesis drawing the same cases alone."""
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import strategies as st
+
+    prop = properties.PROPERTIES["agreement"]
+    strategy = prop.cases(point.dtype, point.label_kind, point.impl)
+    quiet = settings(
+        max_examples=examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+
+    @quiet
+    @given(st.data())
+    def through_suite(data: st.DataObject) -> None:
+        with contextlib.suppress(checks.CheckFailure):  # a known divergence: only time counts here
+            prop.check(point, data.draw(strategy), data.draw)
+
+    @quiet
+    @given(st.data())
+    def drawing_only(data: st.DataObject) -> None:
+        data.draw(strategy)
+
+    timings = {}
+    for name, test in (("suite", through_suite), ("hypothesis", drawing_only)):
+        start = time.perf_counter()
+        test()
+        timings[name] = (time.perf_counter() - start) / examples
+    return timings
+
+
+def jax_compiles(call: Callable[[], Any]) -> int:
+    """How many XLA backend compilations ``call`` caused."""
+    import jax
+
+    seen = []
+
+    def listen(event: str, *_args: Any, **_kwargs: Any) -> None:
+        if "backend_compile" in event:
+            seen.append(event)
+
+    jax.monitoring.register_event_duration_secs_listener(listen)
+    try:
+        call()
+    finally:
+        jax.monitoring.unregister_event_duration_listener(listen)
+    return len(seen)
+
+
+def property_figures(framework: str, point: Point, examples: int) -> dict[str, Any]:
+    """examples_per_second, and for JAX the compilations the examples caused."""
+    found: dict[str, Any] = {"compiles": None}
+
+    def run() -> None:
+        found.update(examples_per_second(point, examples))
+
+    if framework == "jax":
+        found["compiles"] = jax_compiles(run)
+    else:
+        run()
+    return found
+
+
+LARGE_CASE = """
+import resource, numpy as np
+from conformance import checks
+from conformance.adapters import load
+from conformance.bench import make_case
+from conformance.checks import Point
+fw = load({name!r})
+rng = np.random.default_rng(0)
+for impl in fw.implementations:
+    case, kind = make_case(impl, rng, n=8, k=131072)
+    for dtype in sorted(impl.dtypes):
+        try:
+            checks.check_loss(Point(fw, impl, fw.devices[0], dtype, kind), case)
+            checks.check_grad(Point(fw, impl, fw.devices[0], dtype, kind), case)
+        except Exception:
+            pass  # an unsupported or diverging combination still used its memory
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def report_seconds(records: int) -> float:
+    """Seconds to merge and render a results file of ``records`` synthetic checks."""
+    from conformance import results
+    from conformance.report import write_report
+
+    base = {
+        "test": "loss",
+        "framework": "numpy",
+        "implementation": "x",
+        "device": "cpu:0",
+        "dtype": "float32",
+        "labels": "indices",
+        "operation": "softmax_cross_entropy",
+        "outcome": "passed",
+        "expected": [1.0],
+        "got": [1.0],
+        "error_eps": 0.5,
+        "bound_eps": 8.0,
+    }
+    rows = [
+        {**base, "id": f"c{i}", "case": f"case{i % 97}", "implementation": f"impl{i % 13}"}
+        for i in range(records)
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "r.json"
+        results.write(path, rows, results.environment({}, ["bench"]))
+        start = time.perf_counter()
+        write_report([path], Path(folder) / "p.html")
+        return time.perf_counter() - start
+
+
+def suite_run_seconds() -> float:
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "conformance",
+                "-q",
+                "-n",
+                "2",
+                "--hypothesis-profile",
+                "ci",
+                "-p",
+                "no:cacheprovider",
+                "--results",
+                f"{folder}/r.json",
+                "--report",
+                "",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            timeout=3600,
+        )
+        return time.perf_counter() - start
+
+
+def measure(names: list[str], examples: int, suite_run: bool) -> dict[str, Any]:
+    rng = np.random.default_rng(0)
+    figures: dict[str, Any] = {
+        "machine": {
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+        },
+        "imports_s": {},
+        "implementations": [],
+        "large_case_peak_mb": {},
+        "missing": {},
+    }
+    figures["numpy_start_s"] = numpy_start_seconds()
+    for name in names:
+        try:
+            fw = load(name)
+        except FrameworkMissing as e:
+            figures["missing"][name] = str(e)
+            continue
+        figures["imports_s"][name] = import_seconds(name)
+        for impl in fw.implementations:
+            case, kind = make_case(impl, rng)
+            for dtype in (d for d in DTYPES if d in impl.dtypes):
+                point = Point(fw, impl, fw.devices[0], dtype, kind)
+                bare = bare_call_seconds(fw, impl, case, kind, dtype)
+                suite = suite_check_seconds(point, impl, rng)
+                row: dict[str, Any] = {
+                    "framework": name,
+                    "implementation": impl.name,
+                    "dtype": dtype,
+                    "bare_s": bare,
+                    "suite_check_s": suite,
+                }
+                if dtype == "float32":  # the property figures, once per implementation
+                    row.update(property_figures(name, point, examples))
+                    row["floor_s"] = row["hypothesis"] + bare
+                figures["implementations"].append(row)
+        code = LARGE_CASE.format(name=name)
+        figures["large_case_peak_mb"][name] = float(in_fresh_process(code))
+    small, large = report_seconds(2000), report_seconds(20000)
+    figures["report_s"] = {"2000": small, "20000": large, "ratio": large / small}
+    figures["suite_run_s"] = suite_run_seconds() if suite_run else None
+    figures["targets"] = TARGETS
+    return figures
+
+
+def table(figures: dict[str, Any], examples: int) -> str:
+    ms = 1e3
+    lines = [f"machine: {figures['machine']}", ""]
+    lines.append("import time: " + ", ".join(f"{n} {s:.2f} s" for n, s in figures["imports_s"].items()))
+    start = figures["numpy_start_s"]
+    lines.append(
+        f"pytest conformance --framework numpy starts checking after {start:.2f} s "
+        f"(target {TARGETS['numpy_start_s']:g} s)"
+    )
+    for name, why in figures["missing"].items():
+        lines.append(f"{name}: not measured: {why}")
+    lines += [
+        "",
+        f"{'implementation':<62} {'dtype':<8} {'bare ms':>8} {'check ms':>9} {'ratio':>6}"
+        f" {'example ms':>10} {'floor ms':>9} {'ratio':>6} {'compiles':>8}",
+    ]
+    for r in figures["implementations"]:
+        prop = ""
+        if "suite" in r:
+            compiles = "" if r["compiles"] is None else str(r["compiles"])
+            prop = (
+                f" {r['suite'] * ms:>10.2f} {r['floor_s'] * ms:>9.2f} {r['suite'] / r['floor_s']:>6.1f}"
+                f" {compiles:>8}"
+            )
+        lines.append(
+            f"{r['implementation'][:62]:<62} {r['dtype']:<8} {r['bare_s'] * ms:>8.3f} "
+            f"{r['suite_check_s'] * ms:>9.2f} {r['suite_check_s'] / r['bare_s']:>6.0f}{prop}"
+        )
+    lines.append(
+        f"(property figures: the agreement property, {examples} examples in float32; floor = "
+        f"Hypothesis drawing the same cases + the bare call; target ratio {TARGETS['example_ratio']:g})"
+    )
+    lines += [
+        "",
+        "peak memory of the large case (K = 131072, batch 8, every dtype, loss and gradient): "
+        + ", ".join(f"{n} {mb:.0f} MB" for n, mb in figures["large_case_peak_mb"].items())
+        + f" (target {TARGETS['large_case_peak_mb']:g} MB)",
+    ]
+    rep = figures["report_s"]
+    lines.append(
+        f"report: 2000 checks {rep['2000']:.2f} s, 20000 checks {rep['20000']:.2f} s "
+        f"(x{rep['ratio']:.1f} for 10x the checks)"
+    )
+    run = figures["suite_run_s"]
+    lines.append(
+        "pytest conformance -n 2 --hypothesis-profile ci: "
+        + (f"{run:.0f} s (target {TARGETS['suite_run_s']:g} s)" if run else "not run (--suite-run)")
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m conformance.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--framework", default=",".join(FRAMEWORKS), help="comma list (default: all)")
+    parser.add_argument("--examples", type=int, default=60, help="property examples per implementation")
+    parser.add_argument("--suite-run", action="store_true", help="also time a whole ci-profile run")
+    parser.add_argument(
+        "--json", type=Path, default=Path("reports/bench.json"), help="where to write figures"
+    )
+    args = parser.parse_args(argv)
+    names = [n.strip() for n in args.framework.split(",") if n.strip()]
+    unknown = [n for n in names if n not in FRAMEWORKS]
+    if unknown:
+        parser.error(f"unknown framework {', '.join(unknown)}; known: {', '.join(FRAMEWORKS)}")
+    figures = measure(names, args.examples, args.suite_run)
+    print(table(figures, args.examples))
+    from conformance.results import write_atomically
+
+    write_atomically(args.json, json.dumps(figures, indent=1))
+    print(f"\nfigures written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
