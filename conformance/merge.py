@@ -86,9 +86,7 @@ def _same_suite(
             f"{key} {document['environment'].get(key)!r} (the newest, {newest_path}, has "
             f"{newest['environment'].get(key)!r})"
             for key in MATCHING
-            if key in document["environment"]
-            and key in newest["environment"]
-            and document["environment"][key] != newest["environment"][key]
+            if document["environment"].get(key) != newest["environment"].get(key)  # absent: differs
         ]
         if differ:
             problems.append(f"{path}: another run of the suite: {'; '.join(differ)}")
@@ -113,7 +111,7 @@ def merge(paths: list[Path]) -> Merged:
         merged.runs.append(Run(str(path), document["created"], document["environment"]))
         merged.cases.update(document.get("cases", {}))
         for record in document["results"]:
-            merged.superseded += record["id"] in by_id
+            merged.superseded += record["id"] in by_id and by_id[record["id"]]["run"] != index
             by_id[record["id"]] = {**record, "run": index}
     merged.results = sorted(by_id.values(), key=lambda r: r["id"])
     return merged

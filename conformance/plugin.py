@@ -219,8 +219,14 @@ CHECK_TIMEOUT = 600.0  # seconds: a hung check is stopped; the slowest real ones
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A time limit on every check (pytest-timeout), so that one that hangs is stopped and
     recorded, and the run goes on."""
-    if not config.pluginmanager.hasplugin("timeout") or config.getoption("timeout", None):
+    if not config.pluginmanager.hasplugin("timeout"):
         return
+    if (
+        config.getoption("timeout", None) is not None
+        or os.environ.get("PYTEST_TIMEOUT")
+        or config.getini("timeout")
+    ):
+        return  # pytest-timeout's own setting (even 0, none) stands
     method = "signal" if hasattr(signal, "SIGALRM") else "thread"
     limit = pytest.mark.timeout(config.getoption("check_timeout"), method=method)
     for item in items:

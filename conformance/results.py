@@ -47,6 +47,7 @@ OUTCOMES = (
 )
 
 _NUMBER = {"type": ["number", "string"]}  # a non-finite float is the string "nan", "inf", "-inf"
+_TEXT = {"type": "string"}
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
@@ -57,17 +58,53 @@ SCHEMA: dict[str, Any] = {
         "environment": {
             "type": "object",
             "required": ["python", "frameworks", "command"],
-            "properties": {"frameworks": {"type": "object"}},
+            "properties": {
+                "frameworks": {"type": "object", "additionalProperties": {"type": "object"}},
+                "conventions": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["convention", "value", "meaning"],
+                        "properties": {"convention": _TEXT, "value": _TEXT, "meaning": _TEXT},
+                    },
+                },
+            },
         },
-        "cases": {"type": "object", "additionalProperties": {"type": "object"}},
+        "cases": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "properties": {
+                    "max_abs_logit": _NUMBER,
+                    "expected": {"type": "array", "items": _TEXT},
+                    "path": _TEXT,
+                    "description": _TEXT,
+                    "provenance": _TEXT,
+                },
+            },
+        },
         "results": {
             "type": "array",
             "items": {
                 "type": "object",
                 "required": ["id", "test", "outcome"],
+                "dependentRequired": {"implementation": ["framework", "dtype"]},
                 "properties": {
-                    "id": {"type": "string"},
-                    "test": {"type": "string"},
+                    "id": _TEXT,
+                    "test": _TEXT,
+                    "case": _TEXT,
+                    "framework": _TEXT,
+                    "implementation": _TEXT,
+                    "device": _TEXT,
+                    "dtype": _TEXT,
+                    "labels": _TEXT,
+                    "operation": _TEXT,
+                    "convention": {"type": "object"},
+                    "known_divergence": {
+                        "type": "object",
+                        "required": ["id"],
+                        "properties": {"id": _TEXT, "reason": _TEXT, "kind": _TEXT},
+                    },
                     "outcome": {"enum": list(OUTCOMES)},
                     "error_eps": _NUMBER,
                     "bound_eps": _NUMBER,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -187,3 +188,46 @@ def test_write_report_leaves_no_half_written_page(tmp_path, monkeypatch):
         write_report([good], out)
     assert out.read_text() == "the previous page"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_the_heatmap_keeps_label_kinds_apart(tmp_path):
+    records = [
+        record("a", "numpy", got=[1.0]),
+        record("b", "torch", got=[2.0]),
+        {**record("a", "numpy", labels="probabilities"), "id": "pa", "got": [1.5]},
+        {**record("b", "torch", labels="probabilities"), "id": "pb", "got": [1.5]},
+    ]
+    (heat,) = views.heatmaps(merge([results_file(tmp_path, "r.json", records)]))
+    assert max(heat.worst.values()) == pytest.approx(1.0 / 2.0**-23)  # indices' difference shows
+
+
+def test_a_nan_error_is_the_worst_whatever_the_order(tmp_path):
+    for first, second in (("a", "z"), ("z", "a")):
+        records = [
+            {**record("x", "numpy", error_eps="nan"), "id": first},
+            {**record("x", "numpy", error_eps=2.0), "id": second, "case": "d"},
+        ]
+        (cell,) = views.matrix(merge([results_file(tmp_path, "r.json", records)])).cells.values()
+        assert math.isnan(cell.error_eps)
+
+
+def test_a_file_without_the_suite_fingerprint_is_another_run(tmp_path):
+    old, new = (results_file(tmp_path, f"{n}.json", [record(n, "numpy")]) for n in ("old", "new"))
+    for path, created in ((old, "2000-01-01"), (new, "2001-01-01")):
+        document = json.loads(path.read_text())
+        document["created"] = created
+        if path == new:
+            document["environment"]["cases_digest"] = "abc"
+        path.write_text(json.dumps(document))
+    merged = merge([old, new])
+    assert [r["implementation"] for r in merged.results] == ["new"] and merged.superseded == 0
+    assert "cases_digest None" in merged.problems[0]
+
+
+def test_a_record_without_its_coordinates_is_a_schema_error(tmp_path):
+    path = results_file(tmp_path, "r.json", [record("a", "numpy")])
+    document = json.loads(path.read_text())
+    del document["results"][0]["dtype"]
+    path.write_text(json.dumps(document))
+    with pytest.raises(ResultsFileError, match="dtype"):
+        load(path)

@@ -34,7 +34,7 @@ def _decades(lo: float, hi: float) -> list[float]:
 
 def panel(points: list[Point], dtype: str) -> str:
     """One dtype's panel."""
-    shown = [p for p in points if math.isfinite(p.error_eps)]
+    shown = [p for p in points if math.isfinite(p.error_eps) and math.isfinite(p.max_abs_logit)]
     xs = [max(p.max_abs_logit, 1e-3) for p in shown] or [1.0]
     ys = [max(p.error_eps, FLOOR) for p in shown] or [1.0]
     xlo, xhi = 10 ** math.floor(math.log10(min(xs))), 10 ** math.ceil(math.log10(max(xs)))

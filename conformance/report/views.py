@@ -82,6 +82,8 @@ class Cell:
     def error_eps(self) -> float | None:
         """The worst error in epsilons among the cell's checks that measured one."""
         errors = [e for r in self.records if (e := number(r.get("error_eps"))) is not None]
+        if any(math.isnan(e) for e in errors):  # NaN is the worst (max() would depend on order)
+            return math.nan
         return max(errors, default=None)
 
 
@@ -167,10 +169,11 @@ def heatmaps(merged: Merged) -> list[Heatmap]:
     )
     for r in merged.results:
         col = column_of(r)
-        if col is None or r["test"] not in ("loss", "gradient") or _values(r) is None:
+        if col is None or r["test"] not in ("loss", "gradient") or "case" not in r or _values(r) is None:
             continue
         name = f"{col.implementation} · {col.device}"
-        groups[r.get("operation", ""), col.dtype, r["test"]][name][r["case"]] = r
+        # the same inputs: the same case with its labels given the same way
+        groups[r.get("operation", ""), col.dtype, r["test"]][name][f"{r.get('case')} ({r.get('labels')})"] = r
     maps = []
     for (operation, dtype, quantity), by_impl in sorted(groups.items()):
         names = sorted(by_impl)
@@ -259,7 +262,9 @@ def error_points(merged: Merged) -> list[Point]:
         if r["test"] != "loss" or info is None or error is None or bound is None or "dtype" not in r:
             continue
         label = f"{r['case']}: {r['implementation']} on {r.get('device', '')} in {r['dtype']}"
-        points.append(Point(info["max_abs_logit"], error, bound, r["framework"], r["dtype"], label))
+        size = number(info.get("max_abs_logit"))
+        if size is not None:
+            points.append(Point(size, error, bound, r["framework"], r["dtype"], label))
     return points
 
 
