@@ -48,6 +48,7 @@ from conformance.adapters import FRAMEWORKS, FrameworkMissing, load
 from conformance.adapters.base import DTYPES, Framework, Implementation
 from conformance.cases import Case
 from conformance.checks import Point
+from conformance.results import write_atomically
 
 ROOT = Path(__file__).resolve().parent.parent
 IMPORTS = {"numpy": "numpy", "torch": "torch", "tensorflow": "tensorflow", "jax": "jax, optax"}
@@ -411,8 +412,6 @@ def main(argv: list[str] | None = None) -> int:
         warnings.simplefilter("ignore")
         figures = measure(names, args.examples, args.suite_run)
     print(table(figures, args.examples))
-    from conformance.results import write_atomically
-
     write_atomically(args.json, json.dumps(figures, indent=1))
     print(f"\nfigures written to {args.json}")
     return 0

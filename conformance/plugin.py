@@ -213,6 +213,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def spec_of(item: pytest.Item) -> Spec | None:
+    """The conformance check an item runs, or None for any other test."""
+    callspec = getattr(item, "callspec", None)
+    spec = callspec.params.get("spec") if callspec is not None else None
+    return spec if isinstance(spec, Spec) else None
+
+
 CHECK_TIMEOUT = 600.0  # seconds: a hung check is stopped; the slowest real ones take about a minute
 
 
@@ -230,8 +237,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     method = "signal" if hasattr(signal, "SIGALRM") else "thread"
     limit = pytest.mark.timeout(config.getoption("check_timeout"), method=method)
     for item in items:
-        callspec = getattr(item, "callspec", None)
-        if callspec is not None and isinstance(callspec.params.get("spec"), Spec):
+        if spec_of(item) is not None:
             item.add_marker(limit)
 
 
@@ -403,8 +409,8 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function):
     try:
         return (yield)
     except Raised as e:
-        spec = pyfuncitem.callspec.params.get("spec") if hasattr(pyfuncitem, "callspec") else None
-        known = getattr(spec, "known", None)
+        spec = spec_of(pyfuncitem)
+        known = spec.known if spec is not None else None
         if known is not None and known.raises and not known.expects(e.record["exception"]):
             raise RuntimeError(
                 f"{e}\n  not the exception its known divergence expects ({known.raises})"
@@ -443,9 +449,8 @@ def reproduce_command(item: pytest.Item, seed: int | None = None) -> str:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     outcome = yield
     report = outcome.get_result()
-    callspec = getattr(item, "callspec", None)
-    spec = callspec.params.get("spec") if callspec is not None else None
-    if not isinstance(spec, Spec):
+    spec = spec_of(item)
+    if spec is None:
         return
     if not (report.when == "call" or (report.when == "setup" and not report.passed)):
         return
