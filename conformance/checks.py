@@ -17,7 +17,7 @@ import numpy as np
 
 from conformance import binary, compare, reference
 from conformance.adapters import Framework, Implementation, Unsupported
-from conformance.adapters.base import PlacementError
+from conformance.adapters.base import EAGER, PlacementError
 from conformance.cases import Case
 from conformance.conventions import DEFAULT, Convention
 
@@ -45,16 +45,19 @@ class BeyondKnownDivergence(CheckFailure):
 
 @dataclass(frozen=True)
 class Point:
-    """Where a check runs: implementation, device, dtype, and the labels' kind."""
+    """Where a check runs: implementation, device, dtype, the labels' kind, and the mode
+    (eager, or a compiler: base.MODES)."""
 
     framework: Framework
     impl: Implementation
     device: str
     dtype: str
     label_kind: str
+    mode: str = EAGER
 
     def describe(self) -> str:
-        return f"{self.impl.name} on {self.device} in {self.dtype} (labels as {self.label_kind})"
+        how = "" if self.mode == EAGER else f", {self.mode}"
+        return f"{self.impl.name} on {self.device} in {self.dtype}{how} (labels as {self.label_kind})"
 
 
 def inputs(case: Case, label_kind: str, dtype: str) -> tuple[np.ndarray, np.ndarray]:
@@ -117,6 +120,7 @@ def run(point: Point, case: Case, gradient: bool = False) -> tuple[np.ndarray, d
             case.axis,
             gradient,
             **{name: getattr(case, name) for name in case.option_names},
+            mode=point.mode,
         )
     except (Unsupported, PlacementError):
         raise

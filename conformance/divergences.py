@@ -30,7 +30,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "known_divergences.toml"
-FIELDS = ("test", "case", "labels", "framework", "implementation", "device", "dtype")
+FIELDS = ("test", "case", "labels", "framework", "implementation", "device", "dtype", "mode")
 
 _PATTERNS = {"oneOf": [{"type": "string"}, {"type": "array", "minItems": 1, "items": {"type": "string"}}]}
 SCHEMA: dict[str, Any] = {

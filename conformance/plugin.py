@@ -8,6 +8,7 @@ import os
 import re
 import shlex
 import signal
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -20,7 +21,7 @@ from hypothesis.errors import InvalidArgument
 
 from conformance import divergences, edges, golden, properties, report, results, user
 from conformance.adapters import FRAMEWORKS, Framework, FrameworkMissing, Implementation, Unsupported, load
-from conformance.adapters.base import DTYPES
+from conformance.adapters.base import DTYPES, EAGER, HOST_DEVICES, MODES, PLATFORMS
 from conformance.cases import CASES_DIR, Case, CaseError, Observed, load_all, to_toml
 from conformance.cases import digest as cases_digest
 from conformance.checks import CheckFailure, Divergence, Point, Raised
@@ -122,6 +123,7 @@ class Spec:
                 device=self.point.device,
                 dtype=self.point.dtype,
                 labels=self.point.label_kind,
+                mode=self.point.mode,
             )
         return f
 
@@ -130,7 +132,7 @@ class Spec:
         if self.point is None:
             return f.get("case", self.test)
         first = f.get("case", self.test)  # a golden case, or the property's name
-        parts = [first] + [f.get(k) for k in ("labels", "implementation", "device", "dtype")]
+        parts = [first] + [f.get(k) for k in ("labels", "implementation", "device", "dtype", "mode")]
         return "-".join(p for p in parts if p)
 
 
@@ -145,18 +147,29 @@ class State:
     loaded_cases: tuple[list[Case], list[CaseError]] | None = None
     user: tuple[Implementation, ...] = ()  # the user's own implementations (--impl)
     builtin: tuple[str, ...] | None = None  # frameworks whose own implementations run (None: all)
+    dtypes: tuple[str, ...] = DTYPES  # --dtype
+    modes: tuple[str, ...] = MODES  # --mode
+    devices: tuple[str, ...] = ()  # --device: names or platforms (none: every device)
+    precision_defaults: bool = False  # --precision-defaults
+    found_devices: dict[str, list[str]] = field(default_factory=dict)  # each framework's, unfiltered
+    described: set[str] = field(default_factory=set)  # frameworks whose description went out
 
     def framework(self, name: str) -> Framework | str:
-        """The framework with the implementations to check, or why it is missing (loaded once)."""
+        """The framework with the implementations to check, on the devices and in the modes
+        selected, or why it is missing (loaded once)."""
         if name not in self.frameworks:
             try:
-                fw = load(name)
+                fw = load(name, self.precision_defaults)
             except FrameworkMissing as e:
                 self.frameworks[name] = str(e)
             else:
+                self.found_devices[name] = list(fw.devices)
                 own = fw.implementations if self.builtin is None or name in self.builtin else []
                 self.frameworks[name] = replace(
-                    fw, implementations=[*own, *(u for u in self.user if u.framework == name)]
+                    fw,
+                    implementations=[*own, *(u for u in self.user if u.framework == name)],
+                    devices=[d for d in fw.devices if device_selected(d, self.devices)],
+                    modes=tuple(m for m in fw.modes if m.name in self.modes),
                 )
         return self.frameworks[name]
 
@@ -164,6 +177,60 @@ class State:
         if self.loaded_cases is None:
             self.loaded_cases = load_all(self.cases_dir)
         return self.loaded_cases
+
+
+def device_selected(device: str, named: tuple[str, ...]) -> bool:
+    """Whether ``device`` ("cpu:1") is one of ``named`` (full names, or platforms: "cuda")."""
+    return not named or device in named or device.split(":")[0] in named
+
+
+def use_host_devices(count: int) -> None:
+    """Give JAX (XLA_FLAGS) and TensorFlow (adapters read HOST_DEVICES) ``count`` host devices;
+    only possible before either has started."""
+    started = [m for m in ("jax", "tensorflow") if m in sys.modules]
+    if started:
+        raise pytest.UsageError(f"--host-devices: {', '.join(started)} started before the suite could set it")
+    flag = "--xla_force_host_platform_device_count"
+    flags = [f for f in os.environ.get("XLA_FLAGS", "").split() if not f.startswith(flag)]
+    os.environ["XLA_FLAGS"] = " ".join([*flags, f"{flag}={count}"])
+    os.environ[HOST_DEVICES] = str(count)
+
+
+def check_devices(state: State) -> None:
+    """Every name given to --device is a device (or platform) of a selected framework; else a
+    usage error that lists the devices there are. Loads the frameworks only when --device is
+    given (which devices exist is known no other way)."""
+    bad = [n for n in state.devices if n.split(":")[0] not in PLATFORMS or n.count(":") > 1]
+    if bad:
+        raise pytest.UsageError(
+            f"--device: not a device: {', '.join(bad)}; give platform:index (cpu:0) or a platform "
+            f"({', '.join(PLATFORMS)})"
+        )
+    if not state.devices:
+        return
+    for name in state.selected:
+        state.framework(name)
+    if not state.found_devices:
+        return  # no selected framework is installed: each is skipped, with why
+    found = [d for devices in state.found_devices.values() for d in devices]
+    unknown = [n for n in state.devices if not any(device_selected(d, (n,)) for d in found)]
+    if unknown:
+        there = "; ".join(f"{fw}: {', '.join(ds)}" for fw, ds in state.found_devices.items())
+        raise pytest.UsageError(f"--device: no device {', '.join(unknown)}; there are {there}")
+
+
+def comma_list(config: pytest.Config, option: str, known: tuple[str, ...]) -> tuple[str, ...]:
+    """The names given to ``--option`` (a comma list), all of ``known`` if none; an unknown
+    name is a usage error that lists the known ones."""
+    given = config.getoption(option)
+    names = tuple(dict.fromkeys(n.strip() for n in (given or ",".join(known)).split(",") if n.strip()))
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        flag = f"--{option.replace('_', '-')}"
+        raise pytest.UsageError(
+            f"{flag}: unknown {', '.join(unknown) or '(empty)'}; known: {', '.join(known)}"
+        )
+    return names
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -193,6 +260,39 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=str(report.DEFAULT_PATH),
         help=f"where to write the HTML parity report of the run (default: {report.DEFAULT_PATH}; "
         "an empty value: none). Several runs' results merge with conformance-report.",
+    )
+    group.addoption(
+        "--dtype",
+        default=None,
+        help=f"comma list of dtypes to check (default: all of {', '.join(DTYPES)})",
+    )
+    group.addoption(
+        "--mode",
+        default=None,
+        help=f"comma list of execution modes (default: all of {', '.join(MODES)}; each framework "
+        "runs those it has: jit is JAX's, function and function-xla TensorFlow's, compile PyTorch's). "
+        "Golden and convention checks run in every mode, property checks eagerly (a compiler "
+        "would compile anew for every drawn shape) unless --mode names no eager",
+    )
+    group.addoption(
+        "--device",
+        default=None,
+        help="comma list of devices (cpu:0, cuda:1) or platforms (cpu, cuda, gpu, mps, tpu) to check "
+        "on (default: every device each framework sees); a name no framework has is an error",
+    )
+    group.addoption(
+        "--host-devices",
+        type=int,
+        default=None,
+        metavar="N",
+        help="give JAX (XLA_FLAGS) and TensorFlow (logical devices) N host CPU devices, so that "
+        "every check runs once on each: the multi-device path, without an accelerator",
+    )
+    group.addoption(
+        "--precision-defaults",
+        action="store_true",
+        help="leave the frameworks' precision settings as they are (TF32 matmuls in PyTorch and "
+        "TensorFlow, JAX's default matmul precision); by default the most precise are set",
     )
     group.addoption("--cases-dir", default=str(CASES_DIR), help="folder of golden case files")
     group.addoption(
@@ -255,10 +355,13 @@ def pytest_configure(config: pytest.Config) -> None:
                 f"--hypothesis-profile: no profile {profile!r}; known: {', '.join(PROFILES)}"
             ) from None
     named = config.getoption("framework")
-    selected = tuple(n.strip() for n in (named or ",".join(FRAMEWORKS)).split(",") if n.strip())
-    unknown = [n for n in selected if n not in FRAMEWORKS]
-    if unknown:
-        raise pytest.UsageError(f"--framework: unknown {', '.join(unknown)}; known: {', '.join(FRAMEWORKS)}")
+    selected = comma_list(config, "framework", FRAMEWORKS)
+    dtypes, modes = comma_list(config, "dtype", DTYPES), comma_list(config, "mode", MODES)
+    host_devices = config.getoption("host_devices")
+    if host_devices is not None:
+        if host_devices < 1:
+            raise pytest.UsageError(f"--host-devices: {host_devices}; at least 1")
+        use_host_devices(host_devices)
     try:
         own = tuple(user.load(spec) for spec in config.getoption("impl"))
     except user.UserImplementationError as e:
@@ -279,7 +382,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[PROFILE] = profile
     # with --impl, the frameworks' own implementations only of those --framework names
     builtin = None if not own else tuple(n.strip() for n in (named or "").split(",") if n.strip())
-    config.stash[STATE] = State(selected, cases_dir, known, user=own, builtin=builtin)
+    config.stash[STATE] = State(
+        selected,
+        cases_dir,
+        known,
+        user=own,
+        builtin=builtin,
+        dtypes=dtypes,
+        modes=modes,
+        devices=tuple(n.strip() for n in (config.getoption("device") or "").split(",") if n.strip()),
+        precision_defaults=config.getoption("precision_defaults"),
+    )
+    check_devices(config.stash[STATE])
     config.pluginmanager.register(Recorder(config), "conformance-recorder")
 
 
@@ -323,11 +437,12 @@ def _specs(state: State, test: str) -> list[Spec]:
                         continue
                     if test == "document_reproduced" and impl.name != observed.implementation:
                         continue
-                    dtypes = (observed.dtype,) if test == "document_reproduced" else DTYPES
+                    dtypes = (observed.dtype,) if test == "document_reproduced" else state.dtypes
                     for device in fw.devices:
                         for dtype in dtypes:
-                            point = Point(fw, impl, device, dtype, label_kind)
-                            specs.append(Spec(test, case, point, other, name))
+                            for mode in _modes(fw, test, impl):
+                                point = Point(fw, impl, device, dtype, label_kind, mode)
+                                specs.append(Spec(test, case, point, other, name))
     return specs
 
 
@@ -349,17 +464,35 @@ def _property_specs(state: State) -> list[Spec]:
             for impl in (i for i in fw.implementations if i.operation == prop.operation):
                 for label_kind in prop.label_kinds(impl):
                     for device in fw.devices:
-                        for dtype in DTYPES:
-                            if impl.unsupported(label_kind, prop.reduction or "mean", dtype) is None:
-                                point = Point(fw, impl, device, dtype, label_kind)
+                        for dtype in state.dtypes:
+                            if impl.unsupported(label_kind, prop.reduction or "mean", dtype) is not None:
+                                continue
+                            for mode in _modes(fw, "property", impl):
+                                point = Point(fw, impl, device, dtype, label_kind, mode)
                                 specs.append(Spec(prop_name, point=point, framework=name))
     return specs
 
 
+def _modes(fw: Framework, test: str, impl: Implementation) -> list[str]:
+    """The modes a test runs in: golden and convention checks in every mode selected;
+    property checks eagerly (a compiler compiles anew for each drawn shape: minutes per
+    check), or in the compiled modes if eager is not selected; a document's number as the
+    document ran it, eagerly; an implementation that is ``eager_only``, eagerly."""
+    names = [m.name for m in fw.modes]
+    if test == "document_reproduced" or impl.eager_only:
+        return [EAGER] if EAGER in names else []
+    if test == "property" and EAGER in names:
+        return [EAGER]
+    return names
+
+
 def _convention_specs(state: State) -> list[Spec]:
     """Each of the frameworks' own implementations on each edge input that concerns it, in
-    float32 (a convention is about what is computed, not how precisely)."""
+    float32 (a convention is about what is computed, not how precisely; none when float32 is
+    not selected), in every mode (a compiler may not check what the eager op does)."""
     specs: list[Spec] = []
+    if "float32" not in state.dtypes:
+        return specs
     for name, fw in _installed(state, "convention", specs):
         for impl in fw.implementations:
             if impl in state.user or impl.operation != "softmax_cross_entropy":
@@ -368,10 +501,11 @@ def _convention_specs(state: State) -> list[Spec]:
                 # on the host only: an out-of-range index is a device-side assert in CUDA,
                 # which leaves the worker's CUDA context unusable
                 for device in (d for d in fw.devices if d.startswith("cpu")):
-                    point = Point(fw, impl, device, "float32", label_kind)
-                    for edge_name, edge in edges.EDGES.items():
-                        if edges.applies(edge, point):
-                            specs.append(Spec("convention", point=point, framework=name, edge=edge_name))
+                    for mode in _modes(fw, "convention", impl):
+                        point = Point(fw, impl, device, "float32", label_kind, mode)
+                        for edge_name, edge in edges.EDGES.items():
+                            if edges.applies(edge, point):
+                                specs.append(Spec("convention", point=point, framework=name, edge=edge_name))
     return specs
 
 
@@ -477,6 +611,26 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
             record["convention"] = dataclasses.asdict(spec.point.impl.convention)
     record["reproduce"] = reproduce_command(item, item.stash.get(SEED, None))
     report.user_properties.append(("conformance_record", record))
+    state = item.config.stash[STATE]
+    if spec.point is not None and spec.framework not in state.described:  # once per process
+        state.described.add(spec.framework)
+        report.user_properties.append(
+            ("conformance_framework", {spec.framework: describe(spec.point.framework)})
+        )
+
+
+def describe(fw: Framework) -> dict[str, Any]:
+    """A framework as the results file records it: version, devices (and what each is), the
+    precision settings in force, the modes it ran in and those it could not, why."""
+    return {
+        "version": fw.version,
+        "devices": list(fw.devices),
+        "device_names": {d: fw.device_names.get(d, d) for d in fw.devices},
+        "precision": fw.precision,
+        "modes": [m.name for m in fw.modes],
+        "unavailable_modes": fw.unavailable,
+        **fw.details,
+    }
 
 
 def _classify(item: pytest.Item, report: pytest.TestReport, error: BaseException | None) -> str:
@@ -527,10 +681,12 @@ class Recorder:
     def __init__(self, config: pytest.Config):
         self.config = config
         self.records: list[dict[str, Any]] = []
+        self.described: dict[str, dict[str, Any]] = {}  # from the workers, under xdist
         self.path: Path | None = None
         self.report: Path | None = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.described.update(dict(report.user_properties).get("conformance_framework", {}))
         record = dict(report.user_properties).get("conformance_record")
         if isinstance(record, dict):
             self.records.append(record)
@@ -560,7 +716,9 @@ class Recorder:
             if isinstance(fw, str):
                 found[name] = {"missing": fw}
             else:
-                found[name] = {"version": fw.version, "devices": fw.devices, **fw.details}
+                found[name] = describe(fw)
+        for name, description in self.described.items():
+            found.setdefault(name, description)
         for r in self.records:
             name = str(r.get("framework", ""))
             if not name or ("missing" in found.get(name, {})):

@@ -128,7 +128,8 @@ def plain_cross_entropy(logits: np.ndarray, y: np.ndarray, reduction: str) -> re
 def shift(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
     """Adding a constant to a row of logits changes nothing (drawn on a grid: exact shifts)."""
     n = case.logits.shape[0]
-    c = np.asarray(draw(st.lists(st.integers(-1024, 1024), min_size=n, max_size=n)), np.float64)
+    g = strategies.GRID[point.dtype]
+    c = np.asarray(draw(st.lists(st.integers(-g, g), min_size=n, max_size=n)), np.float64)
     other = _with(case, logits=case.logits + c[:, None])
     return identity(point, case, other, f"the same logits shifted by {c.tolist()}", reproduce, within)
 

@@ -7,8 +7,12 @@ Schema version 1, one JSON object::
                   "device", "dtype", "labels", "outcome", "expected", "got", "returned_dtype",
                   "error_eps", "bound_eps", "max_abs", "max_rel", "message",
                   "known_divergence", "reproduce", "operation", "convention", "quantity",
-                  "exception", "compared_with"}, ...]}
+                  "exception", "compared_with", "mode"}, ...]}
 
+"mode" is how the implementation ran: eager, or compiled (``MODES``; absent in older files:
+eager). Each ``environment.frameworks`` entry holds its "version", "devices", "device_names"
+(device -> what it is), "precision" (flag -> value as in force), "modes" (those it ran in) and
+"unavailable_modes" (mode -> why not), or {"missing": why}.
 "quantity" is "gradient" for a gradient check (else the loss); "convention" holds the
 conventions (conventions.py) the implementation follows, and "environment.conventions"
 what each means. Fields that do not apply to a check (a skipped framework has no device) are absent.
@@ -31,6 +35,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from conformance.adapters.base import MODES
 from conformance.conventions import MEANINGS
 
 SCHEMA_VERSION = 1
@@ -48,6 +53,7 @@ OUTCOMES = (
 
 _NUMBER = {"type": ["number", "string"]}  # a non-finite float is the string "nan", "inf", "-inf"
 _TEXT = {"type": "string"}
+_TEXTS = {"type": "object", "additionalProperties": _TEXT}  # name -> text
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
@@ -59,7 +65,18 @@ SCHEMA: dict[str, Any] = {
             "type": "object",
             "required": ["python", "frameworks", "command"],
             "properties": {
-                "frameworks": {"type": "object", "additionalProperties": {"type": "object"}},
+                "frameworks": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "object",
+                        "properties": {
+                            "device_names": _TEXTS,
+                            "precision": _TEXTS,
+                            "modes": {"type": "array", "items": _TEXT},
+                            "unavailable_modes": _TEXTS,
+                        },
+                    },
+                },
                 "conventions": {
                     "type": "array",
                     "items": {
@@ -98,6 +115,7 @@ SCHEMA: dict[str, Any] = {
                     "device": _TEXT,
                     "dtype": _TEXT,
                     "labels": _TEXT,
+                    "mode": {"type": "string", "enum": list(MODES)},
                     "operation": _TEXT,
                     "convention": {"type": "object"},
                     "known_divergence": {
@@ -120,9 +138,9 @@ SCHEMA: dict[str, Any] = {
 
 
 def environment(frameworks: dict[str, dict[str, Any]], argv: list[str]) -> dict[str, Any]:
-    """OS, CPU, Python, the command, ``frameworks``: name -> its version and devices, or
-    ``{"missing": why}``, and what each named convention means (each check's record says
-    which its implementation follows)."""
+    """OS, CPU, Python, the command, ``frameworks``: name -> its version, devices, precision
+    flags and modes, or ``{"missing": why}``, and what each named convention means (each
+    check's record says which its implementation follows)."""
     return {
         "suite_version": suite_version(),
         "os": platform.platform(),

@@ -46,12 +46,18 @@ def shapes(draw: st.DrawFn, min_rows: int = 1) -> tuple[int, int]:
     return draw(st.integers(min_rows, MAX_ROWS)), draw(st.integers(1, MAX_CLASSES))
 
 
+# The grid of exact shifts: logits are multiples of 1/16 of magnitude at most G and shifts
+# integers of magnitude at most G, so every sum is a multiple of 1/16 below 2G, which the
+# dtype holds exactly when 2G * 16 <= 2^(its significand bits): float16 11, bfloat16 8.
+GRID = {"float16": 64, "bfloat16": 8, "float32": 1024, "float64": 1024}
+
+
 @st.composite
 def logits(draw: st.DrawFn, n: int, k: int, dtype: str, grid: bool = False) -> np.ndarray:
-    """(n, k) logits in ``dtype``. ``grid``: multiples of 1/16 below 2^10, so adding an
-    integer below 2^10 is exact in float32 and float64."""
+    """(n, k) logits in ``dtype``. ``grid``: multiples of 1/16 of magnitude at most
+    GRID[dtype], so adding an integer of at most that magnitude is exact in ``dtype``."""
     if grid:
-        ints = draw(hnp.arrays(np.int64, (n, k), elements=st.integers(-(2**14), 2**14)))
+        ints = draw(hnp.arrays(np.int64, (n, k), elements=st.integers(-16 * GRID[dtype], 16 * GRID[dtype])))
         return (ints / 16.0).astype(dtype)
     if n * k > 256:  # large vocabularies: NumPy's generator, seeded by Hypothesis
         seed = draw(st.integers(0, 2**32 - 1))

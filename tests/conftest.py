@@ -73,6 +73,8 @@ def sample_results(tmp_path_factory) -> Path:
             str(results),
             "--report",
             "",
+            "--mode",
+            "eager,jit",
         ],
         cwd=ROOT,
         capture_output=True,

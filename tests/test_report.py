@@ -26,6 +26,7 @@ def record(impl: str, framework: str, test: str = "loss", outcome: str = "passed
         "device": "cpu:0",
         "dtype": "float32",
         "labels": "indices",
+        "mode": "eager",
         "operation": "softmax_cross_entropy",
         "outcome": outcome,
         "expected": [1.0],
@@ -230,4 +231,73 @@ def test_a_record_without_its_coordinates_is_a_schema_error(tmp_path):
     del document["results"][0]["dtype"]
     path.write_text(json.dumps(document))
     with pytest.raises(ResultsFileError, match="dtype"):
+        load(path)
+
+
+def test_two_modes_of_one_implementation_are_two_columns_and_two_heatmaps(tmp_path):
+    records = [
+        record("a", "jax", got=[1.0]),
+        {**record("a", "jax", mode="jit"), "id": "jit"},
+        {**record("b", "jax", mode="jit"), "id": "b-jit"},
+        {**record("a", "jax", dtype="float64"), "id": "f64"},
+    ]
+    merged = merge([results_file(tmp_path, "r.json", records)])
+    m = views.matrix(merged)
+    assert [(c.implementation, c.dtype, c.mode) for c in m.columns] == [
+        ("a", "float64", "eager"),
+        ("a", "float32", "eager"),
+        ("a", "float32", "jit"),
+        ("b", "float32", "jit"),
+    ]
+    assert [(h.mode, h.dtype, len(h.names)) for h in views.heatmaps(merged)] == [
+        ("eager", "float64", 1),
+        ("eager", "float32", 1),
+        ("jit", "float32", 2),
+    ]
+    assert views.summary(merged)["modes"] == ["eager", "jit"]
+    assert '<th class="mode"' in page.render(merged)  # a header row for the mode
+
+
+def test_a_record_without_a_mode_ran_eagerly(tmp_path):
+    old = record("a", "numpy")
+    del old["mode"]
+    records = [old, {**record("a", "numpy", mode="eager"), "id": "new", "case": "d"}]
+    merged = merge([results_file(tmp_path, "r.json", records)])
+    m = views.matrix(merged)
+    (column,) = m.columns
+    (cell,) = m.cells.values()
+    assert column.mode == "eager" and len(cell.records) == 2
+    assert '<th class="mode"' not in page.render(merged)  # one mode: no row for it
+
+
+def test_the_environment_shows_devices_precision_and_modes_escaped(tmp_path):
+    hostile = "<script>alert(1)</script>"
+    frameworks = {
+        "torch": {
+            "version": "2.5",
+            "devices": ["cpu:0", "cuda:0"],
+            "device_names": {"cpu:0": "x86_64", "cuda:0": hostile},
+            "precision": {"torch.backends.cuda.matmul.allow_tf32": "False"},
+            "modes": ["eager"],
+            "unavailable_modes": {"compile": "torch.compile needs a C++ compiler & <cc>"},
+        }
+    }
+    merged = merge([results_file(tmp_path, "r.json", [record("a", "torch")], frameworks)])
+    assert not merged.problems
+    html = page.section_environment(merged)
+    assert hostile not in html and "cuda:0: &lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "cpu:0: x86_64" in html
+    assert "torch.backends.cuda.matmul.allow_tf32 = False" in html
+    assert "compile: torch.compile needs a C++ compiler &amp; &lt;cc&gt;" in html
+    assert "--precision-defaults" in html
+    assert page.render(merged).count("<script") == 2
+
+
+@pytest.mark.parametrize("mode", [1, "interpreted"])
+def test_a_record_with_a_mode_that_is_not_one_of_the_modes_is_a_schema_error(tmp_path, mode):
+    path = results_file(tmp_path, "r.json", [record("a", "numpy")])
+    document = json.loads(path.read_text())
+    document["results"][0]["mode"] = mode
+    path.write_text(json.dumps(document))
+    with pytest.raises(ResultsFileError, match="results/0/mode"):
         load(path)

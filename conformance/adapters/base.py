@@ -14,12 +14,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import ml_dtypes  # noqa: F401  (registers bfloat16 with NumPy: np.dtype("bfloat16"))
 import numpy as np
 
 from conformance.conventions import DEFAULT, Convention
 
 LABEL_KINDS = ("indices", "probabilities")
-DTYPES = ("float32", "float64")
+DTYPES = ("float16", "bfloat16", "float32", "float64")
+# How a loss is run: as written ("eager"), or compiled: jax.jit ("jit"), tf.function
+# ("function"), tf.function(jit_compile=True) ("function-xla"), torch.compile ("compile").
+MODES = ("eager", "jit", "function", "function-xla", "compile")
+EAGER = "eager"
+PLATFORMS = ("cpu", "cuda", "gpu", "mps", "tpu", "rocm")  # device names are "platform:index"
+HOST_DEVICES = "CONFORMANCE_HOST_DEVICES"  # this many host CPU devices, where a framework can
 
 
 class Unsupported(Exception):
@@ -38,6 +45,21 @@ LossFn = Callable[..., Any]
 OPTIONS = ("weights", "ignore_index")
 # differentiate(f, x) -> (f(x), gradient of sum(f(x)) with respect to x): the framework's autodiff.
 Differentiate = Callable[[Callable[[Any], Any], Any], tuple[Any, Any]]
+# A compiled mode: given f(x, labels, *options) -> value (or (value, gradient)), the compiled
+# function, called with the same tensors. ``around_gradient`` says whether the compiled
+# function includes the differentiation (jax.jit of jax.vjp, tf.function of a GradientTape),
+# or whether the framework's autodiff differentiates the compiled loss (torch.compile).
+Compile = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+@dataclass(frozen=True)
+class Mode:
+    """An execution mode of a framework: eager, or one of its compilers."""
+
+    name: str
+    compile: Compile | None = None  # None: eager
+    around_gradient: bool = True
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,6 +81,7 @@ class Implementation:
     smooths_by_hand: bool = False  # whether the adapter (not the API) applies the smoothing
     convention: Convention = DEFAULT
     operation: str = "softmax_cross_entropy"  # or "sigmoid_cross_entropy" (binary.py)
+    eager_only: str = ""  # why compiled modes do not check it (else they do)
 
     def takes_axis(self, axis: int, rank: int) -> bool:
         """Whether the class axis may be ``axis`` (>= 0) of logits of ``rank``."""
@@ -107,7 +130,11 @@ class Framework:
 
     ``put(array, device)`` makes a framework tensor on a device (keeping the array's dtype);
     ``fetch(tensor)`` returns ``(numpy array, device name)``; ``scope(device)`` is a
-    context manager in which the implementation's ops run on that device.
+    context manager in which the implementation's ops run on that device; ``where(tensor)``
+    names the device a tensor lives on. ``device_names``: what each device is (a GPU's
+    model); ``precision``: the settings that change results on accelerators, as in force;
+    ``modes``: eager first, then the compiled modes that work here (``unavailable``: the
+    others, with why).
     """
 
     name: str
@@ -119,6 +146,18 @@ class Framework:
     scope: Callable[[str], Any]
     differentiate: Differentiate | None = None
     details: dict[str, str] = field(default_factory=dict)
+    where: Callable[[Any], str] | None = None
+    device_names: dict[str, str] = field(default_factory=dict)
+    precision: dict[str, str] = field(default_factory=dict)
+    modes: tuple[Mode, ...] = (Mode(EAGER),)
+    unavailable: dict[str, str] = field(default_factory=dict)
+
+    def mode(self, name: str) -> Mode:
+        for mode in self.modes:
+            if mode.name == name:
+                return mode
+        why = self.unavailable.get(name, f"{self.name} has no mode {name!r}")
+        raise Unsupported(why)
 
     def implementation(self, name: str) -> Implementation:
         for impl in self.implementations:
@@ -138,11 +177,13 @@ class Framework:
         gradient: bool = False,
         weights: tuple[float, ...] | None = None,
         ignore_index: int | None = None,
+        mode: str = EAGER,
     ) -> Result:
-        """Run ``impl`` on ``device``; inputs are NumPy arrays already in the dtype under test,
-        with the classes on ``axis`` of the logits. With ``gradient``, also the gradient of the
-        sum of the result with respect to the logits (the framework's autodiff, or the
-        implementation's analytic gradient)."""
+        """Run ``impl`` on ``device`` in ``mode``; inputs are NumPy arrays already in the dtype
+        under test, with the classes on ``axis`` of the logits. With ``gradient``, also the
+        gradient of the sum of the result with respect to the logits (the framework's
+        autodiff, or the implementation's analytic gradient). Inputs and results are checked
+        to live on ``device``."""
         axis = axis % logits.ndim
         if not impl.takes_axis(axis, logits.ndim):
             raise Unsupported(f"{impl.name} takes the class axis {impl.class_axis}, not {axis}")
@@ -153,22 +194,40 @@ class Framework:
         why = impl.unsupported(kind, reduction, str(logits.dtype), label_smoothing, given)
         if why:
             raise Unsupported(why)
+        how = self.mode(mode)
+        if how.compile is not None and impl.gradient is not None and gradient:
+            raise Unsupported(f"{impl.name}'s analytic gradient is not compiled")
         with self.scope(device):
-            x, y = self.put(logits, device), self.put(labels, device)
-            args = (y, label_smoothing, reduction, axis)
-            options: dict[str, Any] = {}
+            tensors = [self.put(logits, device), self.put(labels, device)]
             if weights is not None:
-                options["weights"] = self.put(np.asarray(weights, logits.dtype), device)
-            if ignore_index is not None:
-                options["ignore_index"] = ignore_index
+                tensors.append(self.put(np.asarray(weights, logits.dtype), device))
+            for tensor in tensors:
+                self._placed(impl, tensor, device, "an input")
+            static = (label_smoothing, reduction, axis)
+            fixed = {} if ignore_index is None else {"ignore_index": ignore_index}
+
+            def call(f: LossFn, x: Any, y: Any, *w: Any) -> Any:
+                return f(x, y, *static, **fixed, **({"weights": w[0]} if w else {}))
+
+            def loss(x: Any, y: Any, *w: Any) -> Any:
+                return call(impl.loss, x, y, *w)
+
+            compiled = how.compile or (lambda f: f)
             grad = None
             if not gradient:
-                value = impl.loss(x, *args, **options)
+                value = compiled(loss)(*tensors)
             elif impl.gradient is not None:
-                value, grad = impl.loss(x, *args, **options), impl.gradient(x, *args, **options)
+                value, grad = loss(*tensors), call(impl.gradient, *tensors)
             else:
-                assert self.differentiate is not None  # else Unsupported above
-                value, grad = self.differentiate(lambda v: impl.loss(v, *args, **options), x)
+                differentiate = self.differentiate
+                assert differentiate is not None  # else Unsupported above
+                inner = loss if how.around_gradient else compiled(loss)
+
+                def loss_and_grad(x: Any, y: Any, *w: Any) -> tuple[Any, Any]:
+                    return differentiate(lambda v: inner(v, y, *w), x)
+
+                outer = compiled(loss_and_grad) if how.around_gradient else loss_and_grad
+                value, grad = outer(*tensors)
         array = self._fetched(impl, value, device)
         if grad is None:
             return Result(array, str(array.dtype), device)
@@ -181,6 +240,12 @@ class Framework:
         if where != device:
             raise PlacementError(f"{impl.name}: result lived on {where}, not on {device}")
         return np.asarray(array)
+
+    def _placed(self, impl: Implementation, tensor: Any, device: str, what: str) -> None:
+        """Check that ``tensor`` lives on ``device``."""
+        where = self.where(tensor) if self.where is not None else device
+        if where != device:
+            raise PlacementError(f"{impl.name}: {what} lived on {where}, not on {device}")
 
 
 def normalise_device(platform: str, index: int | None) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from conformance.adapters.base import Framework, Implementation, normalise_device, reduce_rows
+from conformance.adapters.base import EAGER, Framework, Implementation, Mode, normalise_device, reduce_rows
 from conformance.conventions import Convention
 
 PROBABILITIES = frozenset({"probabilities"})
@@ -16,12 +16,16 @@ PROBABILITIES = frozenset({"probabilities"})
 OPTAX_INTEGER = Convention(weighted_mean="kept-rows", label_out_of_range="wraps")
 
 
-def load() -> Framework:
+def load(precision_defaults: bool = False) -> Framework:
+    """``precision_defaults``: keep JAX's default matmul precision (else "highest"). Several
+    host devices: ``XLA_FLAGS=--xla_force_host_platform_device_count=N`` before JAX starts."""
     import jax
     import jax.numpy as jnp
     import optax
 
     jax.config.update("jax_enable_x64", True)
+    if not precision_defaults:
+        jax.config.update("jax_default_matmul_precision", "highest")
     # every device of the default platform, and the host's, which is there also when an
     # accelerator is the default
     devices = {normalise_device(d.platform, d.id): d for d in jax.devices() + jax.devices("cpu")}
@@ -29,9 +33,12 @@ def load() -> Framework:
     def put(array: np.ndarray, device: str) -> jax.Array:
         return jax.device_put(array, devices[device])
 
-    def fetch(array: jax.Array) -> tuple[np.ndarray, str]:
+    def where(array: jax.Array) -> str:
         (d,) = array.devices()
-        return np.asarray(array), normalise_device(d.platform, d.id)
+        return normalise_device(d.platform, d.id)
+
+    def fetch(array: jax.Array) -> tuple[np.ndarray, str]:
+        return np.asarray(array), where(array)
 
     def differentiate(f, x: jax.Array) -> tuple[jax.Array, jax.Array]:
         value, pullback = jax.vjp(f, x)
@@ -105,4 +112,11 @@ def load() -> Framework:
         scope=lambda device: jax.default_device(devices[device]),
         differentiate=differentiate,
         details={"optax": optax.__version__},
+        where=where,
+        device_names={name: str(d.device_kind) for name, d in devices.items()},
+        precision={
+            "jax_enable_x64": str(jax.config.jax_enable_x64),
+            "jax_default_matmul_precision": str(jax.config.jax_default_matmul_precision),
+        },
+        modes=(Mode(EAGER), Mode("jit", jax.jit, note="jax.jit of the loss, or of jax.vjp of it")),
     )

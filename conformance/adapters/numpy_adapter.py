@@ -55,7 +55,8 @@ def _binary_grad(logits, labels, e: float, reduction: str, axis: int) -> np.ndar
     return binary.sigmoid_cross_entropy_grad(logits, labels, e, reduction)
 
 
-def load() -> Framework:
+def load(precision_defaults: bool = False) -> Framework:
+    """NumPy has no precision settings: ``precision_defaults`` changes nothing."""
     return Framework(
         name="numpy",
         version=np.__version__,
@@ -83,4 +84,6 @@ def load() -> Framework:
         put=lambda array, device: np.array(array),
         fetch=lambda array: (np.asarray(array), DEVICE),
         scope=lambda device: contextlib.nullcontext(),
+        where=lambda array: DEVICE,
+        device_names={DEVICE: "host CPU"},
     )

@@ -9,7 +9,15 @@ from dataclasses import replace
 
 import numpy as np
 
-from conformance.adapters.base import Framework, Implementation, normalise_device, reduce_rows
+from conformance.adapters.base import (
+    EAGER,
+    HOST_DEVICES,
+    Framework,
+    Implementation,
+    Mode,
+    normalise_device,
+    reduce_rows,
+)
 from conformance.conventions import DEFAULT, Convention
 
 PROBABILITIES = frozenset({"probabilities"})
@@ -24,9 +32,18 @@ KERAS_SPARSE = Convention(weighted_mean="kept-rows", empty_mean="zero")
 KERAS_BINARY = Convention(binary_reduction="rows-mean")
 
 
-def load() -> Framework:
+def load(precision_defaults: bool = False) -> Framework:
+    """``precision_defaults``: keep TensorFlow's TF32 setting (else off). Several logical CPUs:
+    the environment variable CONFORMANCE_HOST_DEVICES=N, before TensorFlow starts."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import tensorflow as tf
+
+    count = int(os.environ.get(HOST_DEVICES) or 1)
+    if count > 1:
+        (cpu, *_) = tf.config.list_physical_devices("CPU")
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * count)
+    if not precision_defaults:
+        tf.config.experimental.enable_tensor_float_32_execution(False)
 
     v1_reduction = {
         "none": tf.compat.v1.losses.Reduction.NONE,
@@ -41,9 +58,21 @@ def load() -> Framework:
     def put(array: np.ndarray, device: str) -> tf.Tensor:
         return tf.identity(tf.constant(array))
 
-    def fetch(tensor: tf.Tensor) -> tuple[np.ndarray, str]:
+    def where(tensor: tf.Tensor) -> str:
         kind, index = tensor.device.split(":")[-2:]
-        return tensor.numpy(), normalise_device(kind, int(index))
+        return normalise_device(kind, int(index))
+
+    def fetch(tensor: tf.Tensor) -> tuple[np.ndarray, str]:
+        return tensor.numpy(), where(tensor)
+
+    def device_name(name: str) -> str:
+        kind = name.split(":")[0]
+        physical = tf.config.list_physical_devices(kind.upper())
+        if kind == "cpu" or not physical:
+            return "host CPU" if kind == "cpu" else kind
+        index = int(name.split(":")[1])
+        details = tf.config.experimental.get_device_details(physical[min(index, len(physical) - 1)])
+        return str(details.get("device_name", kind))
 
     def differentiate(f, x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         with tf.GradientTape() as tape:
@@ -141,4 +170,18 @@ def load() -> Framework:
         scope=lambda device: tf.device(devices[device]),
         differentiate=differentiate,
         details={"keras": tf.keras.__version__} if hasattr(tf.keras, "__version__") else {},
+        where=where,
+        device_names={name: device_name(name) for name in devices},
+        precision={
+            "tensor_float_32_execution": str(tf.config.experimental.tensor_float_32_execution_enabled())
+        },
+        modes=(
+            Mode(EAGER),
+            Mode("function", tf.function, note="tf.function of the loss, or of a GradientTape over it"),
+            Mode(
+                "function-xla",
+                lambda f: tf.function(f, jit_compile=True),
+                note="tf.function(jit_compile=True): compiled by XLA",
+            ),
+        ),
     )

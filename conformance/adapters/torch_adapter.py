@@ -3,33 +3,61 @@
 from __future__ import annotations
 
 import contextlib
+import platform
+import shutil
+import sysconfig
+from pathlib import Path
 
 import numpy as np
 
-from conformance.adapters.base import Framework, Implementation, normalise_device
+from conformance.adapters.base import EAGER, Framework, Implementation, Mode, normalise_device
 from conformance.conventions import Convention
 
 # torch.nn.CrossEntropyLoss docs: a weighted mean divides by the target classes' weights;
 # label_smoothing must be in [0, 1] (checked only above: a negative one counts as 0).
 CONVENTION = Convention(smoothing_below_zero="ignored", smoothing_above_one="raises")
 OPTIONS = frozenset({"weights", "ignore_index"})
+BFLOAT16 = np.dtype("bfloat16")
 
 
-def load() -> Framework:
+def compiler_missing() -> str:
+    """Why torch.compile's default backend (inductor) cannot build CPU kernels here, or ""."""
+    if not any(shutil.which(c) for c in ("c++", "g++", "clang++")):
+        return "torch.compile (inductor) needs a C++ compiler on the host; none is on the PATH"
+    if not Path(sysconfig.get_paths()["include"], "Python.h").exists():
+        return "torch.compile (inductor) needs Python's headers (Python.h); they are not installed"
+    return ""
+
+
+def load(precision_defaults: bool = False) -> Framework:
+    """``precision_defaults``: keep PyTorch's TF32 settings (else off: full float32 matmuls)."""
     import torch
     import torch.nn.functional as F
 
     devices = ["cpu:0"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
     if torch.backends.mps.is_available():
         devices.append("mps:0")
+    names = {"cpu:0": platform.processor() or platform.machine() or "host CPU"}
+    names.update({f"cuda:{i}": torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())})
+    if not precision_defaults:
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+        torch.set_float32_matmul_precision("highest")
 
     def put(array: np.ndarray, device: str) -> torch.Tensor:
         native = "cpu" if device == "cpu:0" else device
+        if array.dtype == BFLOAT16:  # torch.from_numpy knows no bfloat16: through float32, exactly
+            return torch.from_numpy(array.astype(np.float32)).to(native, torch.bfloat16)
         return torch.from_numpy(np.ascontiguousarray(array)).to(native)
 
+    def where(tensor: torch.Tensor) -> str:
+        return normalise_device(tensor.device.type, tensor.device.index)
+
     def fetch(tensor: torch.Tensor) -> tuple[np.ndarray, str]:
-        where = normalise_device(tensor.device.type, tensor.device.index)
-        return tensor.detach().cpu().numpy(), where
+        host = tensor.detach().cpu()
+        if host.dtype == torch.bfloat16:
+            return host.float().numpy().astype(BFLOAT16), where(tensor)
+        return host.numpy(), where(tensor)
 
     def differentiate(f, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         x = x.detach().requires_grad_(True)
@@ -51,9 +79,35 @@ def load() -> Framework:
     def binary_by_hand(x, labels, e, reduction, axis):
         return F.binary_cross_entropy_with_logits(x, labels * (1 - e) + e / 2, reduction=reduction)
 
-    def implementation(name, loss):
+    def compile_fully(f):
+        """torch.compile(f, fullgraph=True): a graph break is an error, not a silent fall back
+        to eager; and so is a function recompiled more often than dynamo allows (it would
+        otherwise run eagerly from then on, with only a warning)."""
+        config = torch._dynamo.config
+        for limit in ("recompile_limit", "cache_size_limit", "accumulated_recompile_limit"):
+            if hasattr(config, limit):
+                setattr(config, limit, 1_000_000)
+        if hasattr(config, "fail_on_recompile_limit_hit"):
+            config.fail_on_recompile_limit_hit = True
+        return torch.compile(f, fullgraph=True)
+
+    missing = compiler_missing()
+    compiled = Mode(
+        "compile",
+        compile_fully,
+        around_gradient=False,
+        note="torch.compile(fullgraph=True) of the loss (inductor); autograd differentiates it",
+    )
+
+    def implementation(name, loss, eager_only=""):
         return Implementation(
-            name, "torch", loss, class_axis="second", options=OPTIONS, convention=CONVENTION
+            name,
+            "torch",
+            loss,
+            class_axis="second",
+            options=OPTIONS,
+            convention=CONVENTION,
+            eager_only=eager_only,
         )
 
     return Framework(
@@ -62,7 +116,12 @@ def load() -> Framework:
         devices=devices,
         implementations=[
             implementation("torch.nn.functional.cross_entropy", functional),
-            implementation("torch.nn.CrossEntropyLoss", module),
+            implementation(
+                "torch.nn.CrossEntropyLoss",
+                module,
+                "compiled, its forward is torch.nn.functional.cross_entropy's graph (dynamo inlines "
+                "the module), checked as that; each check would cost another inductor build",
+            ),
             Implementation(
                 "torch.nn.functional.binary_cross_entropy_with_logits(hand-smoothed)",
                 "torch",
@@ -76,4 +135,13 @@ def load() -> Framework:
         fetch=fetch,
         scope=lambda device: contextlib.nullcontext(),
         differentiate=differentiate,
+        where=where,
+        device_names=names,
+        precision={
+            "torch.backends.cuda.matmul.allow_tf32": str(torch.backends.cuda.matmul.allow_tf32),
+            "torch.backends.cudnn.allow_tf32": str(torch.backends.cudnn.allow_tf32),
+            "float32_matmul_precision": torch.get_float32_matmul_precision(),
+        },
+        modes=(Mode(EAGER),) + ((compiled,) if not missing else ()),
+        unavailable={"compile": missing} if missing else {},
     )

@@ -12,6 +12,7 @@ import json
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import astuple
 from html import escape
 from typing import Any
@@ -29,7 +30,7 @@ code{font-size:12px}.muted{color:#777}.problems{color:#a00}
 .summary span{display:inline-block;margin-right:12px}
 .matrix{font-size:12px}.matrix th.impl{vertical-align:bottom;font-weight:500;font-size:11px;
   text-align:center;max-width:140px}
-.matrix th.device,.matrix th.dtype{font-weight:400;font-size:11px;text-align:center}
+.matrix th.device,.matrix th.dtype,.matrix th.mode{font-weight:400;font-size:11px;text-align:center}
 .matrix td.cell{text-align:center;cursor:pointer;min-width:34px}
 .o-passed{background:#cdeccd}.o-known-divergence{background:#ffe1a8}.o-diverged{background:#f4a3a3}
 .o-errored{background:#e06666;color:#fff}.o-stale-divergence{background:#d5b3f0}
@@ -114,7 +115,8 @@ def section_summary(merged: Merged) -> str:
     lines = [
         f'<p class="summary" id="counts">{counts}</p>',
         f"<p>Frameworks: {frameworks or 'none'}. Devices: {escape(', '.join(s['devices'])) or 'none'}. "
-        f"Dtypes: {escape(', '.join(s['dtypes']))}. From {runs} results file{'s' * (runs != 1)}"
+        f"Dtypes: {escape(', '.join(s['dtypes']))}. Modes: {escape(', '.join(s['modes']))}. "
+        f"From {runs} results file{'s' * (runs != 1)}"
         + (f"; {merged.superseded} checks superseded by a newer file" if merged.superseded else "")
         + ".</p>",
     ]
@@ -180,10 +182,13 @@ def _breakable(name: str) -> str:
 
 
 def _matrix_head(columns: list[views.Column]) -> str:
-    """Three header rows: the implementation (written upwards, over all its columns), the
-    device under it, and the dtype under that."""
+    """Header rows: the implementation (written upwards, over all its columns), the device
+    under it, the dtype under that, and the mode under that (only if more than one appears)."""
+    levels = [(2, "impl"), (3, "device"), (4, "dtype")]
+    if len({c.mode for c in columns}) > 1:
+        levels.append((5, "mode"))
     rows = []
-    for depth, cls in ((2, "impl"), (3, "device"), (4, "dtype")):
+    for depth, cls in levels:
         cells = ['<th class="corner"></th>']
         for key, group in itertools.groupby(columns, key=lambda c: astuple(c)[:depth]):
             span, text = len(list(group)), key[-1]
@@ -228,7 +233,7 @@ def section_heatmaps(merged: Merged) -> str:
             else ""
         )
         parts.append(
-            f"<h3>{escape(h.operation)}: {escape(h.quantity)} in {escape(h.dtype)}</h3>"
+            f"<h3>{escape(h.operation)}: {escape(h.quantity)} in {escape(h.dtype)}, {escape(h.mode)}</h3>"
             f'<p class="muted">largest |difference| between two implementations on the same golden '
             f"case, in epsilons of {escape(h.dtype)}{escape(note)}</p>"
             f'<table class="heat"><tr><th></th>{head}</tr>{"".join(rows)}</table>'
@@ -268,7 +273,8 @@ def section_golden(merged: Merged) -> str:
             )
         rows = "".join(
             f"<tr><td>{escape(r['implementation'])}</td><td>{escape(r.get('device', ''))}</td>"
-            f"<td>{escape(r['dtype'])}</td><td>{escape(r.get('labels', ''))}</td>"
+            f"<td>{escape(r['dtype'])}</td><td>{escape(views.mode_of(r))}</td>"
+            f"<td>{escape(r.get('labels', ''))}</td>"
             f"<td>{escape(r['test'])}</td><td><code>{escape(_value(r.get('got')))}</code></td>"
             f"<td>{escape(fmt(r.get('error_eps')))}</td><td>{escape(fmt(r.get('bound_eps')))}</td>"
             f'<td class="{outcome_class(r["outcome"])}">{escape(r["outcome"])}</td></tr>'
@@ -285,7 +291,8 @@ def section_golden(merged: Merged) -> str:
             f"<tr><th>provenance</th><td>{escape(str(info.get('provenance', '')))}</td></tr>"
             f"{documented}<tr><th>exact</th><td><code>{escape(', '.join(info.get('expected', [])))}</code>"
             f"</td></tr></table>"
-            f"<table><tr><th>implementation</th><th>device</th><th>dtype</th><th>labels</th><th>check</th>"
+            f"<table><tr><th>implementation</th><th>device</th><th>dtype</th><th>mode</th><th>labels</th>"
+            "<th>check</th>"
             f"<th>value</th><th>error (eps)</th><th>bound (eps)</th><th>outcome</th></tr>{rows}</table>"
             "</details>"
         )
@@ -293,7 +300,7 @@ def section_golden(merged: Merged) -> str:
 
 
 def _divergence(r: dict[str, Any]) -> str:
-    where = " · ".join(str(r[k]) for k in ("implementation", "device", "dtype", "labels") if r.get(k))
+    where = " · ".join(str(r[k]) for k in ("implementation", "device", "dtype", "mode", "labels") if r.get(k))
     metrics = ""
     if r.get("error_eps") is not None:
         metrics = (
@@ -330,20 +337,49 @@ def section_divergences(merged: Merged) -> str:
     return "".join(parts)
 
 
-FRAMEWORK_FIELDS = ("version", "devices", "missing")  # the rest of a framework's entry: its flags
+# a framework entry's fields with a column of their own; the rest are shown as its flags
+FRAMEWORK_FIELDS = (
+    "version",
+    "devices",
+    "device_names",
+    "precision",
+    "modes",
+    "unavailable_modes",
+    "missing",
+)
+PRECISION_NOTE = (
+    "Precision flags are set to the most precise (no TF32 matmuls, the highest matmul precision) "
+    "unless the run used --precision-defaults, which leaves each framework's own defaults."
+)
+
+
+def _lines(items: Iterable[str]) -> str:
+    """Each item escaped, one a line."""
+    return "<br>".join(escape(item) for item in items)
+
+
+def _framework_row(name: str, fw: dict[str, Any]) -> str:
+    """One framework of a run: its devices with what each is, precision flags and modes."""
+    devices, names = [str(d) for d in fw.get("devices", [])], fw.get("device_names", {})
+    devices += [d for d in names if d not in devices]
+    cells = (
+        escape(name),
+        escape(str(fw.get("version", ""))),
+        _lines(f"{d}: {names[d]}" if d in names else d for d in devices),
+        _lines(f"{flag} = {value}" for flag, value in fw.get("precision", {}).items()),
+        escape(", ".join(fw.get("modes", []))),
+        _lines(f"{mode}: {why}" for mode, why in fw.get("unavailable_modes", {}).items()),
+        escape(str(fw.get("missing", ""))),
+        escape(_pairs({k: v for k, v in fw.items() if k not in FRAMEWORK_FIELDS})),
+    )
+    return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
 
 
 def section_environment(merged: Merged) -> str:
-    parts = []
+    parts = [f'<p class="muted">{escape(PRECISION_NOTE)}</p>']
     for run in merged.runs:
         env = run.environment
-        fws = "".join(
-            f"<tr><td>{escape(n)}</td><td>{escape(str(fw.get('version', '')))}</td>"
-            f"<td>{escape(', '.join(map(str, fw.get('devices', []))))}</td>"
-            f"<td>{escape(str(fw.get('missing', '')))}</td>"
-            f"<td>{escape(_pairs({k: v for k, v in fw.items() if k not in FRAMEWORK_FIELDS}))}</td></tr>"
-            for n, fw in sorted(env.get("frameworks", {}).items())
-        )
+        fws = "".join(_framework_row(n, fw) for n, fw in sorted(env.get("frameworks", {}).items()))
         facts = "".join(
             f"<tr><th>{escape(k)}</th><td>{escape(str(env.get(k, '')))}</td></tr>"
             for k in ("os", "machine", "processor", "python", "hypothesis_profile", "command")
@@ -352,7 +388,8 @@ def section_environment(merged: Merged) -> str:
         parts.append(
             f"<h3>{escape(run.path)} <span class='muted'>({escape(run.created)})</span></h3>"
             f"<table>{facts}</table><table><tr><th>framework</th><th>version</th><th>devices</th>"
-            f"<th>missing</th><th>flags</th></tr>{fws}</table>"
+            "<th>precision flags</th><th>modes</th><th>unavailable modes</th><th>missing</th>"
+            f"<th>flags</th></tr>{fws}</table>"
         )
     conventions: dict[tuple[str, str], str] = {}
     for run in merged.runs:
@@ -379,8 +416,9 @@ def render(merged: Merged) -> str:
             "parity",
             "Parity matrix",
             '<p class="muted">rows: operation, check and label kind; columns: implementation · device · '
-            "dtype; each cell is coloured by its worst outcome and shows its worst error in epsilons "
-            "of the dtype. Click a cell for its checks.</p>" + matrix,
+            "dtype, and mode (eager, or a compiler) where more than one ran; each cell is coloured by "
+            "its worst outcome and shows its worst error in epsilons of the dtype. Click a cell for "
+            "its checks.</p>" + matrix,
         ),
         ("agreement", "Agreement between implementations", section_heatmaps(merged)),
         ("golden", "Golden cases", section_golden(merged)),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from html import escape
 
-from conformance.report.views import Point
+from conformance.report.views import Point, dtype_order
 
 COLOURS = {"numpy": "#4c72b0", "torch": "#dd8452", "tensorflow": "#55a868", "jax": "#8172b3"}
 OTHER = "#937860"
@@ -83,8 +83,8 @@ def legend(frameworks: list[str]) -> str:
 
 
 def plots(points: list[Point]) -> str:
-    """Every dtype's panel, and a legend of the frameworks drawn."""
-    dtypes = sorted({p.dtype for p in points})
+    """Every dtype's panel (the most precise first), and a legend of the frameworks drawn."""
+    dtypes = sorted({p.dtype for p in points}, key=dtype_order)
     frameworks = sorted({p.framework for p in points})
     return (
         legend(frameworks)

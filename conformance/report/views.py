@@ -1,12 +1,15 @@
 """The report's tables, computed from merged results (merge.py): plain data, no HTML.
 
 - ``matrix``: rows are operation, test and label kind; columns are implementation x device
-  x dtype; a cell holds its checks, the worst outcome and the worst error in epsilons.
-- ``heatmaps``: per dtype and quantity, the largest disagreement between each pair of
+  x dtype x mode; a cell holds its checks, the worst outcome and the worst error in epsilons.
+- ``heatmaps``: per mode, dtype and quantity, the largest disagreement between each pair of
   implementations on the same golden inputs, in epsilons of the dtype.
 - ``golden``: each golden case's provenance, printed and exact value, and every
   implementation's value.
 - ``divergences``: new ones one by one; known ones grouped by their entry.
+
+Dtypes are shown most precise first, modes in ``MODES`` order (eager first); a record
+without a mode (an older file) ran eagerly.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.adapters.base import EAGER, MODES
 from conformance.compare import EPSILON
 from conformance.merge import Merged
 
@@ -49,15 +53,41 @@ def worst(outcomes: list[str]) -> str:
     return min(outcomes, key=lambda o: SEVERITY.index(o) if o in SEVERITY else -1)
 
 
-@dataclass(frozen=True, order=True)
+def dtype_order(dtype: str) -> tuple[float, str]:
+    """Sort key: the most precise dtype (smallest epsilon) first, unknown ones last."""
+    return EPSILON.get(dtype, math.inf), dtype
+
+
+def mode_order(mode: str) -> tuple[int, str]:
+    """Sort key: eager, then the compiled modes in ``MODES`` order, unknown ones last."""
+    return (MODES.index(mode) if mode in MODES else len(MODES)), mode
+
+
+def mode_of(record: dict[str, Any]) -> str:
+    return str(record.get("mode", EAGER))
+
+
+@dataclass(frozen=True)
 class Column:
+    """A matrix column; its fields in the order of the header's rows (page.py groups by them)."""
+
     framework: str
     implementation: str
     device: str
     dtype: str
+    mode: str = EAGER
 
     def label(self) -> str:
-        return f"{self.implementation} · {self.device} · {self.dtype}"
+        return f"{self.implementation} · {self.device} · {self.dtype} · {self.mode}"
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (
+            self.framework,
+            self.implementation,
+            self.device,
+            dtype_order(self.dtype),
+            mode_order(self.mode),
+        )
 
 
 @dataclass(frozen=True, order=True)
@@ -97,7 +127,9 @@ class Matrix:
 def column_of(record: dict[str, Any]) -> Column | None:
     if "implementation" not in record or "device" not in record:
         return None
-    return Column(record["framework"], record["implementation"], record["device"], record["dtype"])
+    return Column(
+        record["framework"], record["implementation"], record["device"], record["dtype"], mode_of(record)
+    )
 
 
 def matrix(merged: Merged) -> Matrix:
@@ -109,7 +141,7 @@ def matrix(merged: Merged) -> Matrix:
         row = Row(r.get("operation", ""), r["test"], r.get("labels", ""))
         cells[row, col].records.append(r)
     rows = sorted({row for row, _ in cells})
-    columns = sorted({col for _, col in cells})
+    columns = sorted({col for _, col in cells}, key=Column.sort_key)
     return Matrix(rows, columns, dict(cells))
 
 
@@ -151,6 +183,7 @@ class Heatmap:
     """Pairwise largest disagreement; ``cases[i, j]`` names the input that showed it."""
 
     operation: str
+    mode: str
     dtype: str
     quantity: str
     names: list[str]
@@ -160,11 +193,11 @@ class Heatmap:
 
 
 def heatmaps(merged: Merged) -> list[Heatmap]:
-    """For each operation, dtype and quantity: on the same golden case, the largest difference between
-    the values two implementations returned. Only results whose exact answers are the same
+    """For each operation, mode, dtype and quantity: on the same golden case, the largest difference
+    between the values two implementations returned. Only results whose exact answers are the same
     are compared: where two implementations' conventions make the answers differ (a weighted
     mean's divisor, say), their difference is a convention, shown elsewhere, not an error."""
-    groups: dict[tuple[str, str, str], dict[str, dict[str, dict[str, Any]]]] = defaultdict(
+    groups: dict[tuple[str, str, str, str], dict[str, dict[str, dict[str, Any]]]] = defaultdict(
         lambda: defaultdict(dict)
     )
     for r in merged.results:
@@ -173,11 +206,15 @@ def heatmaps(merged: Merged) -> list[Heatmap]:
             continue
         name = f"{col.implementation} · {col.device}"
         # the same inputs: the same case with its labels given the same way
-        groups[r.get("operation", ""), col.dtype, r["test"]][name][f"{r.get('case')} ({r.get('labels')})"] = r
+        group = r.get("operation", ""), col.mode, col.dtype, r["test"]
+        groups[group][name][f"{r.get('case')} ({r.get('labels')})"] = r
     maps = []
-    for (operation, dtype, quantity), by_impl in sorted(groups.items()):
+    for operation, mode, dtype, quantity in sorted(
+        groups, key=lambda g: (g[0], mode_order(g[1]), dtype_order(g[2]), g[3])
+    ):
+        by_impl = groups[operation, mode, dtype, quantity]
         names = sorted(by_impl)
-        result = Heatmap(operation, dtype, quantity, names, {}, {}, 0)
+        result = Heatmap(operation, mode, dtype, quantity, names, {}, {}, 0)
         for i, a in enumerate(names):
             for j, b in enumerate(names):
                 if j <= i:
@@ -219,7 +256,15 @@ def golden(merged: Merged) -> list[GoldenCase]:
             c,
             merged.cases.get(c, {}),
             documents.get(c),
-            sorted(by_case.get(c, []), key=lambda r: (r["implementation"], r["dtype"], r.get("labels", ""))),
+            sorted(
+                by_case.get(c, []),
+                key=lambda r: (
+                    r["implementation"],
+                    dtype_order(r["dtype"]),
+                    mode_order(mode_of(r)),
+                    r.get("labels", ""),
+                ),
+            ),
         )
         for c in ids
     ]
@@ -261,7 +306,7 @@ def error_points(merged: Merged) -> list[Point]:
         error, bound = number(r.get("error_eps")), number(r.get("bound_eps"))
         if r["test"] != "loss" or info is None or error is None or bound is None or "dtype" not in r:
             continue
-        label = f"{r['case']}: {r['implementation']} on {r.get('device', '')} in {r['dtype']}"
+        label = f"{r['case']}: {r['implementation']} on {r.get('device', '')} in {r['dtype']}, {mode_of(r)}"
         size = number(info.get("max_abs_logit"))
         if size is not None:
             points.append(Point(size, error, bound, r["framework"], r["dtype"], label))
@@ -285,5 +330,6 @@ def summary(merged: Merged) -> dict[str, Any]:
         "counts": {o: counts[o] for o in SEVERITY if counts[o]},
         "frameworks": frameworks,
         "devices": sorted(devices),
-        "dtypes": sorted({r["dtype"] for r in merged.results if "dtype" in r}),
+        "dtypes": sorted({r["dtype"] for r in merged.results if "dtype" in r}, key=dtype_order),
+        "modes": sorted({mode_of(r) for r in merged.results if column_of(r) is not None}, key=mode_order),
     }

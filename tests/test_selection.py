@@ -1,0 +1,204 @@
+"""Devices, dtypes and modes: the selection options, several host devices, compiled modes,
+and planted faults each of them must catch."""
+
+from __future__ import annotations
+
+import pytest
+
+ARTICLE = "article2-e0.001-"  # -k: the worked example's cases, a few checks per point
+
+
+def ids(results: dict) -> list[str]:
+    return [r["id"].split("[", 1)[1][:-1] for r in results["results"] if "[" in r["id"]]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--dtype", "float17"), "--dtype: unknown float17; known: float16, bfloat16, float32, float64"),
+        (
+            ("--mode", "interpreted"),
+            "--mode: unknown interpreted; known: eager, jit, function, function-xla, compile",
+        ),
+        (("--framework", "numpy,mxnet"), "--framework: unknown mxnet; known: numpy, torch, tensorflow, jax"),
+        (("--device", "npu:0"), "--device: not a device: npu:0"),
+        (("--device", "cuda:7"), "--device: no device cuda:7; there are numpy: cpu:0"),
+        (("--host-devices", "0"), "--host-devices: 0; at least 1"),
+    ],
+)
+def test_a_bad_selection_is_a_usage_error_that_lists_what_exists(run_suite, tmp_path, args, message):
+    code, out, results = run_suite("--framework", "numpy", *args)
+    assert code == 4 and message in out, out[-2000:]
+    assert "Traceback" not in out and results == {} and not (tmp_path / "parity.html").exists()
+
+
+def test_dtype_and_device_select_the_checks(run_suite):
+    code, out, results = run_suite("--framework", "numpy", "--dtype", "bfloat16,float16", "--device", "cpu")
+    assert code == 0, out[-2000:]
+    ran = [r for r in results["results"] if r.get("mode") and r["outcome"] != "unsupported"]
+    assert ran and {r["dtype"] for r in ran} == {"bfloat16", "float16"}
+    assert all(r["returned_dtype"] == r["dtype"] for r in ran if "returned_dtype" in r)
+
+
+def test_numpy_only_never_imports_another_framework(run_suite, tmp_path):
+    """--framework numpy: TensorFlow, PyTorch and JAX stay unimported (a plugin reports
+    what was imported at the end of the run)."""
+    (tmp_path / "imported.py").write_text(
+        "import sys\n"
+        "def pytest_unconfigure(config):\n"
+        "    print('IMPORTED', sorted(m for m in ('torch', 'tensorflow', 'jax') if m in sys.modules))\n"
+    )
+    code, out, _ = run_suite("--framework", "numpy", "-p", "imported", env={"PYTHONPATH": str(tmp_path)})
+    assert code == 0 and "IMPORTED []" in out, out[-2000:]
+
+
+def test_two_host_devices_run_every_jax_and_tensorflow_check_on_each(run_suite):
+    pytest.importorskip("jax")
+    pytest.importorskip("tensorflow")
+    code, out, results = run_suite(
+        "--framework",
+        "jax,tensorflow",
+        "--host-devices",
+        "2",
+        "--dtype",
+        "float32",
+        "--mode",
+        "eager",
+        "-k",
+        ARTICLE,
+    )
+    assert code == 0, out[-3000:]
+    for name in ("jax", "tensorflow"):
+        assert results["environment"]["frameworks"][name]["devices"] == ["cpu:0", "cpu:1"]
+        ran = [r for r in results["results"] if r["framework"] == name and r["outcome"] == "passed"]
+        by_device = {
+            d: {i.replace(f"-{d}-", "-") for i in ids({"results": ran}) if f"-{d}-" in i}
+            for d in ("cpu:0", "cpu:1")
+        }
+        assert by_device["cpu:0"] and by_device["cpu:0"] == by_device["cpu:1"]
+        assert all(r["returned_device"] == r["device"] for r in ran)
+
+
+def test_compiled_modes_are_checked_beside_eager(run_suite):
+    """JAX's jit, TensorFlow's tf.function with and without XLA: each golden check in each."""
+    pytest.importorskip("jax")
+    pytest.importorskip("tensorflow")
+    code, out, results = run_suite("--framework", "jax,tensorflow", "--dtype", "float32", "-k", ARTICLE)
+    assert code == 0, out[-3000:]
+    modes = {(r["framework"], r["mode"]) for r in results["results"] if r["outcome"] == "passed"}
+    assert modes == {
+        ("jax", "eager"),
+        ("jax", "jit"),
+        ("tensorflow", "eager"),
+        ("tensorflow", "function"),
+        ("tensorflow", "function-xla"),
+    }
+    assert any(i.endswith("-float32-function-xla") for i in ids(results))
+    assert (
+        results["environment"]["frameworks"]["jax"]["precision"]["jax_default_matmul_precision"] == "highest"
+    )
+
+
+def test_torch_compile_is_checked_where_it_works(run_suite):
+    pytest.importorskip("torch")
+    from conformance.adapters.torch_adapter import compiler_missing
+
+    if compiler_missing():
+        pytest.skip(compiler_missing())
+    code, out, results = run_suite(
+        "--framework",
+        "torch",
+        "--dtype",
+        "float32",
+        "--mode",
+        "compile",
+        "-k",
+        "test_loss and article2-e0.001-indices",
+    )
+    assert code == 0, out[-3000:]
+    compiled = [r for r in results["results"] if r.get("mode") == "compile"]
+    assert compiled and {r["outcome"] for r in compiled} == {"passed"}
+    assert {r["implementation"] for r in compiled} == {"torch.nn.functional.cross_entropy"}
+
+
+PLANTED_JIT = """
+import jax.numpy as jnp
+import conformance.adapters.jax_adapter as adapter
+from dataclasses import replace
+from conformance.adapters.base import Mode
+
+load = adapter.load
+
+def load_with_a_wrong_jit(precision_defaults=False):
+    fw = load(precision_defaults)
+    def jit_in_float32(f):
+        import jax
+        def narrowed(x, *rest):
+            return f(x.astype(jnp.float32).astype(x.dtype), *rest)
+        return jax.jit(narrowed)
+    modes = tuple(Mode("jit", jit_in_float32) if m.name == "jit" else m for m in fw.modes)
+    return replace(fw, modes=modes)
+
+adapter.load = load_with_a_wrong_jit
+"""
+
+PLANTED_FALLBACK = """
+import jax
+import conformance.adapters.jax_adapter as adapter
+from dataclasses import replace
+
+load = adapter.load
+
+def load_falling_back(precision_defaults=False):
+    fw = load(precision_defaults)
+    return replace(fw, put=lambda array, device: jax.device_put(array, jax.devices("cpu")[0]))
+
+adapter.load = load_falling_back
+"""
+
+
+def test_a_compiler_that_loses_precision_fails_only_its_mode(run_suite, tmp_path):
+    """A planted jax.jit that rounds the logits to float32: float64 jit checks diverge,
+    eager ones pass."""
+    pytest.importorskip("jax")
+    (tmp_path / "planted_jit.py").write_text(PLANTED_JIT)
+    code, out, results = run_suite(
+        "--framework",
+        "jax",
+        "--dtype",
+        "float64",
+        "-p",
+        "planted_jit",
+        "-k",
+        f"test_loss and {ARTICLE}",
+        env={"PYTHONPATH": str(tmp_path)},
+    )
+    assert code == 1, out[-2000:]
+    outcomes = {(r["mode"], r["outcome"]) for r in results["results"] if r.get("mode")}
+    assert ("jit", "diverged") in outcomes and ("eager", "passed") in outcomes
+    assert ("eager", "diverged") not in outcomes
+
+
+def test_a_silent_fallback_to_another_device_is_caught(run_suite, tmp_path):
+    """Inputs planted on cpu:0 whatever the device asked: the cpu:1 checks fail, saying so."""
+    pytest.importorskip("jax")
+    (tmp_path / "planted_fallback.py").write_text(PLANTED_FALLBACK)
+    code, out, results = run_suite(
+        "--framework",
+        "jax",
+        "--host-devices",
+        "2",
+        "--dtype",
+        "float32",
+        "--mode",
+        "eager",
+        "-p",
+        "planted_fallback",
+        "-k",
+        f"test_loss and {ARTICLE}",
+        env={"PYTHONPATH": str(tmp_path)},
+    )
+    assert code == 1, out[-2000:]
+    failed = [r for r in results["results"] if r["outcome"] == "errored"]
+    assert failed and {r["device"] for r in failed} == {"cpu:1"}
+    assert "an input lived on cpu:0, not on cpu:1" in failed[0]["message"]
