@@ -42,6 +42,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import ml_dtypes
 import numpy as np
 
 from conformance.reference import Exact
@@ -109,8 +110,18 @@ class Comparison:
         return f"{text}; {self.problem}" if self.problem else text
 
 
+def overflow_limit(dtype: str) -> float:
+    """The magnitude from which a value rounds to infinity in ``dtype``: the largest finite
+    number plus half an ulp there (65520 for float16)."""
+    info = ml_dtypes.finfo(dtype)
+    top, eps = float(info.max), float(info.eps)
+    return top + top * eps / (2 - eps) / 2
+
+
 def compare(got: np.ndarray, exact: Exact, bound_eps: np.ndarray, dtype: str) -> Comparison:
-    """Compare ``got`` with ``exact`` element-wise against ``bound_eps`` epsilons of ``dtype``."""
+    """Compare ``got`` with ``exact`` element-wise against ``bound_eps`` epsilons of ``dtype``.
+    An exact value that is, within the bound, beyond the dtype's range may come back as the
+    infinity of its sign: that is its correct rounding."""
     eps = EPSILON[dtype]
     got = np.asarray(got)
     if got.shape != exact.hi.shape:
@@ -119,11 +130,13 @@ def compare(got: np.ndarray, exact: Exact, bound_eps: np.ndarray, dtype: str) ->
     finite = np.isfinite(exact.hi)
     same_special = (np.isnan(g) & np.isnan(exact.hi)) | (g == exact.hi)
     bad_special = ~finite & ~same_special
+    bound = np.broadcast_to(np.asarray(bound_eps, np.float64) * eps + exact.error, g.shape)
     with np.errstate(invalid="ignore"):
         err = np.abs((g - exact.hi) - exact.lo)
-    err = np.where(finite, err, 0.0)
-    err = np.where(finite & ~np.isfinite(g), np.inf, err)
-    bound = np.broadcast_to(np.asarray(bound_eps, np.float64) * eps + exact.error, err.shape)
+        overflowed = finite & np.isinf(g) & (np.sign(g) == np.sign(exact.hi))
+        overflowed &= np.abs(exact.hi) + bound >= overflow_limit(dtype)
+    err = np.where(finite & ~overflowed, err, 0.0)
+    err = np.where(finite & ~overflowed & ~np.isfinite(g), np.inf, err)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(err == 0, 0.0, err / bound)
     problems = []

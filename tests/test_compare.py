@@ -64,3 +64,14 @@ def test_non_finite_values_must_match_exactly():
 def test_shape_mismatch_fails():
     result = compare.compare(np.array([1.0, 1.0]), exact(1.0), np.ones(1), "float64")
     assert not result.passed and "shape" in result.problem
+
+
+def test_a_value_beyond_the_dtype_range_may_round_to_infinity():
+    """82416 is beyond float16 (its largest is 65504, and from 65520 all round to inf): inf
+    is its correct rounding; -inf, NaN, or inf for 60000 are not."""
+    assert compare.overflow_limit("float16") == 65520.0
+    assert compare.compare(np.array([np.inf]), exact(82416.0), np.array([1.0]), "float16").passed
+    assert not compare.compare(np.array([-np.inf]), exact(82416.0), np.array([1.0]), "float16").passed
+    assert not compare.compare(np.array([np.nan]), exact(82416.0), np.array([1.0]), "float16").passed
+    assert not compare.compare(np.array([np.inf]), exact(60000.0), np.array([1.0]), "float16").passed
+    assert not compare.compare(np.array([np.inf]), exact(82416.0), np.array([1.0]), "float32").passed

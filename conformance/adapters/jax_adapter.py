@@ -115,8 +115,8 @@ def load(precision_defaults: bool = False) -> Framework:
         where=where,
         device_names={name: str(d.device_kind) for name, d in devices.items()},
         precision={
-            "jax_enable_x64": str(jax.config.jax_enable_x64),
-            "jax_default_matmul_precision": str(jax.config.jax_default_matmul_precision),
+            name: str(getattr(jax.config, name))
+            for name in ("jax_enable_x64", "jax_default_matmul_precision")
         },
         modes=(Mode(EAGER), Mode("jit", jax.jit, note="jax.jit of the loss, or of jax.vjp of it")),
     )
