@@ -133,8 +133,8 @@ def load_with_a_wrong_jit(precision_defaults=False):
     fw = load(precision_defaults)
     def jit_in_float32(f):
         import jax
-        def narrowed(x, *rest):
-            return f(x.astype(jnp.float32).astype(x.dtype), *rest)
+        def narrowed(*args):
+            return jax.tree.map(lambda v: v.astype(jnp.float32).astype(v.dtype), f(*args))
         return jax.jit(narrowed)
     modes = tuple(Mode("jit", jit_in_float32) if m.name == "jit" else m for m in fw.modes)
     return replace(fw, modes=modes)
@@ -143,13 +143,13 @@ adapter.load = load_with_a_wrong_jit
 """
 
 PLANTED_FALLBACK = """
-import jax
 import conformance.adapters.jax_adapter as adapter
 from dataclasses import replace
 
 load = adapter.load
 
 def load_falling_back(precision_defaults=False):
+    import jax  # not before the suite has set the host devices
     fw = load(precision_defaults)
     return replace(fw, put=lambda array, device: jax.device_put(array, jax.devices("cpu")[0]))
 
@@ -158,7 +158,7 @@ adapter.load = load_falling_back
 
 
 def test_a_compiler_that_loses_precision_fails_only_its_mode(run_suite, tmp_path):
-    """A planted jax.jit that rounds the logits to float32: float64 jit checks diverge,
+    """A planted jax.jit that rounds its results to float32: float64 jit checks diverge,
     eager ones pass."""
     pytest.importorskip("jax")
     (tmp_path / "planted_jit.py").write_text(PLANTED_JIT)
