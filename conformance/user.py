@@ -96,6 +96,8 @@ def load(spec: str) -> Implementation:
         reductions=frozenset({"mean"}),
         class_axis="rows",
         note=f"the user's implementation {spec}",
+        eager_only="a user's implementation refuses a parameter by raising, which a compiler turns "
+        "into a graph error; it is checked as written",
     )
 
 
