@@ -48,8 +48,10 @@ def test_missing_frameworks_are_skipped_with_their_reason(run_suite, tmp_path):
 
 def test_a_planted_wrong_implementation_fails_the_run(run_suite, tmp_path):
     """The NumPy adapter with smoothing e/(K-1) in place of e/K: the run fails and says where."""
-    env = plant(tmp_path, "smoothing_over_k_minus_1")
-    code, out, results = run_suite("--framework", "numpy", "-p", "planted", env=env)
+    env = plant(tmp_path, "smoothing_over_k_minus_1")  # written for float32 and float64
+    code, out, results = run_suite(
+        "--framework", "numpy", "-p", "planted", "--dtype", "float32,float64", env=env
+    )
     assert code == 1
     diverged = [r for r in results["results"] if r["outcome"] == "diverged"]
     assert diverged and all(r["case"] not in ("article2-e0",) for r in diverged)  # e = 0: no difference
@@ -58,7 +60,7 @@ def test_a_planted_wrong_implementation_fails_the_run(run_suite, tmp_path):
 
 def test_a_known_divergence_excuses_its_own_precision_only(run_suite, tmp_path):
     """Known as float32-accurate: float32 inside is excused, a wrong smoothing is not."""
-    cases = 'case = ["article*", "non-dyadic*", "soft-labels*"]'  # large-gap losses are float32 numbers
+    cases = 'case = ["article*", "non-dyadic*", "soft-labels*", "class-index-*"]'  # not: float32 numbers
     known = known_file(tmp_path, f'implementation = "conformance.numpy.*", dtype = "float64", {cases}')
     env = plant(tmp_path, "float32_inside")
     code, out, results = run_suite(
