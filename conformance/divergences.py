@@ -75,6 +75,7 @@ class KnownDivergence:
     within: str | None = None  # the accuracy still promised: a result beyond it is a new divergence
     strict: bool = True  # False only where the drawn cases that show it are rare (a search may miss)
     raises: str | list[str] = ""  # globs on "Type: message" when it shows as the implementation raising
+    also_diverges: bool = False  # (set by find) some of the entries combined raise, others diverge
 
     def expects(self, exception: str) -> bool:
         """Whether ``exception`` ("Type: message") is the one this divergence shows as."""
@@ -113,6 +114,8 @@ def find(known: list[KnownDivergence], check: dict[str, str]) -> KnownDivergence
     if len(found) <= 1:
         return found[0] if found else None
     promised = [k.within for k in found]
+    raising = [k for k in found if k.raises]
+    patterns = [p for k in raising for p in ([k.raises] if isinstance(k.raises, str) else k.raises)]
     return KnownDivergence(
         id=" + ".join(k.id for k in found),
         match=found[0].match,
@@ -121,5 +124,6 @@ def find(known: list[KnownDivergence], check: dict[str, str]) -> KnownDivergence
         evidence="; ".join(k.evidence for k in found if k.evidence),
         within=None if None in promised else max(promised, key=ACCURACY.index),
         strict=any(k.strict for k in found),
-        raises=found[0].raises if all(k.raises for k in found) else "",  # raising only if all raise
+        raises=patterns,  # an exception any of them expects is expected
+        also_diverges=0 < len(raising) < len(found),  # and so is a divergence, if one of them diverges
     )

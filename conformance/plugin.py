@@ -532,7 +532,11 @@ def _param(state: State, spec: Spec) -> Any:
         marks.append(
             pytest.mark.xfail(
                 reason=known.explain(),
-                raises=Raised if known.raises else Divergence,
+                raises=(Raised, Divergence)
+                if known.also_diverges
+                else Raised
+                if known.raises
+                else Divergence,
                 strict=known.strict,
             )
         )

@@ -30,3 +30,14 @@ def test_repository_entries_are_valid():
     known = divergences.load()
     assert {k.kind for k in known} <= {"definition", "precision", "defect"}
     assert all(k.reason and k.evidence for k in known)
+
+
+def test_one_raising_and_one_diverging_expect_either():
+    """A check two entries match, one showing as a crash and one as a wrong value, expects
+    either: the crash (by its pattern) or the divergence."""
+    check = {"test": "shift", "implementation": "x"}
+    crash = KnownDivergence("crash", {"test": "shift"}, "defect", "because", raises="ValueError: *")
+    both = divergences.find([crash, entry("wrong", None, strict=False)], check)
+    assert both.also_diverges and both.expects("ValueError: rank") and not both.expects("KeyError: x")
+    alone = divergences.find([crash], check)
+    assert not alone.also_diverges and alone.raises == "ValueError: *"
