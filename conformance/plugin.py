@@ -93,6 +93,7 @@ class Spec:
     framework: str = ""
     known: divergences.KnownDivergence | None = None  # the known divergence it is expected to show
     edge: str = ""  # the edge input (edges.py) of a convention check
+    mode: str = ""  # the mode of a check that no point runs: one selected but unavailable here
 
     @property
     def at(self) -> Point:
@@ -114,6 +115,8 @@ class Spec:
     def fields(self) -> dict[str, str]:
         """The check's coordinates, as known divergences match them and results record them."""
         f = {"test": self.test, "framework": self.framework}
+        if self.mode:
+            f["mode"] = self.mode
         if self.edge:
             f["case"] = self.edge
         if self.case is not None:
@@ -135,7 +138,7 @@ class Spec:
     def id(self) -> str:
         f = self.fields()
         if self.point is None:
-            return f.get("case", self.test)
+            return f.get("case", f"{self.framework}-{self.mode}" if self.mode else self.test)
         first = f.get("case", self.test)  # a golden case, or the property's name
         parts = [first] + [f.get(k) for k in ("labels", "implementation", "device", "dtype", "mode")]
         return "-".join(p for p in parts if p)
@@ -184,9 +187,18 @@ class State:
         return self.loaded_cases
 
 
+GPU_NAMES = ("cuda", "gpu")  # PyTorch says cuda:N, JAX and TensorFlow gpu:N: either selects both
+
+
 def device_selected(device: str, named: tuple[str, ...]) -> bool:
     """Whether ``device`` ("cpu:1") is one of ``named`` (full names, or platforms: "cuda")."""
-    return not named or device in named or device.split(":")[0] in named
+    if not named or device in named or device.split(":")[0] in named:
+        return True
+    platform, _, index = device.partition(":")
+    if platform not in GPU_NAMES:
+        return False
+    other = GPU_NAMES[1 - GPU_NAMES.index(platform)]
+    return other in named or f"{other}:{index}" in named
 
 
 def use_host_devices(count: int) -> None:
@@ -269,7 +281,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--dtype",
         default=None,
-        help=f"comma list of dtypes to check (default: all of {', '.join(DTYPES)})",
+        help=f"comma list of dtypes to check (default: all of {', '.join(DTYPES)}); convention checks "
+        "run in float32 (none without it), a document's number in the document's dtype",
     )
     group.addoption(
         "--mode",
@@ -283,7 +296,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--device",
         default=None,
         help="comma list of devices (cpu:0, cuda:1) or platforms (cpu, cuda, gpu, mps, tpu) to check "
-        "on (default: every device each framework sees); a name no framework has is an error",
+        "on (default: every device each framework sees; cuda and gpu name the same devices); a name "
+        "no framework has is an error",
     )
     group.addoption(
         "--host-devices",
@@ -420,6 +434,8 @@ def _specs(state: State, test: str) -> list[Spec]:
         return [Spec(test, case=c) for c in cases if c.observed is not None]
     if test == "property":
         return _property_specs(state)
+    if test == "mode":
+        return _unavailable_mode_specs(state)
     if test == "convention":
         return _convention_specs(state)
     specs: list[Spec] = []
@@ -491,6 +507,15 @@ def _modes(fw: Framework, test: str, impl: Implementation) -> list[str]:
     return names
 
 
+def _unavailable_mode_specs(state: State) -> list[Spec]:
+    """A selected mode a framework has but cannot run here (torch.compile without a C++
+    compiler): one check, unsupported with why, so that a run that asked for it says so."""
+    specs: list[Spec] = []
+    for name, fw in _installed(state, "mode", specs):
+        specs += [Spec("mode", framework=name, mode=m) for m in fw.unavailable if m in state.modes]
+    return specs
+
+
 def _convention_specs(state: State) -> list[Spec]:
     """Each of the frameworks' own implementations on each edge input that concerns it, in
     float32 (a convention is about what is computed, not how precisely; none when float32 is
@@ -520,6 +545,8 @@ def _param(state: State, spec: Spec) -> Any:
     if isinstance(fw, str):
         marks.append(pytest.mark.skip(reason=f"skipped: {fw}"))
         return pytest.param(spec, id=f"{spec.framework}-not-installed", marks=marks)
+    if spec.mode and isinstance(fw, Framework):
+        marks.append(pytest.mark.skip(reason=f"unsupported: {fw.unavailable[spec.mode]}"))
     if spec.point is not None and spec.case is not None:
         case = spec.case
         why = spec.point.impl.unsupported(
@@ -580,6 +607,10 @@ def reproduce_command(item: pytest.Item, seed: int | None = None) -> str:
         words += ["--impl", spec]
     if item.config.getoption("framework"):
         words += ["--framework", item.config.getoption("framework")]
+    if item.config.getoption("host_devices") is not None:  # else there is no cpu:1 to run on
+        words += ["--host-devices", str(item.config.getoption("host_devices"))]
+    if item.config.getoption("precision_defaults"):
+        words += ["--precision-defaults"]
     profile = item.config.stash.get(PROFILE, "default")
     if profile != "default":
         words += ["--hypothesis-profile", profile]

@@ -46,6 +46,12 @@ def test_document_reproduced(spec: Spec, record_property) -> None:
     record_property("conformance", checks.check_document_reproduced(spec.at, spec.golden))
 
 
+def test_mode(spec: Spec) -> None:
+    """A mode selected that a framework cannot run here: only ever collected as unsupported,
+    with the reason (a run that asked for torch.compile without a C++ compiler says so)."""
+    pytest.fail(f"{spec.framework} {spec.mode}: collected as available")  # pragma: no cover
+
+
 def test_case_files(spec: Spec, request: pytest.FixtureRequest) -> None:
     """Every case file is valid and every stored exact value is what the reference gives."""
     cases, errors = request.config.stash[STATE].cases()

@@ -76,7 +76,6 @@ def test_two_host_devices_run_every_jax_and_tensorflow_check_on_each(run_suite):
             for d in ("cpu:0", "cpu:1")
         }
         assert by_device["cpu:0"] and by_device["cpu:0"] == by_device["cpu:1"]
-        assert all(r["returned_device"] == r["device"] for r in ran)
 
 
 def test_compiled_modes_are_checked_beside_eager(run_suite):
@@ -202,3 +201,15 @@ def test_a_silent_fallback_to_another_device_is_caught(run_suite, tmp_path):
     failed = [r for r in results["results"] if r["outcome"] == "errored"]
     assert failed and {r["device"] for r in failed} == {"cpu:1"}
     assert "an input lived on cpu:0, not on cpu:1" in failed[0]["message"]
+    assert "--host-devices 2" in failed[0]["reproduce"]  # without it there is no cpu:1 to rerun on
+
+
+def test_a_mode_that_cannot_run_here_is_unsupported_not_eager(run_suite):
+    """jax.jit disabled (JAX_DISABLE_JIT would make it run eagerly): --mode jit runs nothing as
+    "jit" and records why."""
+    pytest.importorskip("jax")
+    code, out, results = run_suite("--framework", "jax", "--mode", "jit", env={"JAX_DISABLE_JIT": "1"})
+    assert code == 0, out[-2000:]
+    (record,) = [r for r in results["results"] if r["test"] == "mode"]
+    assert record["outcome"] == "unsupported" and "JAX_DISABLE_JIT" in record["message"]
+    assert not [r for r in results["results"] if r.get("mode") == "jit" and r["outcome"] == "passed"]

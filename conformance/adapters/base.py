@@ -25,7 +25,7 @@ DTYPES = ("float16", "bfloat16", "float32", "float64")
 # ("function"), tf.function(jit_compile=True) ("function-xla"), torch.compile ("compile").
 MODES = ("eager", "jit", "function", "function-xla", "compile")
 EAGER = "eager"
-PLATFORMS = ("cpu", "cuda", "gpu", "mps", "tpu", "rocm")  # device names are "platform:index"
+PLATFORMS = ("cpu", "cuda", "gpu", "mps", "tpu")  # device names are "platform:index"
 HOST_DEVICES = "CONFORMANCE_HOST_DEVICES"  # this many host CPU devices, where a framework can
 
 
@@ -243,7 +243,7 @@ class Framework:
 
     def _placed(self, impl: Implementation, tensor: Any, device: str, what: str) -> None:
         """Check that ``tensor`` lives on ``device``."""
-        where = self.where(tensor) if self.where is not None else device
+        where = self.where(tensor) if self.where is not None else self.fetch(tensor)[1]
         if where != device:
             raise PlacementError(f"{impl.name}: {what} lived on {where}, not on {device}")
 

@@ -33,6 +33,8 @@ def load(precision_defaults: bool = False) -> Framework:
     def put(array: np.ndarray, device: str) -> jax.Array:
         return jax.device_put(array, devices[device])
 
+    jit_disabled = bool(jax.config.jax_disable_jit)  # type: ignore[attr-defined]  # jit runs eagerly
+
     def where(array: jax.Array) -> str:
         (d,) = array.devices()
         return normalise_device(d.platform, d.id)
@@ -118,5 +120,9 @@ def load(precision_defaults: bool = False) -> Framework:
             name: str(getattr(jax.config, name))
             for name in ("jax_enable_x64", "jax_default_matmul_precision")
         },
-        modes=(Mode(EAGER), Mode("jit", jax.jit, note="jax.jit of the loss, or of jax.vjp of it")),
+        modes=(Mode(EAGER),)
+        + (() if jit_disabled else (Mode("jit", jax.jit, note="jax.jit of the loss, or of its jax.vjp"),)),
+        unavailable={"jit": "jax.jit is disabled here (JAX_DISABLE_JIT): it would run eagerly"}
+        if jit_disabled
+        else {},
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import platform
 import shutil
 import sysconfig
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from conformance.adapters.base import EAGER, Framework, Implementation, Mode, normalise_device
+from conformance.adapters.base import EAGER, Framework, Implementation, Mode, Unsupported, normalise_device
 from conformance.conventions import Convention
 
 # torch.nn.CrossEntropyLoss docs: a weighted mean divides by the target classes' weights;
@@ -84,6 +85,9 @@ def load(precision_defaults: bool = False) -> Framework:
         to eager; and so is a function recompiled more often than dynamo allows (it would
         otherwise run eagerly from then on, with only a warning)."""
         config = torch._dynamo.config
+        if config.disable or os.environ.get("TORCHDYNAMO_DISABLE") == "1":
+            raise Unsupported("torch.compile is disabled here (TORCHDYNAMO_DISABLE): it would run eagerly")
+        config.suppress_errors = False  # an inductor failure is an error, not a fall back to eager
         for limit in ("recompile_limit", "cache_size_limit", "accumulated_recompile_limit"):
             if hasattr(config, limit):
                 setattr(config, limit, 1_000_000)

@@ -348,8 +348,9 @@ FRAMEWORK_FIELDS = (
     "missing",
 )
 PRECISION_NOTE = (
-    "Precision flags are set to the most precise (no TF32 matmuls, the highest matmul precision) "
-    "unless the run used --precision-defaults, which leaves each framework's own defaults."
+    "Precision flags as each run recorded them: the suite sets the most precise (no TF32 matmuls, "
+    "the highest matmul precision) unless a run used --precision-defaults, which leaves each "
+    "framework's own."
 )
 
 
