@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from conformance.bench import main
 
 
@@ -19,3 +21,27 @@ def test_the_benchmark_prints_its_table_and_writes_json(tmp_path, capsys):
     assert {r["implementation"] for r in rows} >= {"conformance.numpy.softmax_cross_entropy"}
     assert all(r["bare_s"] > 0 and r["suite_check_s"] > 0 for r in rows)
     assert any("floor_s" in r for r in rows) and figures["large_case_peak_mb"]["numpy"] > 0
+
+
+def test_jax_keeps_its_compiled_programs_between_runs(run_suite, tmp_path):
+    """JAX's compilation cache goes where CONFORMANCE_JAX_CACHE says (entries appear, and
+    the results name it); an empty value keeps none."""
+    pytest.importorskip("jax")
+    cache = tmp_path / "jax-cache"
+    args = (
+        "--framework",
+        "jax",
+        "--dtype",
+        "float32",
+        "--mode",
+        "eager",
+        "-k",
+        "test_loss and article2-e0.001-",
+    )
+    code, out, results = run_suite(*args, env={"CONFORMANCE_JAX_CACHE": str(cache)})
+    assert code == 0, out[-2000:]
+    assert any(cache.iterdir()) and results["environment"]["frameworks"]["jax"]["compilation_cache"] == str(
+        cache
+    )
+    code, out, results = run_suite(*args, env={"CONFORMANCE_JAX_CACHE": ""})
+    assert code == 0 and results["environment"]["frameworks"]["jax"]["compilation_cache"] == "none"

@@ -5,6 +5,9 @@ really is float64."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 
 from conformance.adapters.base import EAGER, Framework, Implementation, Mode, normalise_device, reduce_rows
@@ -16,6 +19,26 @@ PROBABILITIES = frozenset({"probabilities"})
 OPTAX_INTEGER = Convention(weighted_mean="kept-rows", label_out_of_range="wraps")
 
 
+CACHE = "CONFORMANCE_JAX_CACHE"  # where compiled XLA programs are kept between runs ("": nowhere)
+
+
+def compilation_cache(jax) -> str:
+    """Keep JAX's compiled programs on disk, eager ops' too, so that a shape compiled once (by
+    this run's other worker, or by an earlier run) is not compiled again: eager JAX compiles
+    every primitive for every new shape and dtype, most of the suite's time. A cache the user
+    configured stands. The cache key covers the program, the compile options and the versions
+    of jax, jaxlib and the backend, so a cached program is the program. Returns the folder."""
+    if jax.config.jax_compilation_cache_dir:
+        return str(jax.config.jax_compilation_cache_dir)
+    default = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "conformance" / "jax"
+    folder = os.environ.get(CACHE, str(default))
+    if folder:
+        jax.config.update("jax_compilation_cache_dir", folder)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)  # eager ops compile in ms
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
+    return folder
+
+
 def load(precision_defaults: bool = False) -> Framework:
     """``precision_defaults``: keep JAX's default matmul precision (else "highest"). Several
     host devices: ``XLA_FLAGS=--xla_force_host_platform_device_count=N`` before JAX starts."""
@@ -24,6 +47,7 @@ def load(precision_defaults: bool = False) -> Framework:
     import optax
 
     jax.config.update("jax_enable_x64", True)
+    cache = compilation_cache(jax)
     if not precision_defaults:
         jax.config.update("jax_default_matmul_precision", "highest")
     # every device of the default platform, and the host's, which is there also when an
@@ -113,7 +137,7 @@ def load(precision_defaults: bool = False) -> Framework:
         fetch=fetch,
         scope=lambda device: jax.default_device(devices[device]),
         differentiate=differentiate,
-        details={"optax": optax.__version__},
+        details={"optax": optax.__version__, "compilation_cache": cache or "none"},
         where=where,
         device_names={name: str(d.device_kind) for name, d in devices.items()},
         precision={
