@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Literal
 
+import ml_dtypes
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -31,6 +32,22 @@ WEIGHTS = (0.0, 0.25, 0.5, 1.0, 1.5, 3.0, 8.0)  # class weights: exact in every 
 SMOOTHING = st.one_of(
     st.just(0.0), st.floats(1e-6, 1.0, exclude_max=True), st.sampled_from([1e-3, 0.1, 0.9, 0.9999])
 )
+
+
+def smoothings(dtype: str, k: int) -> st.SearchStrategy[float]:
+    """SMOOTHING for ``k`` classes in ``dtype``, none so small that e / K is below the dtype's
+    smallest normal number: there it underflows, or loses the relative accuracy the bounds
+    assume, and the exact answer is another (a class masked with -inf gets no weight and the
+    loss is finite, not inf). In float16 that is e >= K * 6.1e-5; float32 and float64 draw
+    SMOOTHING itself."""
+    low = k * float(ml_dtypes.finfo(dtype).tiny)
+    if low <= 1e-6:
+        return SMOOTHING
+    return st.one_of(
+        st.just(0.0),
+        *([st.floats(low, 1.0, exclude_max=True)] if low < 1 else []),
+        st.sampled_from([e for e in (1e-3, 0.1, 0.9, 0.9999) if e >= low] or [0.0]),
+    )
 
 
 def _width(dtype: str) -> Literal[16, 32, 64]:
@@ -118,7 +135,7 @@ def cases(
         provenance="hypothesis",
         logits=x.astype(np.float64),
         labels=y if kind == "indices" else y.astype(np.float64),
-        label_smoothing=draw(SMOOTHING) if smoothing is None else smoothing,
+        label_smoothing=draw(smoothings(dtype, k)) if smoothing is None else smoothing,
         reduction=draw(st.sampled_from(reductions)) if reduction is None else reduction,
         expected=(),
         batch_shape=batch_shape,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import ml_dtypes
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 import conformance.plugin
 from conformance import checks, properties, reference
 from conformance.adapters import Implementation, load, numpy_adapter
+from conformance.strategies import SMOOTHING, smoothings
 from tests.test_planted import (
     float32_inside,
     log_of_softmax,
@@ -150,3 +152,12 @@ def test_shrunk_failure_is_written_as_a_golden_case(run_suite, tmp_path):
     cases, errors = load_file(written)
     assert not errors and len(cases) == 1 and "property check 'agreement'" in cases[0].provenance
     assert np.isfinite(cases[0].logits).all()
+
+
+@given(st.data())
+def test_drawn_smoothing_keeps_e_over_k_a_normal_number_of_the_dtype(data):
+    """float16 with 4096 classes: no smoothing below 4096 * 6.1e-5 (e / K would underflow,
+    and a masked class's weight with it); float32 still draws down to 1e-6."""
+    e = data.draw(smoothings("float16", 4096))
+    assert e == 0 or e / 4096 >= ml_dtypes.finfo("float16").tiny
+    assert smoothings("float32", 4096) is SMOOTHING
