@@ -40,6 +40,10 @@ def test_the_probabilities_first_module_is_caught_with_a_small_counterexample(ru
     assert "large-gap-e0.1" in golden and "article1-e0.1-sum" not in golden
     drawn = [r for r in mine(records, "agreement") if r["outcome"] == "diverged"]
     assert drawn, "the property check did not catch it"
+    # the float32 counterexample (README: [[-100., 0.]]); in the half precisions the module
+    # also fails on inputs the shrinker cannot take below a large vocabulary
+    drawn = [r for r in drawn if r["dtype"] == "float32"]
+    assert drawn, "the property check did not catch it in float32"
     assert "--impl" in drawn[0]["reproduce"] and PROB_FIRST in drawn[0]["reproduce"]
     logits_line = next(line for line in drawn[0]["message"].splitlines() if "logits=" in line)
     assert logits_line.count(",") <= 3, f"not shrunk: {logits_line}"
