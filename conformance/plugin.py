@@ -236,11 +236,16 @@ def check_devices(state: State) -> None:
         raise pytest.UsageError(f"--device: no device {', '.join(unknown)}; there are {there}")
 
 
+def split_names(value: str) -> tuple[str, ...]:
+    """The names of a comma list, stripped, each once, in order."""
+    return tuple(dict.fromkeys(n.strip() for n in value.split(",") if n.strip()))
+
+
 def comma_list(config: pytest.Config, option: str, known: tuple[str, ...]) -> tuple[str, ...]:
     """The names given to ``--option`` (a comma list), all of ``known`` if none; an unknown
     name is a usage error that lists the known ones."""
     given = config.getoption(option)
-    names = tuple(dict.fromkeys(n.strip() for n in (given or ",".join(known)).split(",") if n.strip()))
+    names = split_names(given or ",".join(known))
     unknown = [n for n in names if n not in known]
     if unknown or not names:
         flag = f"--{option.replace('_', '-')}"
@@ -400,7 +405,7 @@ def pytest_configure(config: pytest.Config) -> None:
         settings.load_profile(profile)
     config.stash[PROFILE] = profile
     # with --impl, the frameworks' own implementations only of those --framework names
-    builtin = None if not own else tuple(n.strip() for n in (named or "").split(",") if n.strip())
+    builtin = None if not own else split_names(named or "")
     config.stash[STATE] = State(
         selected,
         cases_dir,
@@ -409,7 +414,7 @@ def pytest_configure(config: pytest.Config) -> None:
         builtin=builtin,
         dtypes=dtypes,
         modes=modes,
-        devices=tuple(n.strip() for n in (config.getoption("device") or "").split(",") if n.strip()),
+        devices=split_names(config.getoption("device") or ""),
         precision_defaults=config.getoption("precision_defaults"),
     )
     check_devices(config.stash[STATE])

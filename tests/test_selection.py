@@ -156,22 +156,26 @@ adapter.load = load_falling_back
 """
 
 
-def test_a_compiler_that_loses_precision_fails_only_its_mode(run_suite, tmp_path):
-    """A planted jax.jit that rounds its results to float32: float64 jit checks diverge,
-    eager ones pass."""
-    pytest.importorskip("jax")
-    (tmp_path / "planted_jit.py").write_text(PLANTED_JIT)
-    code, out, results = run_suite(
+def run_planted(run_suite, tmp_path, plugin: str, *args: str) -> tuple[int, str, dict]:
+    """The JAX loss checks of the worked example, with ``plugin`` (a planted adapter) loaded."""
+    (tmp_path / "planted_adapter.py").write_text(plugin)
+    return run_suite(
         "--framework",
         "jax",
-        "--dtype",
-        "float64",
+        *args,
         "-p",
-        "planted_jit",
+        "planted_adapter",
         "-k",
         f"test_loss and {ARTICLE}",
         env={"PYTHONPATH": str(tmp_path)},
     )
+
+
+def test_a_compiler_that_loses_precision_fails_only_its_mode(run_suite, tmp_path):
+    """A planted jax.jit that rounds its results to float32: float64 jit checks diverge,
+    eager ones pass."""
+    pytest.importorskip("jax")
+    code, out, results = run_planted(run_suite, tmp_path, PLANTED_JIT, "--dtype", "float64")
     assert code == 1, out[-2000:]
     outcomes = {(r["mode"], r["outcome"]) for r in results["results"] if r.get("mode")}
     assert ("jit", "diverged") in outcomes and ("eager", "passed") in outcomes
@@ -181,21 +185,8 @@ def test_a_compiler_that_loses_precision_fails_only_its_mode(run_suite, tmp_path
 def test_a_silent_fallback_to_another_device_is_caught(run_suite, tmp_path):
     """Inputs planted on cpu:0 whatever the device asked: the cpu:1 checks fail, saying so."""
     pytest.importorskip("jax")
-    (tmp_path / "planted_fallback.py").write_text(PLANTED_FALLBACK)
-    code, out, results = run_suite(
-        "--framework",
-        "jax",
-        "--host-devices",
-        "2",
-        "--dtype",
-        "float32",
-        "--mode",
-        "eager",
-        "-p",
-        "planted_fallback",
-        "-k",
-        f"test_loss and {ARTICLE}",
-        env={"PYTHONPATH": str(tmp_path)},
+    code, out, results = run_planted(
+        run_suite, tmp_path, PLANTED_FALLBACK, "--host-devices", "2", "--dtype", "float32", "--mode", "eager"
     )
     assert code == 1, out[-2000:]
     failed = [r for r in results["results"] if r["outcome"] == "errored"]
