@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import platform
@@ -218,6 +219,65 @@ def property_figures(framework: str, point: Point, examples: int) -> dict[str, A
     return found
 
 
+COMPILED_SHAPES = ((2, 3), (4, 7), (8, 32))  # a new shape per check, as golden cases come
+
+
+def compile_counter(fw: Framework) -> Callable[[], int]:
+    """A function that says how many programs the framework has compiled (traced) so far in
+    its compiled modes: JAX's XLA builds, TensorFlow's tf.function traces, dynamo's graphs."""
+    if fw.name == "jax":
+        import jax
+
+        seen: list[str] = []
+        jax.monitoring.register_event_duration_secs_listener(
+            lambda event, *_a, **_k: seen.append(event) if "backend_compile" in event else None
+        )
+        return lambda: len(seen)
+    if fw.name == "tensorflow":
+        traced: list[Any] = []
+
+        def keeping(compile: Any) -> Any:
+            def kept(f: Any) -> Any:
+                traced.append(compile(f))
+                return traced[-1]
+
+            return kept
+
+        fw.modes = tuple(
+            m if m.compile is None else dataclasses.replace(m, compile=keeping(m.compile)) for m in fw.modes
+        )
+        return lambda: sum(f.experimental_get_tracing_count() for f in traced)
+    if fw.name == "torch":
+        from torch._dynamo.utils import counters
+
+        return lambda: int(counters["stats"]["unique_graphs"])
+    return lambda: 0
+
+
+def compiled_mode_figures(fw: Framework, rng: np.random.Generator) -> list[dict[str, Any]]:
+    """Each compiled mode of the framework, on its first implementation in float32: seconds
+    per gradient check and programs compiled per check, over checks of new shapes (as golden
+    checks are), then the same checks again (shapes seen before)."""
+    count = compile_counter(fw)
+    rows = []
+    for mode in fw.modes:
+        if mode.compile is None:
+            continue
+        impl = next(i for i in fw.implementations if not i.eager_only)
+        point = Point(fw, impl, fw.devices[0], "float32", make_case(impl, rng)[1], mode.name)
+        cases = [make_case(impl, rng, n, k)[0] for n, k in COMPILED_SHAPES]
+        row: dict[str, Any] = {"framework": fw.name, "mode": mode.name, "implementation": impl.name}
+        for when in ("new", "seen"):
+            before, start = count(), time.perf_counter()
+            for case in cases:
+                with contextlib.suppress(checks.CheckFailure):
+                    checks.check_grad(point, case)
+            row[f"{when}_shape_s"] = (time.perf_counter() - start) / len(cases)
+            row[f"{when}_shape_compiles"] = (count() - before) / len(cases)
+        rows.append(row)
+    return rows
+
+
 LARGE_CASE = """
 import resource, numpy as np
 from conformance import checks
@@ -308,6 +368,7 @@ def measure(names: list[str], examples: int, suite_run: bool) -> dict[str, Any]:
         "imports_s": {},
         "implementations": [],
         "large_case_peak_mb": {},
+        "compiled_modes": [],
         "missing": {},
     }
     figures["numpy_start_s"] = numpy_start_seconds()
@@ -335,6 +396,7 @@ def measure(names: list[str], examples: int, suite_run: bool) -> dict[str, Any]:
                     row.update(property_figures(name, point, examples))
                     row["floor_s"] = row["hypothesis"] + bare
                 figures["implementations"].append(row)
+        figures["compiled_modes"] += compiled_mode_figures(fw, rng)
         code = LARGE_CASE.format(name=name)
         figures["large_case_peak_mb"][name] = float(in_fresh_process(code))
     small, large = report_seconds(2000), report_seconds(20000)
@@ -375,6 +437,21 @@ def table(figures: dict[str, Any], examples: int) -> str:
     lines.append(
         f"(property figures: the agreement property, {examples} examples in float32; floor = "
         f"Hypothesis drawing the same cases + the bare call; target ratio {TARGETS['example_ratio']:g})"
+    )
+    lines += [
+        "",
+        f"{'compiled mode':<18} {'implementation':<50} {'new shape: s/check':>18} {'compiles':>8}"
+        f" {'seen shape: s/check':>19} {'compiles':>8}",
+    ]
+    for r in figures["compiled_modes"]:
+        lines.append(
+            f"{r['framework'] + ' ' + r['mode']:<18} {r['implementation'][:50]:<50} {r['new_shape_s']:>18.3f}"
+            f" {r['new_shape_compiles']:>8.1f} {r['seen_shape_s']:>19.3f} {r['seen_shape_compiles']:>8.1f}"
+        )
+    lines.append(
+        "(a gradient check in float32 of shapes "
+        + ", ".join(f"{n}x{k}" for n, k in COMPILED_SHAPES)
+        + "; compiles: XLA builds (JAX), tf.function traces (TensorFlow), dynamo graphs (PyTorch), per check)"
     )
     lines += [
         "",

@@ -9,6 +9,7 @@ import re
 import shlex
 import signal
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -275,7 +276,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--results",
         default="reports/results.json",
-        help="where to write the results file (default: reports/results.json)",
+        help="where to write the results file (default: reports/results.json; an empty value: none)",
     )
     group.addoption(
         "--report",
@@ -742,17 +743,22 @@ class Recorder:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if hasattr(self.config, "workerinput") or not self.records:
             return
-        self.path = Path(self.config.getoption("results"))
+        wanted, report_path = self.config.getoption("results"), self.config.getoption("report")
+        if not wanted and not report_path:
+            return
         command = ["pytest", *self.config.invocation_params.args]
         ran = {r["case"] for r in self.records if "case" in r}
         cases = {c.id: c.summary() for c in self.config.stash[STATE].cases()[0] if c.id in ran}
         env = results.environment(self.frameworks(), command)
         env["hypothesis_profile"] = self.config.stash[PROFILE]
         env["cases_digest"] = cases_digest(self.config.stash[STATE].cases_dir)
-        results.write(self.path, self.records, env, cases)
-        if self.config.getoption("report"):
-            self.report = Path(self.config.getoption("report"))
-            report.write_report([self.path], self.report)
+        with tempfile.TemporaryDirectory() as folder:  # no results file asked for: the report's input
+            path = Path(wanted) if wanted else Path(folder) / "results.json"
+            results.write(path, self.records, env, cases)
+            self.path = path if wanted else None
+            if report_path:
+                self.report = Path(report_path)
+                report.write_report([path], self.report)
 
     def frameworks(self) -> dict[str, dict[str, Any]]:
         """Each framework's version and devices, or why it is missing. Under xdist the
@@ -779,7 +785,7 @@ class Recorder:
         return found
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.path is None:
+        if not self.records or hasattr(self.config, "workerinput"):
             return
         counts = Counter(record["outcome"] for record in self.records)
         terminalreporter.write_sep("-", "conformance")
@@ -791,7 +797,8 @@ class Recorder:
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         """The run's last lines: where its results and report are (after pytest's own summary)."""
         reporter = config.pluginmanager.get_plugin("terminalreporter")
-        if self.path is not None and reporter is not None:
-            reporter.write_line(f"results written to {self.path}")
+        if reporter is not None:
+            if self.path is not None:
+                reporter.write_line(f"results written to {self.path}")
             if self.report is not None:
                 reporter.write_line(f"parity report written to {self.report}")

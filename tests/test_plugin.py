@@ -24,6 +24,19 @@ def test_numpy_run_passes_and_writes_results(run_suite):
     assert {r["outcome"] for r in results["results"]} <= set(OUTCOMES)
 
 
+def test_an_empty_results_option_writes_no_results_file(run_suite, tmp_path):
+    """``--results ''``: no results file (the report, when asked for, is still written);
+    with ``--report ''`` too, nothing is written and the outcomes are still summarised."""
+    code, out, results = run_suite("--framework", "numpy", "--dtype", "float64", "--results", "")
+    assert code == 0, out
+    assert results == {} and not list(tmp_path.glob("*.json")) and "results written" not in out
+    assert (tmp_path / "parity.html").exists() and "parity report written to" in out
+    (tmp_path / "parity.html").unlink()
+    code, out, _ = run_suite("--framework", "numpy", "--dtype", "float64", "--results", "", "--report", "")
+    assert code == 0, out
+    assert not list(tmp_path.iterdir()) and "passed" in out.split("conformance -")[-1]
+
+
 def test_missing_frameworks_are_skipped_with_their_reason(run_suite, tmp_path):
     """Without torch, tensorflow and jax importable, each is one skip that says why."""
     blocker = tmp_path / "block"

@@ -81,9 +81,12 @@ def load(precision_defaults: bool = False) -> Framework:
         return F.binary_cross_entropy_with_logits(x, labels * (1 - e) + e / 2, reduction=reduction)
 
     def compile_fully(f):
-        """torch.compile(f, fullgraph=True): a graph break is an error, not a silent fall back
-        to eager; and so is a function recompiled more often than dynamo allows (it would
-        otherwise run eagerly from then on, with only a warning)."""
+        """torch.compile(f, fullgraph=True, dynamic=False): a graph break is an error, not a
+        silent fall back to eager; and so is a function recompiled more often than dynamo allows
+        (it would otherwise run eagerly from then on, with only a warning). Every shape gets a
+        static build, the program a fixed-shape training loop runs: with dynamo's default, the
+        program a check got would depend on the checks before it (after a shape changes, dynamo
+        builds for symbolic shapes)."""
         config = torch._dynamo.config
         if config.disable or os.environ.get("TORCHDYNAMO_DISABLE") == "1":
             raise Unsupported("torch.compile is disabled here (TORCHDYNAMO_DISABLE): it would run eagerly")
@@ -93,14 +96,15 @@ def load(precision_defaults: bool = False) -> Framework:
                 setattr(config, limit, 1_000_000)
         if hasattr(config, "fail_on_recompile_limit_hit"):
             config.fail_on_recompile_limit_hit = True
-        return torch.compile(f, fullgraph=True)
+        return torch.compile(f, fullgraph=True, dynamic=False)
 
     missing = compiler_missing()
     compiled = Mode(
         "compile",
         compile_fully,
         around_gradient=False,
-        note="torch.compile(fullgraph=True) of the loss (inductor); autograd differentiates it",
+        note="torch.compile(fullgraph=True, dynamic=False) of the loss (inductor, a static build per shape);"
+        " autograd differentiates it",
     )
 
     def implementation(name, loss, eager_only=""):
