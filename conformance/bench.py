@@ -13,6 +13,8 @@ Prints, measured in this one run:
 - property examples per second through the whole suite (the ``agreement`` property, drawn by
   Hypothesis) against the floor, which is Hypothesis's own cost per example of drawing the
   same cases plus the bare call; and, for JAX, how many XLA compilations the examples caused;
+- each compiled mode (jax.jit, tf.function, tf.function with XLA, torch.compile): seconds and
+  builds per check on new shapes, then on the same shapes again;
 - the peak memory (RSS) of a process that checks the large-vocabulary case (K = 131072,
   batch 8) with every implementation of a framework, in every dtype;
 - report generation at 1x and 10x the checks (it should stay linear);
