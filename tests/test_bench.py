@@ -5,16 +5,26 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
-from conformance.bench import main
+from conformance.adapters import FrameworkMissing, load
+from conformance.bench import compiled_mode_figures, main
 
 
 def test_the_benchmark_prints_its_table_and_writes_json(tmp_path, capsys):
     out = tmp_path / "bench.json"
     assert main(["--framework", "numpy", "--examples", "5", "--json", str(out)]) == 0
     printed = capsys.readouterr().out
-    for heading in ("import time", "starts checking", "bare ms", "floor ms", "peak memory", "report:"):
+    for heading in (
+        "import time",
+        "starts checking",
+        "bare ms",
+        "floor ms",
+        "compiled mode",
+        "peak memory",
+        "report:",
+    ):
         assert heading in printed
     figures = json.loads(out.read_text())
     rows = figures["implementations"]
@@ -45,3 +55,17 @@ def test_jax_keeps_its_compiled_programs_between_runs(run_suite, tmp_path):
     )
     code, out, results = run_suite(*args, env={"CONFORMANCE_JAX_CACHE": ""})
     assert code == 0 and results["environment"]["frameworks"]["jax"]["compilation_cache"] == "none"
+
+
+@pytest.mark.parametrize("name", ["jax", "tensorflow"])
+def test_compiled_modes_are_counted_per_check(name):
+    """Each compiled mode's row counts its builds (XLA builds, tf.function traces): one per
+    check on a new shape, since each check compiles its own loss."""
+    try:
+        fw = load(name)
+    except FrameworkMissing as e:
+        pytest.skip(str(e))
+    rows = compiled_mode_figures(fw, np.random.default_rng(0))
+    assert {r["mode"] for r in rows} == {m.name for m in fw.modes if m.compile is not None}
+    for r in rows:
+        assert r["new_shape_compiles"] >= 1 and r["new_shape_s"] > 0, r
