@@ -91,7 +91,12 @@ def load(precision_defaults: bool = False) -> Framework:
         if config.disable or os.environ.get("TORCHDYNAMO_DISABLE") == "1":
             raise Unsupported("torch.compile is disabled here (TORCHDYNAMO_DISABLE): it would run eagerly")
         config.suppress_errors = False  # an inductor failure is an error, not a fall back to eager
-        for limit in ("recompile_limit", "cache_size_limit", "accumulated_recompile_limit"):
+        for limit in (
+            "recompile_limit",
+            "cache_size_limit",
+            "accumulated_recompile_limit",
+            "accumulated_cache_size_limit",  # its name before torch 2.6
+        ):
             if hasattr(config, limit):
                 setattr(config, limit, 1_000_000)
         if hasattr(config, "fail_on_recompile_limit_hit"):
