@@ -65,6 +65,11 @@ SCHEMA: dict[str, Any] = {
 }
 
 
+def globs(patterns: str | list[str]) -> list[str]:
+    """A field's glob patterns: one string, or a list of which any may match."""
+    return [patterns] if isinstance(patterns, str) else patterns
+
+
 @dataclass(frozen=True)
 class KnownDivergence:
     id: str
@@ -79,12 +84,11 @@ class KnownDivergence:
 
     def expects(self, exception: str) -> bool:
         """Whether ``exception`` ("Type: message") is the one this divergence shows as."""
-        patterns = [self.raises] if isinstance(self.raises, str) else self.raises
-        return any(fnmatch.fnmatchcase(exception, p) for p in patterns)
+        return any(fnmatch.fnmatchcase(exception, p) for p in globs(self.raises))
 
     def matches(self, check: dict[str, str]) -> bool:
         return all(
-            any(fnmatch.fnmatchcase(check.get(k, ""), p) for p in ([pats] if isinstance(pats, str) else pats))
+            any(fnmatch.fnmatchcase(check.get(k, ""), p) for p in globs(pats))
             for k, pats in self.match.items()
         )
 
@@ -115,7 +119,7 @@ def find(known: list[KnownDivergence], check: dict[str, str]) -> KnownDivergence
         return found[0] if found else None
     promised = [k.within for k in found]
     raising = [k for k in found if k.raises]
-    patterns = [p for k in raising for p in ([k.raises] if isinstance(k.raises, str) else k.raises)]
+    patterns = [p for k in raising for p in globs(k.raises)]
     return KnownDivergence(
         id=" + ".join(k.id for k in found),
         match=found[0].match,
