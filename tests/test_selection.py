@@ -3,6 +3,7 @@ and planted faults each of them must catch."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 ARTICLE = "article2-e0.001-"  # -k: the worked example's cases, a few checks per point
@@ -118,6 +119,26 @@ def test_torch_compile_is_checked_where_it_works(run_suite):
     compiled = [r for r in results["results"] if r.get("mode") == "compile"]
     assert compiled and {r["outcome"] for r in compiled} == {"passed"}
     assert {r["implementation"] for r in compiled} == {"torch.nn.functional.cross_entropy"}
+
+
+def test_torch_compile_builds_each_shape_statically():
+    """Three shapes of one loss are three builds: with dynamo's default the third would reuse
+    the symbolic build the second made, so a check's program would depend on the checks before."""
+    pytest.importorskip("torch")
+    from torch._dynamo.utils import counters
+
+    from conformance.adapters.torch_adapter import compiler_missing, load
+
+    if compiler_missing():
+        pytest.skip(compiler_missing())
+    fw = load()
+    impl = fw.implementation("torch.nn.functional.cross_entropy")
+    rng = np.random.default_rng(0)
+    before = counters["stats"]["unique_graphs"]
+    for n, k in ((2, 3), (3, 5), (4, 7)):
+        x, y = rng.standard_normal((n, k)).astype("float32"), rng.integers(0, k, n)
+        fw.run(impl, "cpu:0", x, y, 0.1, "mean", mode="compile")
+    assert counters["stats"]["unique_graphs"] - before == 3
 
 
 PLANTED_JIT = """
