@@ -1,6 +1,6 @@
 """A benchmark of the suite itself: where a run's time and memory go.
 
-    python -m conformance.bench [--framework numpy,torch] [--examples 60] [--suite-run]
+    python -m conformance.bench [--framework numpy,torch] [--examples 60] [--default-run] [--suite-run]
                                 [--json reports/bench.json]
 
 Prints, measured in this one run:
@@ -18,7 +18,9 @@ Prints, measured in this one run:
 - the peak memory (RSS) of a process that checks the large-vocabulary case (K = 131072,
   batch 8) with every implementation of a framework, in every dtype;
 - report generation at 1x and 10x the checks (it should stay linear);
-- with ``--suite-run``, the wall time of ``pytest conformance -n 2 --hypothesis-profile ci``.
+- with ``--default-run`` (``pytest conformance``) and ``--suite-run`` (the ci profile on two
+  workers): the run's wall time cold and warm, its builds, and the examples each framework's
+  property checks judged per second (bench_run.py).
 
 The figures are written as JSON too, so that a run can be compared with an earlier one.
 Timings are medians; nothing here is asserted (docs/performance.md states the targets).
@@ -46,7 +48,7 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything can import TensorFlow
 
-from conformance import checks, properties
+from conformance import bench_run, checks, properties
 from conformance.adapters import FRAMEWORKS, FrameworkMissing, load
 from conformance.adapters.base import DTYPES, Framework, Implementation
 from conformance.cases import Case
@@ -57,7 +59,8 @@ ROOT = Path(__file__).resolve().parent.parent
 IMPORTS = {"numpy": "numpy", "torch": "torch", "tensorflow": "tensorflow", "jax": "jax, optax"}
 TARGETS = {
     "example_ratio": 1.5,  # suite cost per property example, at most this times the floor
-    "suite_run_s": 180.0,  # default pytest conformance, all frameworks and dtypes
+    "default_run_cold_s": 300.0,  # pytest conformance, every framework and dtype, empty compile caches
+    "default_run_warm_s": 120.0,  # the same again, its caches filled
     "numpy_start_s": 1.0,  # --framework numpy starts checking
     "large_case_peak_mb": 2048.0,  # K = 131072, batch 8, every dtype
 }
@@ -351,35 +354,7 @@ def report_seconds(records: int) -> float:
         return time.perf_counter() - start
 
 
-def suite_run_seconds() -> float:
-    with tempfile.TemporaryDirectory() as folder:
-        start = time.perf_counter()
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "conformance",
-                "-q",
-                "-n",
-                "2",
-                "--hypothesis-profile",
-                "ci",
-                "-p",
-                "no:cacheprovider",
-                "--results",
-                f"{folder}/r.json",
-                "--report",
-                "",
-            ],
-            cwd=ROOT,
-            capture_output=True,
-            timeout=3600,
-        )
-        return time.perf_counter() - start
-
-
-def measure(names: list[str], examples: int, suite_run: bool) -> dict[str, Any]:
+def measure(names: list[str], examples: int, runs: list[tuple[str, ...]]) -> dict[str, Any]:
     rng = np.random.default_rng(0)
     figures: dict[str, Any] = {
         "machine": {
@@ -423,7 +398,7 @@ def measure(names: list[str], examples: int, suite_run: bool) -> dict[str, Any]:
         figures["large_case_peak_mb"][name] = float(in_fresh_process(code))
     small, large = report_seconds(2000), report_seconds(20000)
     figures["report_s"] = {"2000": small, "20000": large, "ratio": large / small}
-    figures["suite_run_s"] = suite_run_seconds() if suite_run else None
+    figures["runs"] = [bench_run.run_figures(args) for args in runs]
     figures["targets"] = TARGETS
     return figures
 
@@ -486,11 +461,10 @@ def table(figures: dict[str, Any], examples: int) -> str:
         f"report: 2000 checks {rep['2000']:.2f} s, 20000 checks {rep['20000']:.2f} s "
         f"(x{rep['ratio']:.1f} for 10x the checks)"
     )
-    run = figures["suite_run_s"]
-    lines.append(
-        "pytest conformance -n 2 --hypothesis-profile ci: "
-        + (f"{run:.0f} s (target {TARGETS['suite_run_s']:g} s)" if run else "not run (--suite-run)")
-    )
+    for run in figures["runs"]:
+        lines += ["", *bench_run.lines(run, TARGETS["default_run_cold_s"], TARGETS["default_run_warm_s"])]
+    if not figures["runs"]:
+        lines.append("whole runs: not timed (--default-run, --suite-run)")
     return "\n".join(lines)
 
 
@@ -498,7 +472,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m conformance.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--framework", default=",".join(FRAMEWORKS), help="comma list (default: all)")
     parser.add_argument("--examples", type=int, default=60, help="property examples per implementation")
-    parser.add_argument("--suite-run", action="store_true", help="also time a whole ci-profile run")
+    parser.add_argument(
+        "--default-run", action="store_true", help="also time pytest conformance, cold and warm"
+    )
+    parser.add_argument(
+        "--suite-run", action="store_true", help="also time the ci-profile run (-n 2), cold and warm"
+    )
     parser.add_argument(
         "--json", type=Path, default=Path("reports/bench.json"), help="where to write figures"
     )
@@ -509,7 +488,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown framework {', '.join(unknown)}; known: {', '.join(FRAMEWORKS)}")
     with warnings.catch_warnings():  # Keras warns on the one-class cases drawn on purpose
         warnings.simplefilter("ignore")
-        figures = measure(names, args.examples, args.suite_run)
+        runs = [bench_run.DEFAULT_RUN] * args.default_run + [bench_run.CI_RUN] * args.suite_run
+        figures = measure(names, args.examples, runs)
     print(table(figures, args.examples))
     write_atomically(args.json, json.dumps(figures, indent=1))
     print(f"\nfigures written to {args.json}")

@@ -6,6 +6,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything can import
 
 from conformance.plugin import (  # noqa: F401  (hooks, found by pytest by name)
     pytest_addoption,
+    pytest_cmdline_main,
     pytest_collection_modifyitems,
     pytest_configure,
     pytest_generate_tests,

@@ -369,6 +369,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 PROFILES = ("default", "ci", "thorough")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads its -n
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Use the machine: without -n, a run with pytest-xdist installed runs on every core
+    (``-n auto``), as a serial run would, with the same outcomes and one results file;
+    ``-n 0`` runs serially. Not under --pdb, --collect-only, or in a worker."""
+    if not config.pluginmanager.hasplugin("xdist") or hasattr(config, "workerinput"):
+        return
+    option = config.option
+    if getattr(option, "numprocesses", None) is not None or getattr(option, "tx", None):
+        return  # the user chose
+    if getattr(option, "dist", "no") != "no" or option.usepdb or option.collectonly:
+        return
+    option.numprocesses = "auto"
+
+
 @pytest.hookimpl(tryfirst=True)  # before Hypothesis' own plugin loads (and trips on) the profile
 def pytest_configure(config: pytest.Config) -> None:
     profile = config.getoption("hypothesis_profile", None)

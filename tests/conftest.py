@@ -35,6 +35,7 @@ def run_suite(tmp_path):
                 str(results),
                 "--report",
                 str(tmp_path / "parity.html"),
+                *(() if "-n" in args else ("-n", "0")),  # serial unless a test asks (the default is -n auto)
                 *args,
             ],
             cwd=ROOT,
@@ -75,6 +76,8 @@ def sample_results(tmp_path_factory) -> Path:
             "",
             "--mode",
             "eager,jit",
+            "-n",
+            "0",
         ],
         cwd=ROOT,
         capture_output=True,

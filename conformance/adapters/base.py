@@ -10,8 +10,10 @@ Adapters know nothing of pytest or of the report, so they can be used from a not
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import ml_dtypes  # noqa: F401  (registers bfloat16 with NumPy: np.dtype("bfloat16"))
@@ -151,6 +153,10 @@ class Framework:
     precision: dict[str, str] = field(default_factory=dict)
     modes: tuple[Mode, ...] = (Mode(EAGER),)
     unavailable: dict[str, str] = field(default_factory=dict)
+    # the compiled functions built so far, one per program (see ``program``), shared by copies
+    programs: dict[tuple[Any, ...], Callable[..., Any]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def mode(self, name: str) -> Mode:
         for mode in self.modes:
@@ -203,36 +209,61 @@ class Framework:
                 tensors.append(self.put(np.asarray(weights, logits.dtype), device))
             for tensor in tensors:
                 self._placed(impl, tensor, device, "an input")
-            static = (label_smoothing, reduction, axis)
-            fixed = {} if ignore_index is None else {"ignore_index": ignore_index}
-
-            def call(f: LossFn, x: Any, y: Any, *w: Any) -> Any:
-                return f(x, y, *static, **fixed, **({"weights": w[0]} if w else {}))
-
-            def loss(x: Any, y: Any, *w: Any) -> Any:
-                return call(impl.loss, x, y, *w)
-
-            compiled = how.compile or (lambda f: f)
+            static = (label_smoothing, reduction, axis, ignore_index)
             grad = None
-            if not gradient:
-                value = compiled(loss)(*tensors)
-            elif impl.gradient is not None:
-                value, grad = loss(*tensors), call(impl.gradient, *tensors)
+            if gradient and impl.gradient is not None:
+                value = self.program(impl, how, device, static, False)(*tensors)
+                grad = self.program(impl, how, device, static, False, impl.gradient)(*tensors)
+            elif gradient:
+                value, grad = self.program(impl, how, device, static, True)(*tensors)
             else:
-                differentiate = self.differentiate
-                assert differentiate is not None  # else Unsupported above
-                inner = loss if how.around_gradient else compiled(loss)
-
-                def loss_and_grad(x: Any, y: Any, *w: Any) -> tuple[Any, Any]:
-                    return differentiate(lambda v: inner(v, y, *w), x)
-
-                outer = compiled(loss_and_grad) if how.around_gradient else loss_and_grad
-                value, grad = outer(*tensors)
+                value = self.program(impl, how, device, static, False)(*tensors)
         array = self._fetched(impl, value, device)
         if grad is None:
             return Result(array, str(array.dtype), device)
         grad_array = self._fetched(impl, grad, device)
         return Result(array, str(array.dtype), device, grad_array, str(grad_array.dtype))
+
+    def program(
+        self,
+        impl: Implementation,
+        how: Mode,
+        device: str,
+        static: tuple[float, str, int, int | None],
+        gradient: bool,
+        f: LossFn | None = None,
+    ) -> Callable[..., Any]:
+        """The function that computes ``impl`` (or ``f``, its analytic gradient) in mode ``how``
+        for the static arguments (smoothing, reduction, axis, ignore_index), called with the
+        tensors (logits, labels and the weights if any); with ``gradient``, it returns the value
+        and the gradient of its sum with respect to the logits. Built once per program and kept:
+        a compiler then builds once per shape and dtype, as a user's program calling it again
+        would, and checks that share the program share the build; eager functions are cheap."""
+        key = (impl, f, how.name, device, static, gradient)
+        if key not in self.programs:
+            self.programs[key] = self._build(impl.loss if f is None else f, how, static, gradient)
+        return self.programs[key]
+
+    def _build(
+        self, f: LossFn, how: Mode, static: tuple[float, str, int, int | None], gradient: bool
+    ) -> Callable[..., Any]:
+        smoothing, reduction, axis, ignore_index = static
+        fixed = {} if ignore_index is None else {"ignore_index": ignore_index}
+
+        def loss(x: Any, y: Any, *w: Any) -> Any:
+            return f(x, y, smoothing, reduction, axis, **fixed, **({"weights": w[0]} if w else {}))
+
+        compiled = how.compile or (lambda g: g)
+        if not gradient:
+            return compiled(loss)
+        differentiate = self.differentiate
+        assert differentiate is not None  # else Unsupported in run
+        inner = loss if how.around_gradient else compiled(loss)
+
+        def loss_and_grad(x: Any, y: Any, *w: Any) -> tuple[Any, Any]:
+            return differentiate(lambda v: inner(v, y, *w), x)
+
+        return compiled(loss_and_grad) if how.around_gradient else loss_and_grad
 
     def _fetched(self, impl: Implementation, tensor: Any, device: str) -> np.ndarray:
         """The tensor as a NumPy array, after checking that it lived on ``device``."""
@@ -246,6 +277,14 @@ class Framework:
         where = self.where(tensor) if self.where is not None else self.fetch(tensor)[1]
         if where != device:
             raise PlacementError(f"{impl.name}: {what} lived on {where}, not on {device}")
+
+
+def cache_folder(name: str, variable: str) -> str:
+    """Where compiled programs of ``name`` are kept between runs and workers: the environment
+    variable ``variable`` if set (empty: nowhere), else ``~/.cache/conformance/NAME`` (under
+    XDG_CACHE_HOME where set). Clearing the folder clears the cache."""
+    default = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "conformance" / name
+    return os.environ.get(variable, str(default))
 
 
 def normalise_device(platform: str, index: int | None) -> str:

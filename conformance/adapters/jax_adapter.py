@@ -5,12 +5,17 @@ really is float64."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 
-from conformance.adapters.base import EAGER, Framework, Implementation, Mode, normalise_device, reduce_rows
+from conformance.adapters.base import (
+    EAGER,
+    Framework,
+    Implementation,
+    Mode,
+    cache_folder,
+    normalise_device,
+    reduce_rows,
+)
 from conformance.conventions import Convention
 
 PROBABILITIES = frozenset({"probabilities"})
@@ -30,8 +35,7 @@ def compilation_cache(jax) -> str:
     of jax, jaxlib and the backend, so a cached program is the program. Returns the folder."""
     if jax.config.jax_compilation_cache_dir:
         return str(jax.config.jax_compilation_cache_dir)
-    default = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "conformance" / "jax"
-    folder = os.environ.get(CACHE, str(default))
+    folder = cache_folder("jax", CACHE)
     if folder:
         jax.config.update("jax_compilation_cache_dir", folder)
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)  # eager ops compile in ms

@@ -15,6 +15,7 @@ from conformance.adapters.base import (
     Framework,
     Implementation,
     Mode,
+    cache_folder,
     normalise_device,
     reduce_rows,
 )
@@ -32,10 +33,30 @@ KERAS_SPARSE = Convention(weighted_mean="kept-rows", empty_mean="zero")
 KERAS_BINARY = Convention(binary_reduction="rows-mean")
 
 
+CACHE = "CONFORMANCE_TF_CACHE"  # where XLA keeps TensorFlow's compiled clusters between runs ("": nowhere)
+XLA_CACHE_FLAG = "--tf_xla_persistent_cache_directory"
+
+
+def xla_cache() -> str:
+    """Keep the programs XLA compiles for tf.function(jit_compile=True) on disk, shared by the
+    workers and later runs (TF_XLA_FLAGS, read when XLA first compiles); a cache directory
+    the user gave in TF_XLA_FLAGS stands. XLA's key covers the cluster's program, its shapes
+    and the device, so a cached program is the program. Returns the folder ("" for none)."""
+    flags = os.environ.get("TF_XLA_FLAGS", "").split()
+    given = [f.split("=", 1)[1] for f in flags if f.startswith(XLA_CACHE_FLAG + "=")]
+    if given:
+        return given[-1]
+    folder = cache_folder("tensorflow", CACHE)
+    if folder:
+        os.environ["TF_XLA_FLAGS"] = " ".join([*flags, f"{XLA_CACHE_FLAG}={folder}"])
+    return folder
+
+
 def load(precision_defaults: bool = False) -> Framework:
     """``precision_defaults``: keep TensorFlow's TF32 setting (else off). Several logical CPUs:
     the environment variable CONFORMANCE_HOST_DEVICES=N, before TensorFlow starts."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    cache = xla_cache()
     import tensorflow as tf
 
     count = int(os.environ.get(HOST_DEVICES) or 1)
@@ -169,7 +190,10 @@ def load(precision_defaults: bool = False) -> Framework:
         fetch=fetch,
         scope=lambda device: tf.device(devices[device]),
         differentiate=differentiate,
-        details={"keras": tf.keras.__version__} if hasattr(tf.keras, "__version__") else {},
+        details={
+            **({"keras": tf.keras.__version__} if hasattr(tf.keras, "__version__") else {}),
+            "compilation_cache": cache or "none",
+        },
         where=where,
         device_names={name: device_name(name) for name in devices},
         precision={

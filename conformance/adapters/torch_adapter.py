@@ -11,7 +11,15 @@ from pathlib import Path
 
 import numpy as np
 
-from conformance.adapters.base import EAGER, Framework, Implementation, Mode, Unsupported, normalise_device
+from conformance.adapters.base import (
+    EAGER,
+    Framework,
+    Implementation,
+    Mode,
+    Unsupported,
+    cache_folder,
+    normalise_device,
+)
 from conformance.conventions import Convention
 
 # torch.nn.CrossEntropyLoss docs: a weighted mean divides by the target classes' weights;
@@ -30,8 +38,24 @@ def compiler_missing() -> str:
     return ""
 
 
+CACHE = "CONFORMANCE_TORCH_CACHE"  # where inductor keeps its builds between runs ("": its own default)
+
+
+def inductor_cache() -> str:
+    """Keep torch.compile's builds (inductor's FX graphs and C++ kernels) in one documented
+    folder beside JAX's, shared by the workers and later runs; a TORCHINDUCTOR_CACHE_DIR the
+    user set stands. Inductor's keys cover the graph, its inputs' shapes and dtypes, the
+    configuration and the versions, so a cached build is the build. Returns the folder."""
+    if not os.environ.get("TORCHINDUCTOR_CACHE_DIR"):
+        folder = cache_folder("inductor", CACHE)
+        if folder:
+            os.environ["TORCHINDUCTOR_CACHE_DIR"] = folder
+    return os.environ.get("TORCHINDUCTOR_CACHE_DIR", "inductor's default (a temporary folder)")
+
+
 def load(precision_defaults: bool = False) -> Framework:
     """``precision_defaults``: keep PyTorch's TF32 settings (else off: full float32 matmuls)."""
+    cache = inductor_cache()
     import torch
     import torch.nn.functional as F
 
@@ -148,6 +172,7 @@ def load(precision_defaults: bool = False) -> Framework:
         fetch=fetch,
         scope=lambda device: contextlib.nullcontext(),
         differentiate=differentiate,
+        details={"compilation_cache": cache},
         where=where,
         device_names=names,
         precision={
