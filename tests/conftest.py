@@ -18,9 +18,13 @@ def run_suite(tmp_path):
     """Run ``pytest conformance`` in a subprocess; returns (exit code, output, results)."""
 
     def run(
-        *args: str, env: dict[str, str] | None = None, target: str = "conformance/test_golden.py"
+        *args: str,
+        env: dict[str, str] | None = None,
+        target: str = "conformance/test_golden.py",
+        serial: bool = True,
     ) -> tuple[int, str, dict]:
-        """``target``: the golden checks by default (seconds); "conformance" for everything."""
+        """``target``: the golden checks by default (seconds); "conformance" for everything.
+        ``serial``: -n 0 unless ``args`` give -n (else the suite's default, every core)."""
         results = tmp_path / "results.json"
         proc = subprocess.run(
             [
@@ -35,7 +39,7 @@ def run_suite(tmp_path):
                 str(results),
                 "--report",
                 str(tmp_path / "parity.html"),
-                *(() if "-n" in args else ("-n", "0")),  # serial unless a test asks (the default is -n auto)
+                *(("-n", "0") if serial and "-n" not in args else ()),
                 *args,
             ],
             cwd=ROOT,

@@ -69,3 +69,48 @@ def test_compiled_modes_are_counted_per_check(name):
     assert {r["mode"] for r in rows} == {m.name for m in fw.modes if m.compile is not None}
     for r in rows:
         assert r["new_shape_compiles"] >= 1 and r["new_shape_s"] > 0, r
+
+
+@pytest.mark.parametrize("name", ["jax", "tensorflow", "torch"])
+def test_checks_that_share_a_program_share_its_build(name):
+    """A compiled mode builds once per program and shape: a second check of the same program
+    (implementation, dtype, smoothing, reduction, options) and shape builds nothing, and one
+    with another smoothing is another program, built anew."""
+    from dataclasses import replace
+
+    from conformance import checks
+    from conformance.bench import build_counter, make_case
+
+    try:
+        fw = load(name)
+    except FrameworkMissing as e:
+        pytest.skip(str(e))
+    mode = next((m.name for m in fw.modes if m.compile is not None), None)
+    if mode is None:
+        pytest.skip(f"{name} has no compiled mode here: {fw.unavailable}")
+    builds = build_counter(fw)
+    impl = next(i for i in fw.implementations if not i.eager_only and i.smoothing)
+    case, kind = make_case(impl, np.random.default_rng(0), 2, 3)
+    point = checks.Point(fw, impl, fw.devices[0], "float32", kind, mode)
+    assert builds(lambda: checks.check_grad(point, case)) >= 1
+    assert builds(lambda: checks.check_grad(point, replace(case, id="another"))) == 0
+    assert builds(lambda: checks.check_grad(point, replace(case, label_smoothing=0.2))) >= 1
+
+
+@pytest.mark.parametrize(
+    ("name", "variable", "mode"),
+    [("torch", "CONFORMANCE_TORCH_CACHE", "compile"), ("tensorflow", "CONFORMANCE_TF_CACHE", "function-xla")],
+)
+def test_compilers_keep_their_builds_between_runs(run_suite, tmp_path, name, variable, mode):
+    """inductor's builds and TensorFlow's XLA clusters go where the suite's variable says
+    (entries appear, and the results name the folder)."""
+    pytest.importorskip(name)
+    cache = tmp_path / "cache"
+    args = ("--framework", name, "--dtype", "float32", "--mode", mode, "-k", "test_loss and article2-e0.001-")
+    env = {variable: str(cache), "TORCHINDUCTOR_CACHE_DIR": "", "TF_XLA_FLAGS": ""}
+    code, out, results = run_suite(*args, env=env)
+    assert code == 0, out[-2000:]
+    if results["environment"]["frameworks"][name].get("unavailable_modes", {}).get(mode):
+        pytest.skip(f"{mode} cannot run here")
+    assert cache.is_dir() and any(cache.iterdir())
+    assert results["environment"]["frameworks"][name]["compilation_cache"] == str(cache)

@@ -191,6 +191,18 @@ def test_parallel_run_gives_the_serial_outcomes_and_environment(run_suite):
     assert parallel["environment"]["frameworks"] == serial["environment"]["frameworks"]
 
 
+def test_a_run_uses_every_core_unless_told(run_suite):
+    """Without -n the suite runs on pytest-xdist's workers, one per core (-n auto), with one
+    results file; -n 0 runs serially."""
+    args = ("--framework", "numpy", "-k", "article2-e0-")
+    code, out, parallel = run_suite(*args, serial=False)
+    assert code == 0 and "bringing up nodes" in out, out[-2000:]
+    code, out, serial = run_suite(*args, "-n", "0")
+    assert code == 0 and "bringing up nodes" not in out, out[-2000:]
+    outcomes = [{r["id"]: r["outcome"] for r in run["results"]} for run in (serial, parallel)]
+    assert outcomes[0] == outcomes[1] and len(outcomes[0]) >= 16
+
+
 def test_parallel_property_checks_give_the_serial_outcomes(run_suite):
     """Under the derandomised ci profile the property checks too: -n 2 gives what serial gives."""
     args = ("--framework", "numpy", "--hypothesis-profile", "ci")
