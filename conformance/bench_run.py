@@ -46,19 +46,20 @@ def timed_run(args: tuple[str, ...], env: dict[str, str], folder: Path) -> dict[
     records = json.loads(results.read_text())["results"]
     seconds = junit_seconds(junit)
     outcomes: dict[str, int] = defaultdict(int)
-    judged: dict[str, dict[str, float]] = defaultdict(lambda: {"examples": 0, "seconds": 0.0})
+    judged: dict[str, dict[str, float]] = defaultdict(lambda: {"examples": 0, "rows": 0, "seconds": 0.0})
     for r in records:
         outcomes[r["outcome"]] += 1
         if "examples" in r and "framework" in r:
-            judged[r["framework"]]["examples"] += r["examples"]
+            for field in ("examples", "rows"):
+                judged[r["framework"]][field] += r.get(field, 0)
             judged[r["framework"]]["seconds"] += seconds.get(r["id"], 0.0)
-    per_second = {fw: j["examples"] / j["seconds"] for fw, j in judged.items() if j["seconds"]}
     return {
         "wall_s": wall,
         "exit_code": proc.returncode,
         "outcomes": dict(outcomes),
         "property_examples": {fw: j["examples"] for fw, j in judged.items()},
-        "examples_per_s": per_second,
+        "examples_per_s": {fw: j["examples"] / j["seconds"] for fw, j in judged.items() if j["seconds"]},
+        "rows_per_s": {fw: j["rows"] / j["seconds"] for fw, j in judged.items() if j["seconds"]},
     }
 
 
@@ -107,7 +108,10 @@ def lines(figures: dict[str, Any], target_cold_s: float, target_warm_s: float) -
         if "error" in run:
             out.append(f"  {which}: failed after {run['wall_s']:.0f} s: {run['error'][-300:]}")
             continue
-        rates = ", ".join(f"{fw} {rate:.0f}" for fw, rate in sorted(run["examples_per_s"].items()))
+        rates = ", ".join(
+            f"{fw} {rate:.0f} ({run['rows_per_s'][fw]:.0f} rows)"
+            for fw, rate in sorted(run["examples_per_s"].items())
+        )
         out.append(
             f"  {which}: {run['wall_s']:.0f} s (target {target:g} s), exit {run['exit_code']}, "
             f"{dict(sorted(run['outcomes'].items()))}; property examples judged per second: {rates}"

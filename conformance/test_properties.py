@@ -50,11 +50,11 @@ def test_property(spec: Spec, request: pytest.FixtureRequest, record_property) -
 
     refused: list[str] = []
     drawn = hashlib.sha256()  # every value drawn, in order: the same in two runs or not
-    examples = 0
+    examples = rows = 0  # examples drawn, and the rows of logits they held (many per call)
 
     @given(data=st.data())
     def check(data: st.DataObject) -> None:
-        nonlocal examples
+        nonlocal examples, rows
         examples += 1
 
         def draw(strategy: st.SearchStrategy, label: str | None = None) -> Any:
@@ -64,6 +64,7 @@ def test_property(spec: Spec, request: pytest.FixtureRequest, record_property) -
 
         point = spec.at
         case = draw(prop.cases(point.dtype, point.label_kind, point.impl), label="case")
+        rows += len(case.logits)
         try:
             prop.check(point, case, draw, reproduce, spec.within)
         except user.Rejected as e:  # a parameter value the user's implementation refuses
@@ -79,4 +80,6 @@ def test_property(spec: Spec, request: pytest.FixtureRequest, record_property) -
             raise
         raise user.Rejected(f"every drawn input was refused, e.g. {refused[0]}") from None
     finally:  # how many examples ran, and a digest of all they drew (for determinism checks)
-        record_property("conformance", {"examples": examples, "drawn_digest": drawn.hexdigest()})
+        record_property(
+            "conformance", {"examples": examples, "rows": rows, "drawn_digest": drawn.hexdigest()}
+        )
