@@ -153,8 +153,9 @@ class Framework:
     precision: dict[str, str] = field(default_factory=dict)
     modes: tuple[Mode, ...] = (Mode(EAGER),)
     unavailable: dict[str, str] = field(default_factory=dict)
-    # the compiled functions built so far, one per program (see ``program``), shared by copies
-    programs: dict[tuple[Any, ...], Callable[..., Any]] = field(
+    # the functions built so far, one per program (see ``program``), each beside the
+    # implementation it computes (kept alive, so that its id in the key is never reused)
+    programs: dict[tuple[Any, ...], tuple[Implementation, Callable[..., Any]]] = field(
         default_factory=dict, repr=False, compare=False
     )
 
@@ -239,10 +240,11 @@ class Framework:
         and the gradient of its sum with respect to the logits. Built once per program and kept:
         a compiler then builds once per shape and dtype, as a user's program calling it again
         would, and checks that share the program share the build; eager functions are cheap."""
-        key = (impl, f, how.name, device, static, gradient)
+        # by id: a user's implementation need not be hashable; repr tells 0 from 0.0 and -0.0
+        key = (id(impl), f is not None, how.name, device, repr(static), gradient)
         if key not in self.programs:
-            self.programs[key] = self._build(impl.loss if f is None else f, how, static, gradient)
-        return self.programs[key]
+            self.programs[key] = (impl, self._build(impl.loss if f is None else f, how, static, gradient))
+        return self.programs[key][1]
 
     def _build(
         self, f: LossFn, how: Mode, static: tuple[float, str, int, int | None], gradient: bool
