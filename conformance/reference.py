@@ -194,16 +194,20 @@ def reduce(
     rows: np.ndarray, reduction: str, divisor: float | None = None, empty_mean: str = "nan"
 ) -> np.ndarray:
     """Apply ``reduction`` to per-row losses (of any shape): the mean divides by ``divisor``
-    (default: the number of rows); by a divisor 0, it is NaN or, for ``empty_mean`` "zero", 0."""
+    (default: the number of rows); by a divisor 0, it is NaN or, for ``empty_mean`` "zero", 0.
+    Half-precision rows (float16, bfloat16) are summed in float32 and the result rounded once,
+    as ``np.mean`` does for float16: a float16 sum kept in float16 would overflow past 65504
+    where the mean is a float16 number."""
     if reduction == "none":
         return rows
+    wide = np.float32 if rows.dtype.itemsize < 4 else None
     if reduction == "sum":
-        return np.sum(rows)
+        return np.sum(rows, dtype=wide).astype(rows.dtype)
     if reduction == "mean":
         divisor = rows.dtype.type(rows.size if divisor is None else divisor)
         if divisor == 0:
             return rows.dtype.type(0 if empty_mean == "zero" else "nan")
-        return np.sum(rows) / divisor
+        return (np.sum(rows, dtype=wide) / divisor).astype(rows.dtype)
     raise ValueError(f"unknown reduction {reduction!r}; expected one of {REDUCTIONS}")
 
 

@@ -198,8 +198,8 @@ def test_planted_wrong_gradients_are_caught():
 
 def test_a_wrong_autograd_gradient_is_caught_in_torch():
     """A torch loss whose forward is right and whose backward is not (no gradient flows
-    through log-probabilities below -30) fails the gradient check exactly where smoothing
-    gives weight to such a class."""
+    through log-probabilities below -30) fails the gradient check exactly where the target
+    gives weight to such a class (smoothing's e/K, or the target class itself)."""
     torch = pytest.importorskip("torch")
     fw = load("torch")
 
@@ -221,7 +221,8 @@ def test_a_wrong_autograd_gradient_is_caught_in_torch():
                 checks.check_grad(point, case)
             except checks.Divergence:
                 caught.add(case.id)
-    assert caught == {"large-gap-e0.1", "non-dyadic-e0.2", "half-smoothing-sum-7e4"}  # log p < -30, e > 0
+    # log p < -30 for a class with target weight: smoothing's e/K, or the target itself
+    assert caught == {"large-gap-e0.1", "non-dyadic-e0.2", "half-smoothing-sum-7e4", "half-mean-sum-9e4"}
 
 
 def test_a_wrong_weighted_mean_is_caught_on_the_options_cases():
