@@ -79,7 +79,7 @@ def builds(caches: Path) -> dict[str, int]:
     return {
         "jax": len(list((caches / "jax").glob("*-cache"))),
         "torch": sum(1 for p in inductor.iterdir() if p.is_dir()) if inductor.is_dir() else 0,
-        "tensorflow": len(list((caches / "tensorflow").glob("*.pb"))),
+        "tensorflow": len(list((caches / "tensorflow").rglob("*.pb"))),  # a folder per version
     }
 
 

@@ -4,6 +4,7 @@ collecting every outcome into the results file."""
 from __future__ import annotations
 
 import dataclasses
+import glob
 import os
 import re
 import shlex
@@ -369,19 +370,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 PROFILES = ("default", "ci", "thorough")
 
 
+WORKER_MEMORY = 4 << 30  # bytes a worker may take with every framework imported
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads its -n
 def pytest_cmdline_main(config: pytest.Config) -> None:
     """Use the machine: without -n, a run with pytest-xdist installed runs on every core
-    (``-n auto``), as a serial run would, with the same outcomes and one results file;
-    ``-n 0`` runs serially. Not under --pdb, --collect-only, or in a worker."""
+    (``-n auto``), at most one worker per WORKER_MEMORY of the host's memory, as a serial run
+    would, with the same outcomes and one results file; ``-n 0`` runs serially. Not under
+    --pdb, --trace or --collect-only, in a worker, or where an NVIDIA GPU is visible (JAX and
+    TensorFlow each take most of its memory per process: a second worker would run out)."""
     if not config.pluginmanager.hasplugin("xdist") or hasattr(config, "workerinput"):
         return
     option = config.option
     if getattr(option, "numprocesses", None) is not None or getattr(option, "tx", None):
         return  # the user chose
-    if getattr(option, "dist", "no") != "no" or option.usepdb or option.collectonly:
+    if getattr(option, "dist", "no") != "no" or option.usepdb or option.trace or option.collectonly:
+        return
+    if glob.glob("/dev/nvidia[0-9]*"):
         return
     option.numprocesses = "auto"
+    if not getattr(option, "maxprocesses", None) and hasattr(os, "sysconf"):
+        memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        option.maxprocesses = max(1, memory // WORKER_MEMORY)
 
 
 @pytest.hookimpl(tryfirst=True)  # before Hypothesis' own plugin loads (and trips on) the profile

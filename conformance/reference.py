@@ -204,10 +204,10 @@ def reduce(
     if reduction == "sum":
         return np.sum(rows, dtype=wide).astype(rows.dtype)
     if reduction == "mean":
-        divisor = rows.dtype.type(rows.size if divisor is None else divisor)
-        if divisor == 0:
+        count = (wide or rows.dtype.type)(rows.size if divisor is None else divisor)
+        if count == 0:
             return rows.dtype.type(0 if empty_mean == "zero" else "nan")
-        return (np.sum(rows, dtype=wide) / divisor).astype(rows.dtype)
+        return (np.sum(rows, dtype=wide) / count).astype(rows.dtype)
     raise ValueError(f"unknown reduction {reduction!r}; expected one of {REDUCTIONS}")
 
 

@@ -112,5 +112,5 @@ def test_compilers_keep_their_builds_between_runs(run_suite, tmp_path, name, var
     assert code == 0, out[-2000:]
     if results["environment"]["frameworks"][name].get("unavailable_modes", {}).get(mode):
         pytest.skip(f"{mode} cannot run here")
-    assert cache.is_dir() and any(cache.iterdir())
-    assert results["environment"]["frameworks"][name]["compilation_cache"] == str(cache)
+    assert cache.is_dir() and any(cache.rglob("*"))
+    assert results["environment"]["frameworks"][name]["compilation_cache"].startswith(str(cache))

@@ -10,10 +10,9 @@ Adapters know nothing of pytest or of the report, so they can be used from a not
 
 from __future__ import annotations
 
-import os
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import ml_dtypes  # noqa: F401  (registers bfloat16 with NumPy: np.dtype("bfloat16"))
@@ -29,6 +28,8 @@ MODES = ("eager", "jit", "function", "function-xla", "compile")
 EAGER = "eager"
 PLATFORMS = ("cpu", "cuda", "gpu", "mps", "tpu")  # device names are "platform:index"
 HOST_DEVICES = "CONFORMANCE_HOST_DEVICES"  # this many host CPU devices, where a framework can
+PROGRAMS = 2048  # compiled functions a framework keeps (golden checks build about 600 per mode)
+Static = tuple[float, str, int, "int | None"]  # smoothing, reduction, class axis, ignore_index
 
 
 class Unsupported(Exception):
@@ -153,10 +154,9 @@ class Framework:
     precision: dict[str, str] = field(default_factory=dict)
     modes: tuple[Mode, ...] = (Mode(EAGER),)
     unavailable: dict[str, str] = field(default_factory=dict)
-    # the functions built so far, one per program (see ``program``), each beside the
-    # implementation it computes (kept alive, so that its id in the key is never reused)
-    programs: dict[tuple[Any, ...], tuple[Implementation, Callable[..., Any]]] = field(
-        default_factory=dict, repr=False, compare=False
+    # compiled functions (``program``), beside the implementation and mode whose ids key them
+    programs: OrderedDict[tuple[Any, ...], tuple[Implementation, Mode, Callable[..., Any]]] = field(
+        default_factory=OrderedDict, repr=False, compare=False
     )
 
     def mode(self, name: str) -> Mode:
@@ -230,25 +230,27 @@ class Framework:
         impl: Implementation,
         how: Mode,
         device: str,
-        static: tuple[float, str, int, int | None],
+        static: Static,
         gradient: bool,
         f: LossFn | None = None,
     ) -> Callable[..., Any]:
-        """The function that computes ``impl`` (or ``f``, its analytic gradient) in mode ``how``
-        for the static arguments (smoothing, reduction, axis, ignore_index), called with the
-        tensors (logits, labels and the weights if any); with ``gradient``, it returns the value
-        and the gradient of its sum with respect to the logits. Built once per program and kept:
-        a compiler then builds once per shape and dtype, as a user's program calling it again
-        would, and checks that share the program share the build; eager functions are cheap."""
+        """``impl`` (or ``f``, its analytic gradient) in mode ``how`` for the static arguments,
+        called with the tensors (logits, labels, the weights if any); with ``gradient`` it gives
+        the value and the gradient of its sum. A compiled one is kept (the last PROGRAMS), so a
+        compiler builds once per shape and dtype and checks that share a program share it."""
+        built = impl.loss if f is None else f
+        if how.compile is None:
+            return self._build(built, how, static, gradient)
         # by id: a user's implementation need not be hashable; repr tells 0 from 0.0 and -0.0
-        key = (id(impl), f is not None, how.name, device, repr(static), gradient)
+        key = (id(impl), id(how), f is not None, device, repr(static), gradient)
         if key not in self.programs:
-            self.programs[key] = (impl, self._build(impl.loss if f is None else f, how, static, gradient))
-        return self.programs[key][1]
+            self.programs[key] = (impl, how, self._build(built, how, static, gradient))
+            if len(self.programs) > PROGRAMS:
+                self.programs.popitem(last=False)
+        self.programs.move_to_end(key)
+        return self.programs[key][2]
 
-    def _build(
-        self, f: LossFn, how: Mode, static: tuple[float, str, int, int | None], gradient: bool
-    ) -> Callable[..., Any]:
+    def _build(self, f: LossFn, how: Mode, static: Static, gradient: bool) -> Callable[..., Any]:
         smoothing, reduction, axis, ignore_index = static
         fixed = {} if ignore_index is None else {"ignore_index": ignore_index}
 
@@ -279,14 +281,6 @@ class Framework:
         where = self.where(tensor) if self.where is not None else self.fetch(tensor)[1]
         if where != device:
             raise PlacementError(f"{impl.name}: {what} lived on {where}, not on {device}")
-
-
-def cache_folder(name: str, variable: str) -> str:
-    """Where compiled programs of ``name`` are kept between runs and workers: the environment
-    variable ``variable`` if set (empty: nowhere), else ``~/.cache/conformance/NAME`` (under
-    XDG_CACHE_HOME where set). Clearing the folder clears the cache."""
-    default = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "conformance" / name
-    return os.environ.get(variable, str(default))
 
 
 def normalise_device(platform: str, index: int | None) -> str:

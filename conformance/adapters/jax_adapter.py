@@ -12,10 +12,10 @@ from conformance.adapters.base import (
     Framework,
     Implementation,
     Mode,
-    cache_folder,
     normalise_device,
     reduce_rows,
 )
+from conformance.adapters.caches import cache_folder
 from conformance.conventions import Convention
 
 PROBABILITIES = frozenset({"probabilities"})

@@ -4,8 +4,11 @@ by hand, and ``tf.nn.sparse_softmax_cross_entropy_with_logits``."""
 
 from __future__ import annotations
 
+import contextlib
+import importlib.metadata
 import os
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
@@ -15,10 +18,10 @@ from conformance.adapters.base import (
     Framework,
     Implementation,
     Mode,
-    cache_folder,
     normalise_device,
     reduce_rows,
 )
+from conformance.adapters.caches import cache_folder
 from conformance.conventions import DEFAULT, Convention
 
 PROBABILITIES = frozenset({"probabilities"})
@@ -41,15 +44,25 @@ def xla_cache() -> str:
     """Keep the programs XLA compiles for tf.function(jit_compile=True) on disk, shared by the
     workers and later runs (TF_XLA_FLAGS, read when XLA first compiles); a cache directory
     the user gave in TF_XLA_FLAGS stands. XLA's key covers the cluster's program, its shapes
-    and the device, so a cached program is the program. Returns the folder ("" for none)."""
+    and the device (not TensorFlow's version: the folder names it). Returns the folder ("" for
+    none)."""
     flags = os.environ.get("TF_XLA_FLAGS", "").split()
     given = [f.split("=", 1)[1] for f in flags if f.startswith(XLA_CACHE_FLAG + "=")]
     if given:
         return given[-1]
     folder = cache_folder("tensorflow", CACHE)
-    if folder:
+    if folder:  # XLA's key names no version of TensorFlow: a folder per version
+        folder = str(Path(folder) / tensorflow_version())
         os.environ["TF_XLA_FLAGS"] = " ".join([*flags, f"{XLA_CACHE_FLAG}={folder}"])
     return folder
+
+
+def tensorflow_version() -> str:
+    """The installed TensorFlow's version, read before TensorFlow is imported."""
+    for package in ("tensorflow-cpu", "tensorflow", "tf-nightly"):
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            return importlib.metadata.version(package)
+    return "unknown"
 
 
 def load(precision_defaults: bool = False) -> Framework:

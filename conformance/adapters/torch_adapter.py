@@ -17,9 +17,9 @@ from conformance.adapters.base import (
     Implementation,
     Mode,
     Unsupported,
-    cache_folder,
     normalise_device,
 )
+from conformance.adapters.caches import cache_folder
 from conformance.conventions import Convention
 
 # torch.nn.CrossEntropyLoss docs: a weighted mean divides by the target classes' weights;
@@ -38,7 +38,7 @@ def compiler_missing() -> str:
     return ""
 
 
-CACHE = "CONFORMANCE_TORCH_CACHE"  # where inductor keeps its builds between runs ("": its own default)
+CACHE = "CONFORMANCE_TORCH_CACHE"  # where inductor keeps its builds between runs ("": none kept)
 
 
 def inductor_cache() -> str:
@@ -46,11 +46,16 @@ def inductor_cache() -> str:
     folder beside JAX's, shared by the workers and later runs; a TORCHINDUCTOR_CACHE_DIR the
     user set stands. Inductor's keys cover the graph, its inputs' shapes and dtypes, the
     configuration and the versions, so a cached build is the build. Returns the folder."""
-    if not os.environ.get("TORCHINDUCTOR_CACHE_DIR"):
-        folder = cache_folder("inductor", CACHE)
-        if folder:
-            os.environ["TORCHINDUCTOR_CACHE_DIR"] = folder
-    return os.environ.get("TORCHINDUCTOR_CACHE_DIR", "inductor's default (a temporary folder)")
+    if os.environ.get("TORCHINDUCTOR_CACHE_DIR"):
+        return os.environ["TORCHINDUCTOR_CACHE_DIR"]
+    os.environ.pop("TORCHINDUCTOR_CACHE_DIR", None)  # empty: torch would cache in the current folder
+    folder = cache_folder("inductor", CACHE)
+    if folder:
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = folder
+        return folder
+    for cache in ("TORCHINDUCTOR_FX_GRAPH_CACHE", "TORCHINDUCTOR_AUTOGRAD_CACHE"):  # none kept
+        os.environ.setdefault(cache, "0")
+    return "none"
 
 
 def load(precision_defaults: bool = False) -> Framework:
