@@ -55,7 +55,7 @@ from conformance.cases import Case
 from conformance.checks import Point
 from conformance.results import write_atomically
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = bench_run.ROOT  # the checkout the suite runs from
 IMPORTS = {"numpy": "numpy", "torch": "torch", "tensorflow": "tensorflow", "jax": "jax, optax"}
 TARGETS = {
     "example_ratio": 2.0,  # suite cost per property example, at most this times the floor

@@ -91,7 +91,7 @@ def logits(draw: st.DrawFn, n: int, k: int, dtype: str, grid: bool = False) -> n
         seed = draw(st.integers(0, 2**32 - 1))
         values = np.random.default_rng(seed).standard_normal((n, k))
     else:
-        values = np.stack([draw(row(k, dtype)) for _ in range(n)]) if n else np.zeros((0, k))
+        values = np.stack([draw(row(k, dtype)) for _ in range(n)])
     scales = np.asarray(draw(st.lists(st.sampled_from(SCALES), min_size=n, max_size=n)), np.float64)
     return (values * scales.reshape(n, 1)).astype(dtype)
 

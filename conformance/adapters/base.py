@@ -212,13 +212,12 @@ class Framework:
                 self._placed(impl, tensor, device, "an input")
             static = (label_smoothing, reduction, axis, ignore_index)
             grad = None
-            if gradient and impl.gradient is not None:
-                value = self.program(impl, how, device, static, False)(*tensors)
-                grad = self.program(impl, how, device, static, False, impl.gradient)(*tensors)
-            elif gradient:
+            if gradient and impl.gradient is None:  # the framework's autodiff
                 value, grad = self.program(impl, how, device, static, True)(*tensors)
             else:
                 value = self.program(impl, how, device, static, False)(*tensors)
+                if gradient:  # the implementation's analytic gradient
+                    grad = self.program(impl, how, device, static, False, impl.gradient)(*tensors)
         array = self._fetched(impl, value, device)
         if grad is None:
             return Result(array, str(array.dtype), device)
