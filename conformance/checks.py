@@ -15,11 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from conformance import binary, compare, reference
+from conformance import compare, vocabulary
 from conformance.adapters import Framework, Implementation, Unsupported
-from conformance.adapters.base import EAGER, PlacementError
+from conformance.adapters.base import PlacementError
 from conformance.cases import Case
 from conformance.conventions import DEFAULT, Convention
+from conformance.oracle.numbers import Exact
+from conformance.oracle.operations import OPERATIONS
+from conformance.vocabulary import EAGER
 
 
 class CheckFailure(AssertionError):
@@ -46,7 +49,7 @@ class BeyondKnownDivergence(CheckFailure):
 @dataclass(frozen=True)
 class Point:
     """Where a check runs: implementation, device, dtype, the labels' kind, and the mode
-    (eager, or a compiler: base.MODES)."""
+    (eager, or a compiler: vocabulary.MODES)."""
 
     framework: Framework
     impl: Implementation
@@ -71,38 +74,26 @@ def inputs(case: Case, label_kind: str, dtype: str) -> tuple[np.ndarray, np.ndar
 MPMATH_MAX_ELEMENTS = 256  # above this many logits, a float64 check uses extended precision
 
 
-def exact_loss(case: Case, label_kind: str, dtype: str, convention: Convention = DEFAULT) -> reference.Exact:
+def exact_loss(case: Case, label_kind: str, dtype: str, convention: Convention = DEFAULT) -> Exact:
     """The exact loss of the case's inputs as rounded to ``dtype`` (cached): mpmath for
     float64 checks of small golden cases, else (drawn cases, float32, large inputs) extended
     precision with its own error bound, below 2^-11 of float64's epsilon."""
     return _exact(case, label_kind, dtype, convention, gradient=False)
 
 
-def exact_grad(case: Case, label_kind: str, dtype: str, convention: Convention = DEFAULT) -> reference.Exact:
+def exact_grad(case: Case, label_kind: str, dtype: str, convention: Convention = DEFAULT) -> Exact:
     """The exact gradient of the case's loss with respect to its logits (rounded to
     ``dtype``), in rows (N, K); the same tiers as exact_loss."""
     return _exact(case, label_kind, dtype, convention, gradient=True)
 
 
 @functools.lru_cache(maxsize=512)
-def _exact(
-    case: Case, label_kind: str, dtype: str, convention: Convention, gradient: bool
-) -> reference.Exact:
+def _exact(case: Case, label_kind: str, dtype: str, convention: Convention, gradient: bool) -> Exact:
     logits, labels = inputs(case, label_kind, dtype)
     exactly = dtype == "float64" and not case.drawn and logits.size <= MPMATH_MAX_ELEMENTS
-    if case.operation == binary.OPERATION:
-        tier = binary.exact if exactly else binary.extended
-        return tier(logits, labels, case.label_smoothing, case.reduction, convention.rows_mean, gradient)
-    args = (logits, labels, case.label_smoothing, case.reduction, case.options(convention))
-    if gradient:
-        grad_tier = (
-            reference.exact_softmax_cross_entropy_grad
-            if exactly
-            else reference.extended_softmax_cross_entropy_grad
-        )
-        return grad_tier(*args)
-    loss_tier = reference.exact_softmax_cross_entropy if exactly else reference.extended_softmax_cross_entropy
-    return loss_tier(*args)
+    operation = OPERATIONS[case.operation]
+    tier = operation.exact if exactly else operation.extended
+    return tier(logits, labels, case.label_smoothing, case.reduction, case.options(convention), gradient)
 
 
 def run(point: Point, case: Case, gradient: bool = False) -> tuple[np.ndarray, dict[str, Any]]:
@@ -139,20 +130,17 @@ def run(point: Point, case: Case, gradient: bool = False) -> tuple[np.ndarray, d
 
 
 def loss_bound(
-    case: Case, label_kind: str, dtype: str, exact: reference.Exact, convention: Convention = DEFAULT
+    case: Case, label_kind: str, dtype: str, exact: Exact, convention: Convention = DEFAULT
 ) -> np.ndarray:
-    """The derived bound (compare.py) for the case's loss in ``dtype``, in epsilons."""
+    """The derived bound (oracle/bounds.py) for the case's loss in ``dtype``, in epsilons."""
     logits, labels = inputs(case, label_kind, dtype)
-    if case.operation == binary.OPERATION:
-        x = logits.astype(np.float64)
-        elements = binary.sigmoid_cross_entropy(x, labels, case.label_smoothing, "none")
-        return compare.binary_bound_eps(x, elements, case.reduction, exact, convention.rows_mean)
-    options = case.options(convention)
-    rows = reference.softmax_cross_entropy(
-        logits.astype(np.float64), labels, case.label_smoothing, "none", options
-    )
-    return compare.loss_bound_eps(
-        rows, logits.shape[-1], case.reduction, exact, options.divisor(labels), options.weight_scale()
+    return OPERATIONS[case.operation].loss_bound(
+        logits.astype(np.float64),
+        labels,
+        case.label_smoothing,
+        case.reduction,
+        case.options(convention),
+        exact,
     )
 
 
@@ -175,11 +163,9 @@ def check_grad(point: Point, case: Case, reproduce: str = "", within: str | None
     convention = point.impl.convention
     exact = exact_grad(case, point.label_kind, point.dtype, convention)
     _, labels = inputs(case, point.label_kind, point.dtype)
-    if case.operation == binary.OPERATION:
-        bound = compare.binary_grad_bound_eps(exact.hi.shape, case.reduction, convention.rows_mean)
-    else:
-        weight = reference.grad_weight(labels, case.reduction, case.options(convention))
-        bound = compare.grad_bound_eps(exact.hi.shape, weight)
+    bound = OPERATIONS[case.operation].grad_bound(
+        exact.hi.shape, labels, case.reduction, case.options(convention)
+    )
     record["quantity"] = "gradient"
     return judge(
         point,
@@ -205,13 +191,13 @@ def check_same_as(
     got_other, _ = run(point, other)
     convention = point.impl.convention
     exact, exact_other = (exact_loss(c, point.label_kind, point.dtype, convention) for c in (case, other))
-    gap = np.abs((exact.hi - exact_other.hi) + (exact.lo - exact_other.lo)) / compare.EPSILON[point.dtype]
+    gap = np.abs((exact.hi - exact_other.hi) + (exact.lo - exact_other.lo)) / vocabulary.EPSILON[point.dtype]
     bound = (
         loss_bound(case, point.label_kind, point.dtype, exact, convention)
         + loss_bound(other, point.label_kind, point.dtype, exact_other, convention)
         + gap
     )
-    other_value = reference.Exact.from_float64(np.asarray(got_other, np.float64))
+    other_value = Exact.from_float64(np.asarray(got_other, np.float64))
     record["compared_with"] = f"the same implementation on case {other.id!r}"
     return judge(point, case, got, other_value, bound, record, reproduce, within)
 
@@ -220,12 +206,12 @@ def judge(
     point: Point,
     case: Case,
     got: np.ndarray,
-    exact: reference.Exact,
+    exact: Exact,
     bound_eps: np.ndarray,
     record: dict[str, Any],
     reproduce: str,
     within: str | None = None,
-    exact_at: Callable[[str], reference.Exact] | None = None,
+    exact_at: Callable[[str], Exact] | None = None,
 ) -> dict[str, Any]:
     """Compare, fill in the record, and raise Divergence if the result is out of bounds.
 
@@ -236,7 +222,7 @@ def judge(
     case's loss).
     """
     result = compare.compare(got, exact, bound_eps, point.dtype)
-    eps = compare.EPSILON[point.dtype]
+    eps = vocabulary.EPSILON[point.dtype]
     problems = [] if result.passed else [f"{result.summary()} (eps = {eps:.3g})"]
     problems += dtype_problems(point, record)
     record.update(
@@ -271,16 +257,16 @@ def dtype_problems(point: Point, record: dict[str, Any]) -> list[str]:
 def within_known(
     point: Point,
     got: np.ndarray,
-    exact: reference.Exact,
+    exact: Exact,
     bound_eps: np.ndarray,
     within: str,
-    exact_at: Callable[[str], reference.Exact],
+    exact_at: Callable[[str], Exact],
 ) -> bool:
     """Whether ``got`` is as accurate as a computation in ``within`` can be: the bound in
     epsilons of ``within``, plus what rounding the inputs to ``within`` changes exactly."""
     here, rounded = exact_at(point.dtype), exact_at(within)
     moved = np.abs((here.hi - rounded.hi) + (here.lo - rounded.lo))
-    allowed = bound_eps + np.nan_to_num(moved) / compare.EPSILON[within]
+    allowed = bound_eps + np.nan_to_num(moved) / vocabulary.EPSILON[within]
     return compare.compare(got, exact, allowed, within).passed
 
 
@@ -293,7 +279,7 @@ def failure_message(
     point: Point,
     case: Case,
     got: Any,
-    exact: reference.Exact,
+    exact: Exact,
     problems: list[str],
     reproduce: str,
     quantity: str = "loss",
@@ -348,7 +334,7 @@ def check_document(case: Case, within: str | None = None) -> dict[str, Any]:
         message = (
             f"case {case.id!r} ({case.path}): {obs.where} printed {obs.loss!r} from "
             f"{obs.implementation} in {obs.dtype}; the exact value is {exact.hi.item()!r}\n"
-            f"  {result.summary()} (eps = {compare.EPSILON[obs.dtype]:.3g})"
+            f"  {result.summary()} (eps = {vocabulary.EPSILON[obs.dtype]:.3g})"
         )
         if within is not None and not compare.compare(np.asarray(obs.loss), exact, bound, within).passed:
             raise BeyondKnownDivergence(f"{message}\n  beyond the bound even at {within} accuracy", record)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import fnmatch
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -110,7 +111,7 @@ def load(path: Path = DEFAULT_PATH) -> list[KnownDivergence]:
 ACCURACY = ("float64", "float32", "bfloat16", "float16")  # from the most to the least accurate
 
 
-def find(known: list[KnownDivergence], check: dict[str, str]) -> KnownDivergence | None:
+def find(known: Sequence[KnownDivergence], check: dict[str, str]) -> KnownDivergence | None:
     """The known divergence that ``check`` is expected to show, or None. Where several
     match (a check can show two), they act as one: the least accuracy any promises (none
     if one promises none), strict if any is."""

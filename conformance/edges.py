@@ -10,9 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from conformance import checks, reference
+from conformance import checks
 from conformance.cases import Case
 from conformance.checks import Divergence, Point, Raised
+from conformance.oracle.numbers import Exact
 
 # The worked example (source-notes.md), whose row 1 the edges change.
 LOGITS = np.array([[4.0, 5.0, 10.0], [1.0, 5.0, 4.0], [1.0, 15.0, 4.0]])
@@ -81,7 +82,7 @@ def check_edge(point: Point, name: str, reproduce: str = "") -> dict[str, Any]:
     record.update(returned)
     if value == "raises":
         message = checks.failure_message(
-            point, case, got, reference.Exact.from_float64(np.full(3, np.nan)), [], reproduce
+            point, case, got, Exact.from_float64(np.full(3, np.nan)), [], reproduce
         )
         raise Divergence(
             f"{message}\n  returned a value; its convention {edge.convention} = raises", record, case
@@ -92,7 +93,7 @@ def check_edge(point: Point, name: str, reproduce: str = "") -> dict[str, Any]:
     return checks.judge(point, case, got, expected, bound, record, reproduce)
 
 
-def expected_under(edge: Edge, value: str, case: Case, point: Point) -> tuple[reference.Exact, Case]:
+def expected_under(edge: Edge, value: str, case: Case, point: Point) -> tuple[Exact, Case]:
     """The exact per-row loss that convention ``value`` gives on the edge case, and the case
     (within the reference's domain) that gives it."""
     if value == "ignored":  # smoothing below 0 taken as 0
@@ -105,5 +106,5 @@ def expected_under(edge: Edge, value: str, case: Case, point: Point) -> tuple[re
     if value == "wraps" and edge.label >= K:
         hi, lo = exact.hi.copy(), exact.lo.copy()
         hi[1], lo[1] = np.nan, 0.0
-        exact = reference.Exact(hi, lo, exact.error)
+        exact = Exact(hi, lo, exact.error)
     return exact, like

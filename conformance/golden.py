@@ -13,8 +13,9 @@ from pathlib import Path
 
 import mpmath
 
-from conformance import binary, reference
 from conformance.cases import CASES_DIR, Case, load_file
+from conformance.oracle.numbers import DIGITS as EXACT_DIGITS
+from conformance.oracle.operations import OPERATIONS
 
 DIGITS = 25  # significant digits stored in case files: beyond float64, within the reference
 
@@ -22,20 +23,15 @@ DIGITS = 25  # significant digits stored in case files: beyond float64, within t
 def exact_expected(case: Case) -> tuple[str, ...]:
     """The exact loss of the case's inputs (as written), under the default conventions, as
     decimal strings."""
-    if case.operation == binary.OPERATION:
-        exact = binary.exact(case.logits, case.labels, case.label_smoothing, case.reduction)
-        with mpmath.workdps(reference.DIGITS):
-            values = [mpmath.mpf(h) + mpmath.mpf(lo) for h, lo in zip(exact.hi.ravel(), exact.lo.ravel())]
-    else:
-        values = reference.mp_softmax_cross_entropy(
-            case.logits, case.labels, case.label_smoothing, case.reduction, case.options()
-        )
+    values = OPERATIONS[case.operation].decimals(
+        case.logits, case.labels, case.label_smoothing, case.reduction, case.options()
+    )
     return tuple(mpmath.nstr(v, DIGITS, min_fixed=-5, max_fixed=5) for v in values)
 
 
 def agrees(stored: str, exact: str) -> bool:
     """Whether a stored decimal equals the exact one to the digits stored."""
-    with mpmath.workdps(reference.DIGITS):
+    with mpmath.workdps(EXACT_DIGITS):
         a, b = mpmath.mpf(stored), mpmath.mpf(exact)
         if not (mpmath.isfinite(a) and mpmath.isfinite(b)):
             return stored == exact

@@ -3,7 +3,7 @@ runs), a drawn case and a ``draw`` function for any further choice, and raises D
 
 Two kinds:
 * agreement with the exact reference (plain drawn cases, NaN rows, masked classes, empty
-  batches), within compare.py's bound;
+  batches), within oracle/bounds.py's bound;
 * identities that must hold whatever the reference says, checked on the implementation
   alone: its two results may differ by at most the sum of their two bounds (each computed
   from the implementation's own result, not from the reference).
@@ -19,11 +19,14 @@ import numpy as np
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from conformance import checks, compare, reference, strategies
+from conformance import checks, strategies, vocabulary
 from conformance.adapters import Implementation
 from conformance.cases import Case
 from conformance.checks import Divergence, Point
-from conformance.reference import REDUCTIONS
+from conformance.oracle import softmax
+from conformance.oracle.numbers import EXTENDED, EXTENDED_EPS, Exact
+from conformance.oracle.targets import smoothed_targets
+from conformance.vocabulary import REDUCTIONS
 
 Draw = Callable[[st.SearchStrategy[Any]], Any]
 
@@ -34,7 +37,7 @@ def _with(case: Case, **changes: Any) -> Case:
 
 def _bound(point: Point, case: Case, got: np.ndarray) -> np.ndarray:
     """The derived bound for ``got``, sized by the implementation's own result."""
-    exact = reference.Exact.from_float64(got)
+    exact = Exact.from_float64(got)
     return checks.loss_bound(case, point.label_kind, point.dtype, exact, point.impl.convention)
 
 
@@ -53,9 +56,7 @@ def identity(
     theirs = np.asarray(theirs, np.float64)
     bound = _bound(point, case, got) + _bound(other_point or point, other, theirs)
     record["compared_with"] = what
-    return checks.judge(
-        point, case, got, reference.Exact.from_float64(theirs), bound, record, reproduce, within
-    )
+    return checks.judge(point, case, got, Exact.from_float64(theirs), bound, record, reproduce, within)
 
 
 # --- agreement with the reference -----------------------------------------------------
@@ -110,16 +111,16 @@ def unsmoothed(point: Point, case: Case, draw: Draw, reproduce: str = "", within
     return checks.judge(point, case, got, plain, bound, record, reproduce, within)
 
 
-def plain_cross_entropy(logits: np.ndarray, y: np.ndarray, reduction: str) -> reference.Exact:
-    x = np.asarray(logits, np.float64).astype(reference.EXTENDED)
+def plain_cross_entropy(logits: np.ndarray, y: np.ndarray, reduction: str) -> Exact:
+    x = np.asarray(logits, np.float64).astype(EXTENDED)
     m = np.max(x, axis=-1, keepdims=True)
     lse = m[:, 0] + np.log(np.sum(np.exp(x - m), axis=-1))
-    yx = np.asarray(y).astype(reference.EXTENDED)
+    yx = np.asarray(y).astype(EXTENDED)
     rows = lse * np.sum(yx, axis=-1) - np.sum(yx * x, axis=-1)  # rows of y may sum to 1 +- ulps
-    value = reference.reduce(rows, reduction)
+    value = softmax.reduce(rows, reduction)
     scale = np.max(np.abs(x), initial=0.0) + np.log(max(x.shape[-1], 1)) + 1
-    error = (x.shape[-1] + 4) * float(scale) * len(rows) * reference.EXTENDED_EPS  # cancellation in lse - y.x
-    return reference.Exact.from_extended(value, np.full(np.shape(value), error))
+    error = (x.shape[-1] + 4) * float(scale) * len(rows) * EXTENDED_EPS  # cancellation in lse - y.x
+    return Exact.from_extended(value, np.full(np.shape(value), error))
 
 
 # --- identities of the implementation with itself --------------------------------------
@@ -137,7 +138,7 @@ def shift(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str
 def hand_smoothed(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
     """Labels smoothed by hand (in the dtype) with smoothing 0 give the built-in smoothing."""
     k = case.logits.shape[1]
-    smoothed = reference.smoothed_targets(case.labels_as(point.label_kind), k, case.label_smoothing)
+    smoothed = smoothed_targets(case.labels_as(point.label_kind), k, case.label_smoothing)
     other = _with(case, labels=smoothed.astype(point.dtype).astype(np.float64), label_smoothing=0.0)
     as_rows = replace(point, label_kind="probabilities")
     return identity(point, case, other, "labels smoothed by hand, smoothing 0", reproduce, within, as_rows)
@@ -171,9 +172,7 @@ def halves(point: Point, case: Case, draw: Draw, reproduce: str = "", within: st
     total = halves_got[0] + halves_got[1]
     bound = _bound(point, case, got) + sum(_bound(point, p, g) for p, g in zip(parts, halves_got))
     record["compared_with"] = f"the sums over rows [0, {h}) and [{h}, {n})"
-    return checks.judge(
-        point, case, got, reference.Exact.from_float64(total), bound, record, reproduce, within
-    )
+    return checks.judge(point, case, got, Exact.from_float64(total), bound, record, reproduce, within)
 
 
 def entropy_floor(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
@@ -181,10 +180,10 @@ def entropy_floor(point: Point, case: Case, draw: Draw, reproduce: str = "", wit
     case = _with(case, reduction="none")
     got, record = checks.run(point, case)
     x, y = checks.inputs(case, point.label_kind, point.dtype)
-    t = reference.smoothed_targets(y, x.shape[1], case.label_smoothing, reference.EXTENDED)
+    t = smoothed_targets(y, x.shape[1], case.label_smoothing, EXTENDED)
     with np.errstate(divide="ignore", invalid="ignore"):
         entropy = -np.sum(np.where(t > 0, t * np.log(t), 0), axis=-1)
-    bound = _bound(point, case, got) * compare.EPSILON[point.dtype]
+    bound = _bound(point, case, got) * vocabulary.EPSILON[point.dtype]
     below = np.asarray(got, np.float64) < np.asarray(entropy, np.float64) - bound
     record["compared_with"] = "the entropy of the smoothed target"
     problems = []
@@ -196,7 +195,7 @@ def entropy_floor(point: Point, case: Case, draw: Draw, reproduce: str = "", wit
         )
     problems += checks.dtype_problems(point, record)
     if problems:
-        floor = reference.Exact.from_float64(np.asarray(entropy, np.float64))
+        floor = Exact.from_float64(np.asarray(entropy, np.float64))
         message = checks.failure_message(point, case, got, floor, problems, reproduce)
         raise Divergence(message, record, case)
     return record

@@ -35,21 +35,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from conformance.adapters.base import MODES
 from conformance.conventions import MEANINGS
+from conformance.vocabulary import MODES, OUTCOMES
 
 SCHEMA_VERSION = 1
-
-OUTCOMES = (
-    "passed",
-    "diverged",
-    "errored",
-    "rejected",
-    "unsupported",
-    "skipped",
-    "known divergence",
-    "stale divergence",
-)
 
 _NUMBER = {"type": ["number", "string"]}  # a non-finite float is the string "nan", "inf", "-inf"
 _TEXT = {"type": "string"}

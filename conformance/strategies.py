@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from conformance.cases import Case
-from conformance.reference import REDUCTIONS, one_hot
+from conformance.oracle.targets import one_hot
+from conformance.vocabulary import REDUCTIONS
 
 # Classes 1 (the degenerate), 2, 3, 10 and 17 (a vector's width and one more, where kernels
 # take their tail path), each with the rows it comes with: 1 and a few, up to 16, each row its

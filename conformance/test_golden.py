@@ -5,21 +5,25 @@ from __future__ import annotations
 import pytest
 
 from conformance import checks, edges, golden
-from conformance.plugin import STATE, Spec, reproduce_command
+from conformance.plugin.recorder import reproduce_command
+from conformance.plugin.state import STATE, Spec
 
 
+@pytest.mark.conformance("loss")
 def test_loss(spec: Spec, request: pytest.FixtureRequest, record_property) -> None:
     """The loss is within the derived bound of the exact value of the (rounded) inputs."""
     record = checks.check_loss(spec.at, spec.golden, reproduce_command(request.node), spec.within)
     record_property("conformance", record)
 
 
+@pytest.mark.conformance("gradient")
 def test_gradient(spec: Spec, request: pytest.FixtureRequest, record_property) -> None:
     """The gradient with respect to the logits is within the derived bound of the exact one."""
     record = checks.check_grad(spec.at, spec.golden, reproduce_command(request.node), spec.within)
     record_property("conformance", record)
 
 
+@pytest.mark.conformance("convention")
 def test_convention(spec: Spec, request: pytest.FixtureRequest, record_property) -> None:
     """On an edge input (edges.py), the implementation does what its declared convention says:
     raises, ignores, extrapolates or wraps."""
@@ -27,6 +31,7 @@ def test_convention(spec: Spec, request: pytest.FixtureRequest, record_property)
     record_property("conformance", record)
 
 
+@pytest.mark.conformance("same_as")
 def test_same_as(spec: Spec, request: pytest.FixtureRequest, record_property) -> None:
     """A case declared equal to another (labels smoothed by hand) gets the same loss."""
     assert spec.other is not None  # a same_as check is made for a case that names its other
@@ -36,22 +41,26 @@ def test_same_as(spec: Spec, request: pytest.FixtureRequest, record_property) ->
     record_property("conformance", record)
 
 
+@pytest.mark.conformance("document")
 def test_document(spec: Spec, record_property) -> None:
     """The value a document printed is the exact value, to the precision it was printed in."""
     record_property("conformance", checks.check_document(spec.golden, spec.within))
 
 
+@pytest.mark.conformance("document_reproduced")
 def test_document_reproduced(spec: Spec, record_property) -> None:
     """The document's implementation, run today, prints the document's number bit for bit."""
     record_property("conformance", checks.check_document_reproduced(spec.at, spec.golden))
 
 
+@pytest.mark.conformance("mode")
 def test_mode(spec: Spec) -> None:
     """A mode selected that a framework cannot run here: only ever collected as unsupported,
     with the reason (a run that asked for torch.compile without a C++ compiler says so)."""
     pytest.fail(f"{spec.framework} {spec.mode}: collected as available")  # pragma: no cover
 
 
+@pytest.mark.conformance("case_files")
 def test_case_files(spec: Spec, request: pytest.FixtureRequest) -> None:
     """Every case file is valid and every stored exact value is what the reference gives."""
     cases, errors = request.config.stash[STATE].cases()

@@ -15,7 +15,8 @@ from hypothesis.errors import Unsatisfiable
 
 from conformance import properties, user
 from conformance.cases import Case
-from conformance.plugin import SEED, Spec, reproduce_command
+from conformance.plugin.recorder import reproduce_command
+from conformance.plugin.state import SEED, Spec
 
 # A check expected to fail (a known divergence) needs one counterexample, not the smallest:
 # shrinking it would cost most of the run and change nothing in its outcome.
@@ -33,6 +34,7 @@ def fingerprint(value: Any) -> bytes:
     return repr(value).encode()
 
 
+@pytest.mark.conformance("property")
 def test_property(spec: Spec, request: pytest.FixtureRequest, record_property) -> None:
     """The property named first in the test id holds for this implementation, device, dtype."""
     prop = properties.PROPERTIES[spec.test]

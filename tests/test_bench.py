@@ -8,8 +8,9 @@ import json
 import numpy as np
 import pytest
 
+from benchmarks.bench import main
+from benchmarks.builds import compiled_mode_figures
 from conformance.adapters import FrameworkMissing, load
-from conformance.bench import compiled_mode_figures, main
 
 
 def test_the_benchmark_prints_its_table_and_writes_json(tmp_path, capsys):
@@ -78,8 +79,9 @@ def test_checks_that_share_a_program_share_its_build(name):
     with another smoothing is another program, built anew."""
     from dataclasses import replace
 
+    from benchmarks.builds import build_counter
+    from benchmarks.timing import make_case
     from conformance import checks
-    from conformance.bench import build_counter, make_case
 
     try:
         fw = load(name)

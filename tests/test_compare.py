@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from conformance import compare
-from conformance.reference import Exact
+from conformance import compare, vocabulary
+from conformance.oracle import bounds
+from conformance.oracle.numbers import Exact
 
 
 def exact(*values: float) -> Exact:
@@ -15,25 +16,25 @@ def exact(*values: float) -> Exact:
 def test_bound_formula():
     """(K + 4)(|L_i| + 1) per row, plus N |result| for a reduction; (K + 2) w for gradients."""
     rows = np.array([0.5, 2.0])
-    assert compare.row_bound_eps(rows, 3).tolist() == [7 * 1.5, 7 * 3.0]
+    assert bounds.row_bound_eps(rows, 3).tolist() == [7 * 1.5, 7 * 3.0]
     result = Exact.from_float64(np.array(1.25))
-    assert compare.loss_bound_eps(rows, 3, "mean", result) == (10.5 + 21) / 2 + 2 * 1.25
-    assert compare.loss_bound_eps(rows, 3, "sum", result) == 10.5 + 21 + 2 * 1.25
-    assert compare.loss_bound_eps(rows, 3, "none", result).tolist() == [10.5, 21.0]
-    assert compare.grad_bound_eps((2, 3), 1 / 2)[1, 2] == 5 / 2
-    assert compare.row_bound_eps(np.array([np.inf, np.nan]), 3).tolist() == [0.0, 0.0]
+    assert bounds.loss_bound_eps(rows, 3, "mean", result) == (10.5 + 21) / 2 + 2 * 1.25
+    assert bounds.loss_bound_eps(rows, 3, "sum", result) == 10.5 + 21 + 2 * 1.25
+    assert bounds.loss_bound_eps(rows, 3, "none", result).tolist() == [10.5, 21.0]
+    assert bounds.grad_bound_eps((2, 3), 1 / 2)[1, 2] == 5 / 2
+    assert bounds.row_bound_eps(np.array([np.inf, np.nan]), 3).tolist() == [0.0, 0.0]
 
 
 def test_bound_follows_the_loss_not_the_logits():
     """A 5% error on a loss of 0.12 fails in float32 even when the logits are near 1e4."""
-    bound = compare.loss_bound_eps(np.array([0.12]), 3, "none", Exact.from_float64(np.array([0.12])))
+    bound = bounds.loss_bound_eps(np.array([0.12]), 3, "none", Exact.from_float64(np.array([0.12])))
     assert not compare.compare(
         np.array([0.126]), Exact.from_float64(np.array([0.12])), bound, "float32"
     ).passed
 
 
 def test_error_is_measured_in_epsilons_of_the_dtype():
-    eps = compare.EPSILON["float32"]
+    eps = vocabulary.EPSILON["float32"]
     result = compare.compare(np.array([1.0 + 3 * eps]), exact(1.0), np.array([4.0]), "float32")
     assert result.passed and result.error_eps == 3.0 and result.bound_eps == 4.0
     result = compare.compare(np.array([1.0 + 5 * eps]), exact(1.0), np.array([4.0]), "float32")

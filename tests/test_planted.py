@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conformance import checks, reference
+from conformance import checks
 from conformance.adapters import Implementation, Unsupported, load
 from conformance.cases import CASES_DIR, load_all
+from conformance.oracle import softmax
+from conformance.oracle.targets import Options, is_indices, one_hot, smoothed_targets
 
 DTYPES = ("float32", "float64")  # what the planted forms are written for
 
@@ -21,7 +23,7 @@ def with_axis(loss):
     def on_axis(x, labels, e, reduction, axis, **options):
         if options:
             raise Unsupported(f"{loss.__name__} takes no {', '.join(options)}")
-        y = labels if reference.is_indices(labels) else np.moveaxis(labels, axis, -1)
+        y = labels if is_indices(labels) else np.moveaxis(labels, axis, -1)
         return loss(np.moveaxis(x, axis, -1), y, e, reduction)
 
     on_axis.__name__ = loss.__name__
@@ -29,14 +31,14 @@ def with_axis(loss):
 
 
 def _targets(labels, k, e, dtype):
-    return reference.smoothed_targets(labels, k, e).astype(dtype)
+    return smoothed_targets(labels, k, e).astype(dtype)
 
 
 def smoothing_over_k_minus_1(x, labels, e, reduction):
     k = x.shape[-1]
-    y = reference.one_hot(labels, k, x.dtype) if reference.is_indices(labels) else labels
+    y = one_hot(labels, k, x.dtype) if is_indices(labels) else labels
     t = y * (1 - e) + e / max(k - 1, 1)
-    return reference.reduce(-(t * reference.log_softmax(x)).sum(-1), reduction)
+    return softmax.reduce(-(t * softmax.log_softmax(x)).sum(-1), reduction)
 
 
 def log_of_softmax(x, labels, e, reduction):
@@ -44,24 +46,24 @@ def log_of_softmax(x, labels, e, reduction):
     t = _targets(labels, x.shape[-1], e, x.dtype)
     with np.errstate(all="ignore"):
         p = np.exp(x) / np.exp(x).sum(-1, keepdims=True)
-        return reference.reduce(-(t * np.log(p)).sum(-1), reduction)
+        return softmax.reduce(-(t * np.log(p)).sum(-1), reduction)
 
 
 def float32_inside(x, labels, e, reduction):
-    rows = reference.softmax_cross_entropy(x.astype(np.float32), labels, e, "none")
-    return reference.reduce(rows.astype(x.dtype), reduction)
+    rows = softmax.softmax_cross_entropy(x.astype(np.float32), labels, e, "none")
+    return softmax.reduce(rows.astype(x.dtype), reduction)
 
 
 def sum_for_mean(x, labels, e, reduction):
-    return reference.softmax_cross_entropy(x, labels, e, "sum" if reduction == "mean" else reduction)
+    return softmax.softmax_cross_entropy(x, labels, e, "sum" if reduction == "mean" else reduction)
 
 
 def smoothing_off_target_only(x, labels, e, reduction):
     """Adds e/K to the other classes but leaves the target at 1 - e."""
     k = x.shape[-1]
-    y = reference.one_hot(labels, k, x.dtype) if reference.is_indices(labels) else labels
+    y = one_hot(labels, k, x.dtype) if is_indices(labels) else labels
     t = np.where(y == y.max(-1, keepdims=True), y * (1 - e), y.dtype.type(e / k))
-    return reference.reduce(-(t * reference.log_softmax(x)).sum(-1), reduction)
+    return softmax.reduce(-(t * softmax.log_softmax(x)).sum(-1), reduction)
 
 
 PLANTED = [smoothing_over_k_minus_1, log_of_softmax, float32_inside, sum_for_mean, smoothing_off_target_only]
@@ -103,7 +105,7 @@ def test_float32_inside_is_caught_at_float64_only():
 
 def test_the_correct_implementation_passes_everything():
     def correct(x, labels, e, reduction):
-        return reference.softmax_cross_entropy(x, labels, e, reduction)
+        return softmax.softmax_cross_entropy(x, labels, e, reduction)
 
     assert outcomes(correct) == []
 
@@ -139,19 +141,19 @@ def test_a_failure_says_where_what_and_how_to_reproduce():
 
 
 def grad_ignores_smoothing(x, labels, e, reduction):
-    return reference.softmax_cross_entropy_grad(x, labels, 0.0, reduction)
+    return softmax.softmax_cross_entropy_grad(x, labels, 0.0, reduction)
 
 
 def grad_not_scaled_by_mean(x, labels, e, reduction):
-    return reference.softmax_cross_entropy_grad(x, labels, e, "sum")
+    return softmax.softmax_cross_entropy_grad(x, labels, e, "sum")
 
 
 def grad_in_float32(x, labels, e, reduction):
-    return reference.softmax_cross_entropy_grad(x.astype(np.float32), labels, e, reduction).astype(x.dtype)
+    return softmax.softmax_cross_entropy_grad(x.astype(np.float32), labels, e, reduction).astype(x.dtype)
 
 
 def grad_correct(x, labels, e, reduction):
-    return reference.softmax_cross_entropy_grad(x, labels, e, reduction)
+    return softmax.softmax_cross_entropy_grad(x, labels, e, reduction)
 
 
 def grad_failures(grad) -> list[tuple[str, str, str]]:
@@ -160,7 +162,7 @@ def grad_failures(grad) -> list[tuple[str, str, str]]:
     impl = Implementation(
         f"planted.{grad.__name__}",
         "numpy",
-        with_axis(lambda x, labels, e, reduction: reference.softmax_cross_entropy(x, labels, e, reduction)),
+        with_axis(lambda x, labels, e, reduction: softmax.softmax_cross_entropy(x, labels, e, reduction)),
         class_axis="any",
         gradient=lambda x, labels, e, reduction, axis: np.moveaxis(
             grad(
@@ -235,8 +237,8 @@ def test_a_wrong_weighted_mean_is_caught_on_the_options_cases():
 
     def mean_over_rows(x, labels, e, reduction, axis, weights=None, ignore_index=None):
         weights = None if weights is None else tuple(float(w) for w in weights)
-        options = reference.Options(weights, ignore_index, wrong)
-        return reference.softmax_cross_entropy(x, labels, e, reduction, options)
+        options = Options(weights, ignore_index, wrong)
+        return softmax.softmax_cross_entropy(x, labels, e, reduction, options)
 
     impl = Implementation(
         "planted.mean_over_rows", "numpy", mean_over_rows, options=frozenset({"weights", "ignore_index"})

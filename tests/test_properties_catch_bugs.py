@@ -11,10 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import conformance.plugin
-from conformance import checks, properties, reference
+import conformance.plugin.profiles  # noqa: F401  (registers the profiles that DEFAULT takes)
+from conformance import checks, properties
 from conformance.adapters import Implementation, load, numpy_adapter
+from conformance.oracle import softmax
 from conformance.strategies import SMOOTHING, smoothings
+from tests.conftest import ROOT
 from tests.test_planted import (
     float32_inside,
     log_of_softmax,
@@ -79,7 +81,7 @@ def test_planted_wrong_gradient_is_caught_with_a_shrunk_counterexample():
 
 
 def correct(x, labels, e, reduction):
-    return reference.softmax_cross_entropy(x, labels, e, reduction)
+    return softmax.softmax_cross_entropy(x, labels, e, reduction)
 
 
 SOFTMAX = [n for n, p in properties.PROPERTIES.items() if p.operation == "softmax_cross_entropy"]
@@ -142,7 +144,7 @@ def test_shrunk_failure_is_written_as_a_golden_case(run_suite, tmp_path):
         str(out_dir),
         "-k",
         "agreement and float64 and indices",
-        env={"PYTHONPATH": f"{tmp_path}:{conformance.plugin.CASES_DIR.parent}"},
+        env={"PYTHONPATH": f"{tmp_path}:{ROOT}"},
         target="conformance/test_properties.py",
     )
     assert code == 1, out

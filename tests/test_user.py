@@ -56,9 +56,9 @@ def test_the_probabilities_first_module_is_caught_with_a_small_counterexample(ru
 
 def test_a_function_and_frameworks_beside_it(run_suite, tmp_path):
     (tmp_path / "my_loss.py").write_text(
-        "from conformance import reference\n"
+        "from conformance.oracle import softmax\n"
         "def loss(logits, labels, label_smoothing):\n"
-        "    return reference.softmax_cross_entropy(logits, labels, label_smoothing, 'mean')\n"
+        "    return softmax.softmax_cross_entropy(logits, labels, label_smoothing, 'mean')\n"
     )
     code, out, results = run_suite(
         "--impl", f"numpy:{tmp_path / 'my_loss.py'}:loss", "--framework", "numpy", "-k", "test_loss"
@@ -77,7 +77,7 @@ def test_a_function_and_frameworks_beside_it(run_suite, tmp_path):
         ("numpy:no_such_module_here:loss", "cannot import no_such_module_here: ModuleNotFoundError"),
         ("numpy:conformance.reference:no_such_loss", "has no attribute 'no_such_loss'"),
         ("numpy:conformance.reference:log_softmax", "expected a function loss(logits, labels, label_smo"),
-        ("numpy:conformance.reference:REDUCTIONS", "neither a function nor a class"),
+        ("numpy:conformance.vocabulary:REDUCTIONS", "neither a function nor a class"),
     ],
 )
 def test_an_unusable_impl_is_a_usage_error(run_suite, spec, says):

@@ -19,14 +19,8 @@ import ml_dtypes  # noqa: F401  (registers bfloat16 with NumPy: np.dtype("bfloat
 import numpy as np
 
 from conformance.conventions import DEFAULT, Convention
+from conformance.vocabulary import DTYPES, EAGER, LABEL_KINDS, REDUCTIONS, SOFTMAX_CROSS_ENTROPY
 
-LABEL_KINDS = ("indices", "probabilities")
-DTYPES = ("float16", "bfloat16", "float32", "float64")
-# How a loss is run: as written ("eager"), or compiled: jax.jit ("jit"), tf.function
-# ("function"), tf.function(jit_compile=True) ("function-xla"), torch.compile ("compile").
-MODES = ("eager", "jit", "function", "function-xla", "compile")
-EAGER = "eager"
-PLATFORMS = ("cpu", "cuda", "gpu", "mps", "tpu")  # device names are "platform:index"
 HOST_DEVICES = "CONFORMANCE_HOST_DEVICES"  # this many host CPU devices, where a framework can
 PROGRAMS = 2048  # compiled functions a framework keeps (golden checks build about 600 per mode)
 Static = tuple[float, str, int, "int | None"]  # smoothing, reduction, class axis, ignore_index
@@ -73,7 +67,7 @@ class Implementation:
     framework: str
     loss: LossFn
     label_kinds: frozenset[str] = frozenset(LABEL_KINDS)
-    reductions: frozenset[str] = frozenset(("none", "mean", "sum"))
+    reductions: frozenset[str] = frozenset(REDUCTIONS)
     dtypes: frozenset[str] = frozenset(DTYPES)
     # where it takes the classes: "last", "second" ((N, C, d1, ...)), "any", or "rows" (2-D (N, K) only)
     class_axis: str = "last"
@@ -83,7 +77,7 @@ class Implementation:
     smoothing: bool = True  # whether it takes label smoothing (else only 0)
     smooths_by_hand: bool = False  # whether the adapter (not the API) applies the smoothing
     convention: Convention = DEFAULT
-    operation: str = "softmax_cross_entropy"  # or "sigmoid_cross_entropy" (binary.py)
+    operation: str = SOFTMAX_CROSS_ENTROPY  # or SIGMOID_CROSS_ENTROPY (oracle/sigmoid.py)
     eager_only: str = ""  # why compiled modes do not check it (else they do)
 
     def takes_axis(self, axis: int, rank: int) -> bool:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 
 from conformance.adapters.base import (
-    EAGER,
     Framework,
     Implementation,
     Mode,
@@ -17,6 +16,7 @@ from conformance.adapters.base import (
 )
 from conformance.adapters.caches import cache_folder
 from conformance.conventions import Convention
+from conformance.vocabulary import EAGER, SIGMOID_CROSS_ENTROPY
 
 PROBABILITIES = frozenset({"probabilities"})
 # take_along_axis semantics for class indices; ignored rows masked with ``where`` and left
@@ -124,7 +124,7 @@ def load(precision_defaults: bool = False) -> Framework:
                 sigmoid_by_hand,
                 PROBABILITIES,
                 class_axis="rows",
-                operation="sigmoid_cross_entropy",
+                operation=SIGMOID_CROSS_ENTROPY,
             ),
             Implementation(
                 "optax.softmax_cross_entropy_with_integer_labels",

@@ -7,33 +7,35 @@ from typing import Any
 
 import numpy as np
 
-from conformance import binary, reference
+from conformance import vocabulary
 from conformance.adapters.base import Framework, Implementation
+from conformance.oracle import sigmoid, softmax
+from conformance.oracle.targets import Options, is_indices
 
 DEVICE = "cpu:0"
 
 
 def _classes_last(
     logits: np.ndarray, labels: np.ndarray, axis: int, weights: Any, ignore_index: int | None
-) -> tuple[np.ndarray, np.ndarray, reference.Options]:
+) -> tuple[np.ndarray, np.ndarray, Options]:
     """Logits and labels with the classes last, checked, and the options."""
     x = np.moveaxis(logits, axis, -1)
-    y = labels if reference.is_indices(labels) else np.moveaxis(labels, axis, -1)
-    if reference.is_indices(y):
+    y = labels if is_indices(labels) else np.moveaxis(labels, axis, -1)
+    if is_indices(y):
         bad = (y < 0) | (y >= x.shape[-1])
         if ignore_index is not None:
             bad &= y != ignore_index
         if bad.any():
             raise IndexError(f"class index {y[bad].flat[0]} is out of range [0, {x.shape[-1]})")
     weights = None if weights is None else tuple(float(w) for w in weights)
-    return x, y, reference.Options(weights, ignore_index)
+    return x, y, Options(weights, ignore_index)
 
 
 def _stable(
     logits, labels, e: float, reduction: str, axis: int, weights=None, ignore_index=None
 ) -> np.ndarray:
     x, y, options = _classes_last(logits, labels, axis, weights, ignore_index)
-    return np.asarray(reference.softmax_cross_entropy(x, y, e, reduction, options))
+    return np.asarray(softmax.softmax_cross_entropy(x, y, e, reduction, options))
 
 
 def _stable_grad(
@@ -42,17 +44,17 @@ def _stable_grad(
     """The analytic gradient ``(softmax(x) * sum(t) - t) * w``, in the classes' own axis."""
     x, y, options = _classes_last(logits, labels, axis, weights, ignore_index)
     k = x.shape[-1]
-    rows_y = y.reshape(-1) if reference.is_indices(y) else y.reshape(-1, k)
-    rows = reference.softmax_cross_entropy_grad(x.reshape(-1, k), rows_y, e, reduction, options)
+    rows_y = y.reshape(-1) if is_indices(y) else y.reshape(-1, k)
+    rows = softmax.softmax_cross_entropy_grad(x.reshape(-1, k), rows_y, e, reduction, options)
     return np.moveaxis(rows.reshape(x.shape), -1, axis)
 
 
 def _binary(logits, labels, e: float, reduction: str, axis: int) -> np.ndarray:
-    return np.asarray(binary.sigmoid_cross_entropy(logits, labels, e, reduction))
+    return np.asarray(sigmoid.sigmoid_cross_entropy(logits, labels, e, reduction))
 
 
 def _binary_grad(logits, labels, e: float, reduction: str, axis: int) -> np.ndarray:
-    return binary.sigmoid_cross_entropy_grad(logits, labels, e, reduction)
+    return sigmoid.sigmoid_cross_entropy_grad(logits, labels, e, reduction)
 
 
 def load(precision_defaults: bool = False) -> Framework:
@@ -78,7 +80,7 @@ def load(precision_defaults: bool = False) -> Framework:
                 frozenset({"probabilities"}),
                 class_axis="rows",
                 gradient=_binary_grad,
-                operation=binary.OPERATION,
+                operation=vocabulary.SIGMOID_CROSS_ENTROPY,
             ),
         ],
         put=lambda array, device: np.array(array),

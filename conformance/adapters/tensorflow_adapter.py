@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 
 from conformance.adapters.base import (
-    EAGER,
     HOST_DEVICES,
     Framework,
     Implementation,
@@ -23,6 +22,7 @@ from conformance.adapters.base import (
 )
 from conformance.adapters.caches import cache_folder
 from conformance.conventions import DEFAULT, Convention
+from conformance.vocabulary import EAGER, SIGMOID_CROSS_ENTROPY
 
 PROBABILITIES = frozenset({"probabilities"})
 INDICES = frozenset({"indices"})
@@ -196,7 +196,7 @@ def load(precision_defaults: bool = False) -> Framework:
                 PROBABILITIES,
                 class_axis="rows",
                 convention=KERAS_BINARY,
-                operation="sigmoid_cross_entropy",
+                operation=SIGMOID_CROSS_ENTROPY,
             ),
         ],
         put=put,

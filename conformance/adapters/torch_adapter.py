@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 
 from conformance.adapters.base import (
-    EAGER,
     Framework,
     Implementation,
     Mode,
@@ -21,6 +20,7 @@ from conformance.adapters.base import (
 )
 from conformance.adapters.caches import cache_folder
 from conformance.conventions import Convention
+from conformance.vocabulary import EAGER, SIGMOID_CROSS_ENTROPY
 
 # torch.nn.CrossEntropyLoss docs: a weighted mean divides by the target classes' weights;
 # label_smoothing must be in [0, 1] (checked only above: a negative one counts as 0).
@@ -170,7 +170,7 @@ def load(precision_defaults: bool = False) -> Framework:
                 binary_by_hand,
                 frozenset({"probabilities"}),
                 class_axis="rows",
-                operation="sigmoid_cross_entropy",
+                operation=SIGMOID_CROSS_ENTROPY,
             ),
         ],
         put=put,

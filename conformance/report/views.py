@@ -19,22 +19,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.adapters.base import EAGER, MODES
-from conformance.compare import EPSILON
 from conformance.merge import Merged
+from conformance.vocabulary import EAGER, EPSILON, FAILING, KNOWN_DIVERGENCE, MODES, SEVERITY
 
-# worst first: the outcome a cell shows is the worst of its checks
-SEVERITY = (
-    "errored",
-    "diverged",
-    "stale divergence",
-    "known divergence",
-    "passed",
-    "rejected",
-    "unsupported",
-    "skipped",
-)
-NEW = ("errored", "diverged", "stale divergence")  # what fails a run
 # checks of a document's number, and of the case files, belong to no implementation's column
 NOT_IN_MATRIX = ("document", "case_files")
 
@@ -278,11 +265,11 @@ class KnownGroup:
 
 def divergences(merged: Merged) -> tuple[list[dict[str, Any]], list[KnownGroup]]:
     """The new divergences (failing the run) one by one, and the known ones by entry."""
-    new = [r for r in merged.results if r["outcome"] in NEW]
+    new = [r for r in merged.results if r["outcome"] in FAILING]
     groups: dict[str, KnownGroup] = {}
     for r in merged.results:
         entry = r.get("known_divergence")
-        if r["outcome"] == "known divergence" and entry:
+        if r["outcome"] == KNOWN_DIVERGENCE and entry:
             groups.setdefault(entry["id"], KnownGroup(entry, [])).records.append(r)
     return new, sorted(groups.values(), key=lambda g: g.entry["id"])
 

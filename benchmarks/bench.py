@@ -1,6 +1,6 @@
 """A benchmark of the suite itself: where a run's time and memory go.
 
-    python -m conformance.bench [--framework numpy,torch] [--examples 60] [--default-run] [--suite-run]
+    python -m benchmarks.bench [--framework numpy,torch] [--examples 60] [--default-run] [--suite-run]
                                 [--json reports/bench.json]
 
 Prints, measured in this one run:
@@ -29,18 +29,13 @@ Timings are medians; nothing here is asserted (docs/performance.md states the ta
 from __future__ import annotations
 
 import argparse
-import contextlib
-import dataclasses
 import json
 import os
 import platform
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,15 +43,23 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything can import TensorFlow
 
-from conformance import bench_run, checks, properties
+from benchmarks import bench_run
+from benchmarks.builds import COMPILED_SHAPES, compiled_mode_figures, jax_compiles
+from benchmarks.timing import (
+    bare_call_seconds,
+    examples_per_second,
+    import_seconds,
+    in_fresh_process,
+    make_case,
+    numpy_start_seconds,
+    suite_check_seconds,
+)
 from conformance.adapters import FRAMEWORKS, FrameworkMissing, load
-from conformance.adapters.base import DTYPES, Framework, Implementation
-from conformance.cases import Case
 from conformance.checks import Point
 from conformance.results import write_atomically
+from conformance.vocabulary import DTYPES
 
 ROOT = bench_run.ROOT  # the checkout the suite runs from
-IMPORTS = {"numpy": "numpy", "torch": "torch", "tensorflow": "tensorflow", "jax": "jax, optax"}
 TARGETS = {
     "example_ratio": 2.0,  # suite cost per property example, at most this times the floor
     "default_run_cold_s": 300.0,  # pytest conformance, every framework and dtype, empty compile caches
@@ -64,154 +67,6 @@ TARGETS = {
     "numpy_start_s": 1.0,  # --framework numpy starts checking
     "large_case_peak_mb": 2048.0,  # K = 131072, batch 8, every dtype
 }
-
-
-def median_time(call: Callable[[], Any], repeat: int) -> float:
-    """The median seconds of ``repeat`` calls after one warm-up call."""
-    call()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def in_fresh_process(code: str, env: dict[str, str] | None = None) -> str:
-    """Run Python ``code`` in a new interpreter; its last printed line."""
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})},
-        timeout=600,
-        check=True,
-    )
-    return out.stdout.strip().splitlines()[-1]
-
-
-def import_seconds(name: str) -> float:
-    code = f"import time; t = time.perf_counter(); import {IMPORTS[name]}; print(time.perf_counter() - t)"
-    return float(in_fresh_process(code))
-
-
-def numpy_start_seconds() -> float:
-    """Wall time of collecting ``pytest conformance --framework numpy`` (then checks begin)."""
-    start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "pytest", "conformance", "--framework", "numpy", "--collect-only", "-q"],
-        cwd=ROOT,
-        capture_output=True,
-        timeout=600,
-        check=True,
-    )
-    return time.perf_counter() - start
-
-
-def make_case(impl: Implementation, rng: np.random.Generator, n: int = 8, k: int = 32) -> tuple[Case, str]:
-    """A case the implementation takes (its first label kind, a reduction it takes), and
-    that label kind."""
-    kind = "indices" if "indices" in impl.label_kinds else "probabilities"
-    reduction = "mean" if "mean" in impl.reductions else sorted(impl.reductions)[0]
-    logits = rng.standard_normal((n, k)) * 3
-    if impl.operation == "sigmoid_cross_entropy":
-        labels: np.ndarray = rng.uniform(size=(n, k))
-    elif kind == "indices":
-        labels = rng.integers(0, k, n)
-    else:
-        labels = rng.dirichlet(np.ones(k), n)
-    case = Case(
-        id="bench",
-        path="(drawn by the benchmark)",
-        provenance="benchmark",
-        logits=logits,
-        labels=labels,
-        label_smoothing=0.1 if impl.smoothing else 0.0,
-        reduction=reduction,
-        expected=(),
-        operation=impl.operation,
-    )
-    return case, kind
-
-
-def bare_call_seconds(fw: Framework, impl: Implementation, case: Case, kind: str, dtype: str) -> float:
-    """The framework call alone: inputs prepared on the device, the result fetched."""
-    device = fw.devices[0]
-    logits, labels = checks.inputs(case, kind, dtype)
-    with fw.scope(device):
-        x, y = fw.put(logits, device), fw.put(labels, device)
-        return median_time(
-            lambda: fw.fetch(impl.loss(x, y, case.label_smoothing, case.reduction, logits.ndim - 1)), 30
-        )
-
-
-def suite_check_seconds(point: Point, impl: Implementation, rng: np.random.Generator) -> float:
-    """The suite's whole cost of one check, on a new case each time (no cached reference)."""
-    fresh = iter([make_case(impl, rng)[0] for _ in range(16)])
-
-    def check() -> None:
-        with contextlib.suppress(checks.CheckFailure):  # a known divergence costs the same
-            checks.check_loss(point, next(fresh))
-
-    return median_time(check, 15)
-
-
-def examples_per_second(point: Point, examples: int) -> dict[str, float]:
-    """The agreement property through the suite, and Hypothesis drawing the same cases alone."""
-    from hypothesis import HealthCheck, Phase, given, settings
-    from hypothesis import strategies as st
-
-    prop = properties.PROPERTIES["agreement"]
-    strategy = prop.cases(point.dtype, point.label_kind, point.impl)
-    quiet = settings(
-        max_examples=examples,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-
-    @quiet
-    @given(st.data())
-    def through_suite(data: st.DataObject) -> None:
-        with contextlib.suppress(checks.CheckFailure):  # a known divergence: only time counts here
-            prop.check(point, data.draw(strategy), data.draw)
-
-    @quiet
-    @given(st.data())
-    def drawing_only(data: st.DataObject) -> None:
-        data.draw(strategy)
-
-    timings = {}
-    # "suite" first, in a process that has built nothing for these shapes; "suite_built" the
-    # same examples again, every program built (what an example costs once the run has built
-    # its shapes: the cost follows the programs, not the examples)
-    runs = (("suite", through_suite), ("suite_built", through_suite), ("hypothesis", drawing_only))
-    for name, test in runs:
-        start = time.perf_counter()
-        test()
-        timings[name] = (time.perf_counter() - start) / examples
-    return timings
-
-
-def jax_compiles(call: Callable[[], Any]) -> int:
-    """How many XLA backend compilations ``call`` caused."""
-    import jax
-
-    seen = []
-
-    def listen(event: str, *_args: Any, **_kwargs: Any) -> None:
-        if "backend_compile" in event:
-            seen.append(event)
-
-    jax.monitoring.register_event_duration_secs_listener(listen)
-    try:
-        call()
-    finally:
-        jax.monitoring.unregister_event_duration_listener(listen)
-    return len(seen)
 
 
 def property_figures(framework: str, point: Point, examples: int) -> dict[str, Any]:
@@ -226,105 +81,6 @@ def property_figures(framework: str, point: Point, examples: int) -> dict[str, A
     else:
         run()
     return found
-
-
-COMPILED_SHAPES = ((2, 3), (4, 7), (8, 32))  # a new shape per check, as golden cases come
-
-
-Builds = Callable[[Callable[[], Any]], int]  # how many programs a call compiled (traced)
-
-
-def build_counter(fw: Framework) -> Builds:
-    """Counts the programs the framework's compiled modes build during a call: JAX's XLA
-    builds (``jax_compiles``), TensorFlow's tf.function traces, dynamo's graphs. For
-    TensorFlow it wraps ``fw.modes``' compilers to keep the tf.functions they make."""
-
-    def difference(total: Callable[[], int]) -> Builds:
-        def builds(call: Callable[[], Any]) -> int:
-            before = total()
-            call()
-            return total() - before
-
-        return builds
-
-    if fw.name == "jax":
-        return jax_compiles
-    if fw.name == "tensorflow":
-        traced: list[Any] = []
-
-        def keeping(compile: Any) -> Any:
-            def kept(f: Any) -> Any:
-                traced.append(compile(f))
-                return traced[-1]
-
-            return kept
-
-        fw.modes = tuple(
-            m if m.compile is None else dataclasses.replace(m, compile=keeping(m.compile)) for m in fw.modes
-        )
-        return difference(lambda: sum(f.experimental_get_tracing_count() for f in traced))
-    if fw.name == "torch":
-        from torch._dynamo.utils import counters
-
-        return difference(lambda: int(counters["stats"]["unique_graphs"]))
-    return difference(lambda: 0)
-
-
-def compiled_mode_figures(fw: Framework, rng: np.random.Generator) -> list[dict[str, Any]]:
-    """Each compiled mode of the framework, on its first implementation in float32: seconds
-    per gradient check and programs compiled per check, over checks of new shapes (as golden
-    checks are), then the same checks again (shapes seen before)."""
-    modes = fw.modes
-    builds = build_counter(fw)  # may wrap fw.modes' compilers: put back below
-    rows = []
-    try:
-        for mode in fw.modes:
-            impl = next((i for i in fw.implementations if not i.eager_only), None)
-            if mode.compile is not None and impl is not None:
-                rows.append(compiled_mode_row(fw, mode.name, impl, builds, rng))
-    finally:
-        fw.modes = modes
-    return rows
-
-
-def compiled_mode_row(
-    fw: Framework, mode: str, impl: Implementation, builds: Builds, rng: np.random.Generator
-) -> dict[str, Any]:
-    """One compiled mode's seconds and builds per gradient check, new shapes then seen ones."""
-    point = Point(fw, impl, fw.devices[0], "float32", make_case(impl, rng)[1], mode)
-    cases = [make_case(impl, rng, n, k)[0] for n, k in COMPILED_SHAPES]
-    row: dict[str, Any] = {"framework": fw.name, "mode": mode, "implementation": impl.name}
-
-    def check_all() -> None:
-        for case in cases:
-            with contextlib.suppress(checks.Divergence):  # a wrong value costs the same; an error is shown
-                checks.check_grad(point, case)
-
-    for when in ("new", "seen"):
-        start = time.perf_counter()
-        row[f"{when}_shape_compiles"] = builds(check_all) / len(cases)
-        row[f"{when}_shape_s"] = (time.perf_counter() - start) / len(cases)
-    return row
-
-
-LARGE_CASE = """
-import resource, numpy as np
-from conformance import checks
-from conformance.adapters import load
-from conformance.bench import make_case
-from conformance.checks import Point
-fw = load({name!r})
-rng = np.random.default_rng(0)
-for impl in fw.implementations:
-    case, kind = make_case(impl, rng, n=8, k=131072)
-    for dtype in sorted(impl.dtypes):
-        try:
-            checks.check_loss(Point(fw, impl, fw.devices[0], dtype, kind), case)
-            checks.check_grad(Point(fw, impl, fw.devices[0], dtype, kind), case)
-        except Exception:
-            pass  # an unsupported or diverging combination still used its memory
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-"""
 
 
 def report_seconds(records: int) -> float:
@@ -398,8 +154,7 @@ def measure(names: list[str], examples: int, runs: list[tuple[str, ...]]) -> dic
                     row["floor_s"] = row["hypothesis"] + bare
                 figures["implementations"].append(row)
         figures["compiled_modes"] += compiled_mode_figures(fw, rng)
-        code = LARGE_CASE.format(name=name)
-        figures["large_case_peak_mb"][name] = float(in_fresh_process(code))
+        figures["large_case_peak_mb"][name] = float(in_fresh_process(["-m", "benchmarks.large_case", name]))
     small, large = report_seconds(2000), report_seconds(20000)
     figures["report_s"] = {"2000": small, "20000": large, "ratio": large / small}
     figures["runs"] = [bench_run.run_figures(args) for args in runs]
@@ -474,7 +229,7 @@ def table(figures: dict[str, Any], examples: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m conformance.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--framework", default=",".join(FRAMEWORKS), help="comma list (default: all)")
     parser.add_argument("--examples", type=int, default=60, help="property examples per implementation")
     parser.add_argument(

@@ -2,14 +2,14 @@
 and then warm (the caches the cold run filled), with what each framework built and how many
 examples its property checks judged per second.
 
-    python -m conformance.bench --default-run           # pytest conformance, as a user runs it
-    python -m conformance.bench --suite-run             # the ci profile, -n 2, as CI runs it
+    python -m benchmarks.bench --default-run           # pytest conformance, as a user runs it
+    python -m benchmarks.bench --suite-run             # the ci profile, -n 2, as CI runs it
 
 Builds are counted from the caches the cold run filled: JAX's persistent cache (one entry per
 XLA program built, eager ops included), inductor's (one AOTAutograd entry per program
 torch.compile built, forward and backward together) and XLA's for TensorFlow (one entry per
 cluster that tf.function(jit_compile=True) compiled; plain tf.function traces keep nothing on
-disk and are not counted here: ``python -m conformance.bench`` counts them per check).
+disk and are not counted here: ``python -m benchmarks.bench`` counts them per check).
 """
 
 from __future__ import annotations

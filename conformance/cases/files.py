@@ -1,4 +1,4 @@
-"""Golden case files: loading and validation.
+"""Golden case files: loading and validation, and writing a case as TOML.
 
 A case file is TOML (read with the standard library's safe parser), one file per source,
 validated against ``SCHEMA`` (JSON Schema) and then for consistency (shapes, label ranges,
@@ -8,205 +8,24 @@ case is reported and the valid cases of the file still load.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import math
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import numpy as np
 
-from conformance.conventions import DEFAULT, Convention
-from conformance.reference import REDUCTIONS, Options, one_hot
+from conformance.cases.model import Case, CaseError, Observed
+from conformance.cases.schema import CASE_SCHEMA, CASES_DIR, FILE_SCHEMA, SCHEMA_VERSION
+from conformance.vocabulary import SIGMOID_CROSS_ENTROPY, SOFTMAX_CROSS_ENTROPY
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
-
-SCHEMA_VERSION = 1
-CASES_DIR = Path(__file__).resolve().parent.parent / "cases"
-
-_NUMBER = {"type": "number"}
-_DECIMAL = {"type": "string", "pattern": r"^[-+]?(\d+(\.\d*)?([eE][-+]?\d+)?|inf|nan)$"}
-_MATRIX = {"type": "array", "items": {"type": "array", "items": _NUMBER}}
-
-CASE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["id", "provenance", "logits", "labels", "label_smoothing", "reduction", "expected"],
-    "additionalProperties": False,
-    "properties": {
-        "id": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.+=-]*$"},
-        "description": {"type": "string"},
-        "provenance": {"type": "string", "minLength": 1},
-        "logits": _MATRIX,
-        "labels": {
-            "type": "object",
-            "minProperties": 1,
-            "maxProperties": 1,
-            "additionalProperties": False,
-            "properties": {
-                "indices": {"type": "array", "items": {"type": "integer"}},
-                "probabilities": _MATRIX,
-            },
-        },
-        "label_smoothing": {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
-        "reduction": {"enum": list(REDUCTIONS)},
-        "expected": {
-            "type": "object",
-            "required": ["loss"],
-            "additionalProperties": False,
-            "properties": {"loss": {"oneOf": [_DECIMAL, {"type": "array", "items": _DECIMAL}]}},
-        },
-        "observed": {
-            "type": "object",
-            "required": ["loss", "implementation", "dtype", "where"],
-            "additionalProperties": False,
-            "properties": {
-                "loss": _NUMBER,
-                "implementation": {"type": "string"},
-                "dtype": {"enum": ["float16", "bfloat16", "float32", "float64"]},
-                "where": {"type": "string"},
-            },
-        },
-        "same_as": {"type": "string"},
-        "batch_shape": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1}},
-        "axis": {"type": "integer"},
-        "weights": {"type": "array", "minItems": 1, "items": {"type": "number", "minimum": 0}},
-        "operation": {"enum": ["softmax_cross_entropy", "sigmoid_cross_entropy"]},
-        "ignore_index": {"type": "integer"},
-    },
-}
-
-FILE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["schema", "source", "case"],
-    "additionalProperties": False,
-    "properties": {
-        "schema": {"const": SCHEMA_VERSION},
-        "source": {"type": "string", "minLength": 1},
-        "case": {"type": "array", "minItems": 1, "items": {"type": "object"}},
-    },
-}
-
-
-class CaseError(ValueError):
-    """A problem in a case file, naming the file, the case and the field."""
-
-    def __init__(self, path: Path | str, case_id: str | None, field: str | None, message: str):
-        self.path, self.case_id, self.field, self.message = str(path), case_id, field, message
-        where = [self.path]
-        if case_id is not None:
-            where.append(f"case {case_id!r}")
-        if field:
-            where.append(f"field {field!r}")
-        super().__init__(f"{': '.join(where)}: {message}")
-
-
-@dataclass(frozen=True)
-class Observed:
-    """A value a document printed, and what printed it."""
-
-    loss: float
-    implementation: str
-    dtype: str
-    where: str
-
-
-@dataclass(frozen=True, eq=False)
-class Case:
-    """One golden case: inputs, parameters, provenance and the exact expected loss."""
-
-    id: str
-    path: str
-    provenance: str
-    logits: np.ndarray
-    labels: np.ndarray  # int64 class indices (N,) or float64 probability rows (N, K)
-    label_smoothing: float
-    reduction: str
-    expected: tuple[str, ...]  # exact loss as decimal strings: one, or one per row for "none"
-    description: str = ""
-    observed: Observed | None = None
-    same_as: str | None = None
-    # The layout the implementation receives: the N rows as ``batch_shape`` (None: (N,)) with
-    # the classes on ``axis`` of the logits (and of probability labels). The reference works
-    # on the N x K rows whatever the layout.
-    batch_shape: tuple[int, ...] | None = None
-    axis: int = -1
-    # Options (reference.Options): per-class weights, and the class index of ignored rows.
-    # The expected loss is under the default conventions (conventions.py).
-    weights: tuple[float, ...] | None = None
-    ignore_index: int | None = None
-    # softmax cross-entropy over the classes, or binary (sigmoid) cross-entropy per element,
-    # whose labels are targets in [0, 1] of the logits' shape (binary.py)
-    operation: str = "softmax_cross_entropy"
-
-    def summary(self) -> dict[str, Any]:
-        """What the results file (and so the report) says of the case: where it comes from,
-        its exact loss, a document's printed value if any, and the size of its logits."""
-        logits = np.abs(self.logits[np.isfinite(self.logits)])
-        info: dict[str, Any] = {
-            "path": self.path,
-            "description": self.description,
-            "provenance": self.provenance,
-            "operation": self.operation,
-            "reduction": self.reduction,
-            "label_smoothing": self.label_smoothing,
-            "shape": list(self.logits.shape),
-            "expected": list(self.expected),
-            "max_abs_logit": float(logits.max()) if logits.size else 0.0,
-        }
-        if self.observed is not None:
-            info["documented"] = dataclasses.asdict(self.observed)
-        return info
-
-    def options(self, convention: Convention = DEFAULT) -> Options:
-        """The case's options under an implementation's ``convention``."""
-        return Options(self.weights, self.ignore_index, convention)
-
-    @property
-    def option_names(self) -> tuple[str, ...]:
-        """The options the case sets, as implementations declare them."""
-        return tuple(n for n in ("weights", "ignore_index") if getattr(self, n) is not None)
-
-    def arranged(self, array: np.ndarray) -> np.ndarray:
-        """Rows (N, K) or indices (N,) arranged in the case's layout."""
-        if self.batch_shape is None:
-            return array
-        if array.ndim == 1:
-            return array.reshape(self.batch_shape)
-        return np.moveaxis(array.reshape(*self.batch_shape, array.shape[-1]), -1, self.axis)
-
-    def as_rows(self, array: np.ndarray) -> np.ndarray:
-        """The inverse of ``arranged`` for an array shaped like the arranged logits: rows (N, K)."""
-        if self.batch_shape is None:
-            return array
-        return np.moveaxis(array, self.axis, -1).reshape(-1, array.shape[self.axis])
-
-    @property
-    def drawn(self) -> bool:
-        """Whether Hypothesis drew this case (rather than a case file holding it)."""
-        return self.path.startswith("(drawn")
-
-    @property
-    def label_kinds(self) -> tuple[str, ...]:
-        """Label kinds this case can be given as: indices also run as their one-hot rows
-        (but for ignored rows, which have none)."""
-        if self.labels.ndim == 2 or self.operation != "softmax_cross_entropy":
-            return ("probabilities",)
-        return ("indices",) if self.ignore_index is not None else ("indices", "probabilities")
-
-    def labels_as(self, kind: str) -> np.ndarray:
-        """The labels as class ``indices`` or as ``probabilities`` rows (float64)."""
-        if kind == "indices" and self.labels.ndim == 1:
-            return self.labels
-        if kind == "probabilities":
-            return one_hot(self.labels, self.logits.shape[1]) if self.labels.ndim == 1 else self.labels
-        raise ValueError(f"case {self.id!r} has no {kind} labels")
 
 
 def load_file(path: Path) -> tuple[list[Case], list[CaseError]]:
@@ -316,7 +135,7 @@ def _build(path: Path, raw: dict[str, Any]) -> Case:
         raise fail("logits", "must be a non-empty (N, K) matrix with rows of one length")
     x = np.asarray(logits, np.float64)
     n, k = x.shape
-    if raw.get("operation") == "sigmoid_cross_entropy":
+    if raw.get("operation") == SIGMOID_CROSS_ENTROPY:
         for field in ("weights", "ignore_index", "batch_shape"):
             if field in raw:
                 raise fail(field, "does not apply to binary (sigmoid) cross-entropy")
@@ -340,7 +159,7 @@ def _build(path: Path, raw: dict[str, Any]) -> Case:
         if len(rows) != n or any(len(r) != k for r in rows):
             raise fail("labels.probabilities", f"must have the logits' shape ({n}, {k})")
         labels = np.asarray(rows, np.float64)
-        binary = raw.get("operation") == "sigmoid_cross_entropy"
+        binary = raw.get("operation") == SIGMOID_CROSS_ENTROPY
         for i, row in enumerate(labels):
             if not np.all(np.isfinite(row)) or np.any(row < 0) or (binary and np.any(row > 1)):
                 limits = "in [0, 1]" if binary else ">= 0"
@@ -350,7 +169,7 @@ def _build(path: Path, raw: dict[str, Any]) -> Case:
     loss = raw["expected"]["loss"]
     expected = tuple(loss) if isinstance(loss, list) else (loss,)
     want = (
-        (n * k if raw.get("operation") == "sigmoid_cross_entropy" else n) if raw["reduction"] == "none" else 1
+        (n * k if raw.get("operation") == SIGMOID_CROSS_ENTROPY else n) if raw["reduction"] == "none" else 1
     )
     if len(expected) != want:
         raise fail(
@@ -380,7 +199,7 @@ def _build(path: Path, raw: dict[str, Any]) -> Case:
         axis=axis,
         weights=tuple(float(w) for w in weights) if weights is not None else None,
         ignore_index=ignore_index,
-        operation=raw.get("operation", "softmax_cross_entropy"),
+        operation=raw.get("operation", SOFTMAX_CROSS_ENTROPY),
     )
 
 
@@ -418,7 +237,7 @@ def to_toml(case: Case, expected: tuple[str, ...], source: str) -> str:
             *([f"batch_shape = {list(case.batch_shape)}", f"axis = {case.axis}"] if case.batch_shape else []),
             *([f"weights = [{', '.join(number(w) for w in case.weights)}]"] if case.weights else []),
             *([f"ignore_index = {case.ignore_index}"] if case.ignore_index is not None else []),
-            *([f"operation = {text(case.operation)}"] if case.operation != "softmax_cross_entropy" else []),
+            *([f"operation = {text(case.operation)}"] if case.operation != SOFTMAX_CROSS_ENTROPY else []),
             f"expected = {{ loss = {loss} }}",
             "",
         ]

@@ -28,101 +28,12 @@ What the mean then divides by, and what the mean of no rows is, are conventions
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import mpmath
 import numpy as np
 
-from conformance.conventions import DEFAULT, Convention
-
-REDUCTIONS = ("none", "mean", "sum")
-DIGITS = 50
-
-
-@dataclass(frozen=True)
-class Exact:
-    """An exact value as a double-double: ``hi + lo``, both float64 arrays of one shape."""
-
-    hi: np.ndarray
-    lo: np.ndarray
-    error: np.ndarray | float = 0.0  # a bound on |(hi + lo) - exact|, for a tier short of exact
-
-    @classmethod
-    def from_float64(cls, value: np.ndarray) -> Exact:
-        hi = np.asarray(value, dtype=np.float64)
-        return cls(hi, np.zeros_like(hi))
-
-    @classmethod
-    def from_extended(cls, value: np.ndarray, error: np.ndarray | float) -> Exact:
-        """Split a long double value into float64 ``hi + lo`` (``lo`` 0 where not finite)."""
-        hi = np.asarray(value, np.float64)
-        with np.errstate(invalid="ignore"):
-            lo = np.where(np.isfinite(hi), np.asarray(value - hi, np.float64), 0.0)
-        return cls(hi, lo, np.asarray(error, np.float64))
-
-
-@dataclass(frozen=True)
-class Options:
-    """The options of a loss beyond smoothing and reduction (see the module docstring)."""
-
-    weights: tuple[float, ...] | None = None
-    ignore_index: int | None = None
-    convention: Convention = DEFAULT
-
-    def kept(self, labels: np.ndarray) -> np.ndarray:
-        """Which rows count: all, but those whose class index is ``ignore_index``."""
-        labels = np.asarray(labels)
-        if self.ignore_index is None or not is_indices(labels):
-            return np.ones(labels.shape if is_indices(labels) else labels.shape[:-1], bool)
-        return labels != self.ignore_index
-
-    def targets(self, labels: np.ndarray, num_classes: int, e: float, dtype: type = np.float64) -> np.ndarray:
-        """The smoothed targets times the class weights, zero for ignored rows, in ``dtype``."""
-        kept = self.kept(labels)
-        y = np.where(kept, labels, 0) if is_indices(labels) else labels
-        t = smoothed_targets(y, num_classes, e, dtype)
-        if self.weights is not None:
-            t = t * np.asarray(self.weights, np.float64).astype(dtype)
-        return np.where(kept[..., None], t, dtype(0))
-
-    def divisor_terms(self, labels: np.ndarray) -> np.ndarray:
-        """The terms whose sum the mean divides by: 1 per row without options; per kept row
-        (kept-rows), or its target class's weight (weight-sum, class indices) with them."""
-        kept = self.kept(labels)
-        if not is_indices(labels) or self.weights is None or self.convention.weighted_mean == "kept-rows":
-            return kept.astype(np.float64).ravel()
-        return np.asarray(self.weights, np.float64)[np.asarray(labels)[kept]]
-
-    def divisor(self, labels: np.ndarray) -> float:
-        """What the mean divides by, in float64 (the sum of ``divisor_terms``)."""
-        return float(np.sum(self.divisor_terms(labels)))
-
-    def weight_scale(self) -> float:
-        """The largest class weight (at least 1): how much weights can scale a row's error."""
-        return max([1.0, *(abs(w) for w in self.weights)]) if self.weights else 1.0
-
-
-NO_OPTIONS = Options()
-
-
-def smoothed_targets(
-    labels: np.ndarray, num_classes: int, label_smoothing: float, dtype: type = np.float64
-) -> np.ndarray:
-    """Target rows ``y * (1 - e) + e / K`` computed in ``dtype``; labels are indices or rows."""
-    y = one_hot(labels, num_classes, dtype) if is_indices(labels) else np.asarray(labels).astype(dtype)
-    e = dtype(label_smoothing)
-    return y * (dtype(1) - e) + e / dtype(num_classes)
-
-
-def is_indices(labels: np.ndarray) -> bool:
-    """Whether labels are class indices (integers) rather than probability rows."""
-    return np.issubdtype(np.asarray(labels).dtype, np.integer)
-
-
-def one_hot(indices: np.ndarray, num_classes: int, dtype: type = np.float64) -> np.ndarray:
-    """One-hot rows for integer class indices."""
-    return np.eye(num_classes, dtype=dtype)[np.asarray(indices)]
-
+from conformance.oracle.numbers import DIGITS, EXTENDED, EXTENDED_EPS, HAS_EXTENDED, Exact, to_exact
+from conformance.oracle.targets import NO_OPTIONS, Options, is_indices, one_hot
+from conformance.vocabulary import REDUCTIONS
 
 # --- NumPy stable form, in the dtype it is given ---------------------------------------
 
@@ -213,10 +124,6 @@ def reduce(
 
 # --- extended precision: the stable form in long double, with its own error bound -----------
 
-EXTENDED = np.longdouble
-EXTENDED_EPS = float(np.finfo(np.longdouble).eps)
-HAS_EXTENDED = EXTENDED_EPS <= 2.0**-63  # x87 80-bit (x86-64 Linux) or binary128; not on Apple
-
 
 def extended_softmax_cross_entropy(
     logits: np.ndarray,
@@ -226,7 +133,7 @@ def extended_softmax_cross_entropy(
     options: Options = NO_OPTIONS,
 ) -> Exact:
     """The loss in extended precision (eps 2^-63 or better), far faster than mpmath for large
-    inputs; ``error`` carries compare.py's bound at that precision, so a float64 check still
+    inputs; ``error`` carries bounds.py's bound at that precision, so a float64 check still
     knows how exact its reference is."""
     if not HAS_EXTENDED:
         return exact_softmax_cross_entropy(logits, labels, label_smoothing, reduction, options)
@@ -252,7 +159,7 @@ def extended_softmax_cross_entropy_grad(
     reduction: str = "mean",
     options: Options = NO_OPTIONS,
 ) -> Exact:
-    """The gradient of the reduced loss in extended precision, with compare.py's gradient
+    """The gradient of the reduced loss in extended precision, with bounds.py's gradient
     bound at that precision as its ``error``."""
     if not HAS_EXTENDED:
         return exact_softmax_cross_entropy_grad(logits, labels, label_smoothing, reduction, options)
@@ -294,7 +201,7 @@ def exact_log_softmax(logits: np.ndarray) -> Exact:
     """``log_softmax`` over the last axis of a 2-D array, to ``DIGITS`` digits."""
     with mpmath.workdps(DIGITS):
         rows = [_mp_log_softmax_row(r) for r in np.asarray(logits, np.float64)]
-        return _to_exact(rows, np.shape(logits))
+        return to_exact(rows, np.shape(logits))
 
 
 def exact_softmax_cross_entropy(
@@ -307,7 +214,7 @@ def exact_softmax_cross_entropy(
     """The loss to ``DIGITS`` digits; inputs are taken as the exact binary values they hold."""
     values = mp_softmax_cross_entropy(logits, labels, label_smoothing, reduction, options)
     with mpmath.workdps(DIGITS):
-        return _to_exact(values, (len(values),) if reduction == "none" else ())
+        return to_exact(values, (len(values),) if reduction == "none" else ())
 
 
 def mp_softmax_cross_entropy(
@@ -358,7 +265,7 @@ def exact_softmax_cross_entropy_grad(
             total = mpmath.fsum(t)
             p = [mpmath.exp(v) for v in _mp_log_softmax_row(row)] if kept else [0] * len(t)
             grads.append([(pk * total - tk) * scale if kept else mpmath.mpf(0) for pk, tk in zip(p, t)])
-        return _to_exact(grads, x.shape)
+        return to_exact(grads, x.shape)
 
 
 def _mp_targets(
@@ -380,10 +287,3 @@ def _mp_targets(
         ]
         for row, keep in zip(y, kept)
     ]
-
-
-def _to_exact(values: list, shape: tuple[int, ...]) -> Exact:
-    flat = list(np.ravel(np.array(values, dtype=object))) if values else []
-    hi = np.array([float(v) for v in flat], dtype=np.float64)
-    lo = np.array([float(v - h) if mpmath.isfinite(v) else 0.0 for v, h in zip(flat, hi)], dtype=np.float64)
-    return Exact(hi.reshape(shape), lo.reshape(shape))

@@ -17,9 +17,8 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 
-from conformance.reference import DIGITS, EXTENDED, EXTENDED_EPS, HAS_EXTENDED, Exact, _to_exact
-
-OPERATION = "sigmoid_cross_entropy"
+from conformance.oracle import bounds
+from conformance.oracle.numbers import DIGITS, EXTENDED, EXTENDED_EPS, HAS_EXTENDED, Exact, to_exact
 
 
 def smoothed(labels: np.ndarray, e: float, dtype: type = np.float64) -> np.ndarray:
@@ -82,21 +81,19 @@ def extended(
     rows_mean: bool = False,
     gradient: bool = False,
 ) -> Exact:
-    """The loss (or gradient) in extended precision, with compare.py's bound at that precision."""
+    """The loss (or gradient) in extended precision, with bounds.py's bound at that precision."""
     if not HAS_EXTENDED:
         return exact(logits, labels, e, reduction, rows_mean, gradient)
-    from conformance import compare  # the bound formula lives with the others
-
     x = np.asarray(logits, np.float64).astype(EXTENDED)
     y = np.asarray(labels, np.float64)
     if gradient:
         value = sigmoid_cross_entropy_grad(x, y, e, reduction, rows_mean)
         return Exact.from_extended(
-            value, compare.binary_grad_bound_eps(x.shape, reduction, rows_mean) * EXTENDED_EPS
+            value, bounds.binary_grad_bound_eps(x.shape, weight(x.shape, reduction, rows_mean)) * EXTENDED_EPS
         )
     value = sigmoid_cross_entropy(x, y, e, reduction, rows_mean)
     elements = sigmoid_cross_entropy(x, y, e, "none")
-    bound = compare.binary_bound_eps(
+    bound = bounds.binary_bound_eps(
         np.asarray(x, np.float64), elements, reduction, Exact.from_extended(value, 0.0), rows_mean
     )
     return Exact.from_extended(value, bound * EXTENDED_EPS)
@@ -120,7 +117,7 @@ def exact(
         if gradient:
             w = mpmath.mpf(weight(x.shape, reduction, rows_mean))
             grads = [[(1 / (1 + mpmath.exp(-a)) - b) * w for a, b in zip(xr, tr)] for xr, tr in zip(xs, t)]
-            return _to_exact(grads, x.shape)
+            return to_exact(grads, x.shape)
         elements = [
             [
                 (mpmath.log1p(mpmath.exp(-abs(a))) + max(a, 0) - b * a)
@@ -133,14 +130,14 @@ def exact(
         if rows_mean:
             elements = [[mpmath.fsum(r) / len(r)] for r in elements]
             if reduction == "none":
-                return _to_exact([r[0] for r in elements], (len(elements),))
+                return to_exact([r[0] for r in elements], (len(elements),))
         if reduction == "none":
-            return _to_exact(elements, x.shape)
+            return to_exact(elements, x.shape)
         flat = [v for r in elements for v in r]
         total = mpmath.fsum(flat)
         if reduction == "mean":
             total = total / len(flat) if flat else mpmath.nan
-        return _to_exact([total], ())
+        return to_exact([total], ())
 
 
 def _limit(a: mpmath.mpf, b: mpmath.mpf) -> mpmath.mpf:

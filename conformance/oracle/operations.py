@@ -1,0 +1,85 @@
+"""The operations the suite specifies, as a table: name -> how to compute the exact answer
+(arbitrary precision, or extended precision with its own error), the decimals a golden case
+file stores, and the bounds of the loss and of its gradient. Code that serves every
+operation looks it up here instead of branching on its name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import mpmath
+import numpy as np
+
+from conformance.oracle import bounds, sigmoid, softmax
+from conformance.oracle.numbers import DIGITS, Exact
+from conformance.oracle.targets import Options
+from conformance.vocabulary import SIGMOID_CROSS_ENTROPY, SOFTMAX_CROSS_ENTROPY
+
+# (logits, labels, label_smoothing, reduction, options, gradient) -> the exact loss or gradient
+Tier = Callable[[np.ndarray, np.ndarray, float, str, Options, bool], Exact]
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    exact: Tier  # to DIGITS digits (mpmath)
+    extended: Tier  # in long double, its error bounded (far faster for large inputs)
+    # (logits, labels, label_smoothing, reduction, options) -> the exact loss as mpmath numbers
+    decimals: Callable[[np.ndarray, np.ndarray, float, str, Options], list[mpmath.mpf]]
+    # (float64 logits, labels, label_smoothing, reduction, options, exact loss) -> bound in eps
+    loss_bound: Callable[[np.ndarray, np.ndarray, float, str, Options, Exact], np.ndarray]
+    # (gradient's shape, labels, reduction, options) -> bound in eps, per element
+    grad_bound: Callable[[tuple[int, ...], np.ndarray, str, Options], np.ndarray]
+
+
+def _softmax_tier(loss: Callable[..., Exact], grad: Callable[..., Exact]) -> Tier:
+    return lambda x, y, e, r, o, gradient: (grad if gradient else loss)(x, y, e, r, o)
+
+
+def _softmax_loss_bound(
+    x: np.ndarray, y: np.ndarray, e: float, r: str, o: Options, exact: Exact
+) -> np.ndarray:
+    rows = softmax.softmax_cross_entropy(x, y, e, "none", o)
+    return bounds.loss_bound_eps(rows, x.shape[-1], r, exact, o.divisor(y), o.weight_scale())
+
+
+def _sigmoid_tier(tier: Callable[..., Exact]) -> Tier:
+    return lambda x, y, e, r, o, gradient: tier(x, y, e, r, o.convention.rows_mean, gradient)
+
+
+def _sigmoid_decimals(x: np.ndarray, y: np.ndarray, e: float, r: str, o: Options) -> list[mpmath.mpf]:
+    exact = sigmoid.exact(x, y, e, r, o.convention.rows_mean)
+    with mpmath.workdps(DIGITS):
+        return [mpmath.mpf(h) + mpmath.mpf(lo) for h, lo in zip(exact.hi.ravel(), exact.lo.ravel())]
+
+
+def _sigmoid_loss_bound(
+    x: np.ndarray, y: np.ndarray, e: float, r: str, o: Options, exact: Exact
+) -> np.ndarray:
+    elements = sigmoid.sigmoid_cross_entropy(x, y, e, "none")
+    return bounds.binary_bound_eps(x, elements, r, exact, o.convention.rows_mean)
+
+
+OPERATIONS = {
+    SOFTMAX_CROSS_ENTROPY: Operation(
+        SOFTMAX_CROSS_ENTROPY,
+        exact=_softmax_tier(softmax.exact_softmax_cross_entropy, softmax.exact_softmax_cross_entropy_grad),
+        extended=_softmax_tier(
+            softmax.extended_softmax_cross_entropy, softmax.extended_softmax_cross_entropy_grad
+        ),
+        decimals=softmax.mp_softmax_cross_entropy,
+        loss_bound=_softmax_loss_bound,
+        grad_bound=lambda shape, y, r, o: bounds.grad_bound_eps(shape, softmax.grad_weight(y, r, o)),
+    ),
+    SIGMOID_CROSS_ENTROPY: Operation(
+        SIGMOID_CROSS_ENTROPY,
+        exact=_sigmoid_tier(sigmoid.exact),
+        extended=_sigmoid_tier(sigmoid.extended),
+        decimals=_sigmoid_decimals,
+        loss_bound=_sigmoid_loss_bound,
+        grad_bound=lambda shape, y, r, o: bounds.binary_grad_bound_eps(
+            shape, sigmoid.weight(shape, r, o.convention.rows_mean)
+        ),
+    ),
+}

@@ -1,0 +1,73 @@
+"""The suite's pytest plugin, registered by the ``pytest11`` entry point ``conformance``.
+
+Hooks only, each delegating: options (options.py) become one validated object in a State
+(state.py) when the session runs the suite; a test marked ``@pytest.mark.conformance(CHECK)``
+is parametrised over the checks CHECK fans out to (params.py); a check's exception becomes
+its outcome (outcomes.py); every record goes to the results file and the report
+(recorder.py); the run uses every core and a time limit per check (running.py); Hypothesis
+profiles are in profiles.py. Without the package installed: ``pytest -p conformance.plugin``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from conformance.plugin import options, outcomes, params, profiles, recorder, running
+from conformance.plugin.state import STATE, State, spec_of
+
+__all__ = ["profiles"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    options.addoption(parser)
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads its -n
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    if running.runs_the_suite(config):
+        running.use_every_core(config)
+
+
+@pytest.hookimpl(tryfirst=True)  # before Hypothesis' own plugin loads (and trips on) the profile
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{params.MARKER}(check): parametrise over the check's cases, implementations, "
+        "devices, dtypes and modes (conformance/plugin/params.py: CHECKS)",
+    )
+    if not running.runs_the_suite(config):
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything can import TensorFlow
+    config.stash[STATE] = State(options.from_config(config))
+    config.stash[STATE].check_devices()
+    config.pluginmanager.register(recorder.Recorder(config), "conformance-recorder")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marker = metafunc.definition.get_closest_marker(params.MARKER)
+    if marker is None:
+        return
+    if STATE not in metafunc.config.stash:
+        raise pytest.UsageError(
+            f"{metafunc.definition.nodeid}: a conformance check collected in a session that does "
+            "not run the suite; give its folder (pytest conformance) or --pyargs conformance"
+        )
+    metafunc.parametrize("spec", params.params(metafunc.config.stash[STATE], marker.args[0]))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if STATE in config.stash:
+        running.add_time_limits(config, items)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function):
+    return (yield from outcomes.run_check(spec_of(pyfuncitem)))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    report = (yield).get_result()
+    recorder.attach_record(item, report, call)

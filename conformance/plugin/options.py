@@ -1,0 +1,196 @@
+"""The suite's command-line options, and the one frozen, validated object they become."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conformance import divergences, report, user
+from conformance.adapters import FRAMEWORKS, Implementation
+from conformance.adapters.base import HOST_DEVICES
+from conformance.cases import CASES_DIR
+from conformance.plugin import profiles
+from conformance.vocabulary import DTYPES, MODES, PLATFORMS
+
+CHECK_TIMEOUT = 600.0  # seconds: a hung check is stopped; the slowest real ones take about a minute
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a run was asked to check, validated: every name known, every file readable."""
+
+    selected: tuple[str, ...]  # frameworks to load
+    known: tuple[divergences.KnownDivergence, ...]
+    cases_dir: Path
+    profile: str  # the Hypothesis profile in force
+    user: tuple[Implementation, ...] = ()  # the user's own implementations (--impl)
+    builtin: tuple[str, ...] | None = None  # frameworks whose own implementations run (None: all)
+    dtypes: tuple[str, ...] = DTYPES
+    modes: tuple[str, ...] = MODES
+    devices: tuple[str, ...] = ()  # names or platforms (none: every device)
+    precision_defaults: bool = False
+
+
+def addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("conformance")
+    group.addoption(
+        "--framework",
+        default=None,
+        help=f"comma list of frameworks to check (default: all of {', '.join(FRAMEWORKS)}; "
+        "with --impl, none but the user's)",
+    )
+    group.addoption(
+        "--impl",
+        action="append",
+        default=[],
+        metavar="FRAMEWORK:MODULE:ATTR",
+        help="check your own loss: a function loss(logits, labels, label_smoothing) or a class "
+        "built with the smoothing factor and called as instance(logits, labels), taking FRAMEWORK's "
+        "tensors, in MODULE (dotted, or a .py file); may be given several times",
+    )
+    group.addoption(
+        "--results",
+        default="reports/results.json",
+        help="where to write the results file (default: reports/results.json; an empty value: none)",
+    )
+    group.addoption(
+        "--report",
+        default=str(report.DEFAULT_PATH),
+        help=f"where to write the HTML parity report of the run (default: {report.DEFAULT_PATH}; "
+        "an empty value: none). Several runs' results merge with conformance-report.",
+    )
+    group.addoption(
+        "--dtype",
+        default=None,
+        help=f"comma list of dtypes to check (default: all of {', '.join(DTYPES)}); convention checks "
+        "run in float32 (none without it), a document's number in the document's dtype",
+    )
+    group.addoption(
+        "--mode",
+        default=None,
+        help=f"comma list of execution modes (default: all of {', '.join(MODES)}; each framework "
+        "runs those it has: jit is JAX's, function and function-xla TensorFlow's, compile PyTorch's). "
+        "Golden and convention checks run in every mode, property checks eagerly (a compiler "
+        "would compile anew for every drawn shape) unless --mode names no eager",
+    )
+    group.addoption(
+        "--device",
+        default=None,
+        help="comma list of devices (cpu:0, cuda:1) or platforms (cpu, cuda, gpu, mps, tpu) to check "
+        "on (default: every device each framework sees; cuda and gpu name the same devices); a name "
+        "no framework has is an error",
+    )
+    group.addoption(
+        "--host-devices",
+        type=int,
+        default=None,
+        metavar="N",
+        help="give JAX (XLA_FLAGS) and TensorFlow (logical devices) N host CPU devices, so that "
+        "every check runs once on each: the multi-device path, without an accelerator",
+    )
+    group.addoption(
+        "--precision-defaults",
+        action="store_true",
+        help="leave the frameworks' precision settings as they are (TF32 matmuls in PyTorch and "
+        "TensorFlow, JAX's default matmul precision); by default the most precise are set",
+    )
+    group.addoption("--cases-dir", default=str(CASES_DIR), help="folder of golden case files")
+    group.addoption(
+        "--check-timeout",
+        type=float,
+        default=CHECK_TIMEOUT,
+        help=f"seconds one check may take before it is stopped and recorded as errored (default "
+        f"{CHECK_TIMEOUT:g}; pytest-timeout's own --timeout, if given, takes precedence)",
+    )
+    group.addoption(
+        "--known-divergences", default=str(divergences.DEFAULT_PATH), help="known divergences file"
+    )
+    group.addoption(
+        "--write-failures",
+        default=None,
+        metavar="DIR",
+        help="write each property check's shrunk failing example to DIR as a golden case file",
+    )
+
+
+def split_names(value: str) -> tuple[str, ...]:
+    """The names of a comma list, stripped, each once, in order."""
+    return tuple(dict.fromkeys(n.strip() for n in value.split(",") if n.strip()))
+
+
+def comma_list(config: pytest.Config, option: str, known: tuple[str, ...]) -> tuple[str, ...]:
+    """The names given to ``--option`` (a comma list), all of ``known`` if none; an unknown
+    name is a usage error that lists the known ones."""
+    given = config.getoption(option)
+    names = split_names(given or ",".join(known))
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        flag = f"--{option.replace('_', '-')}"
+        raise pytest.UsageError(
+            f"{flag}: unknown {', '.join(unknown) or '(empty)'}; known: {', '.join(known)}"
+        )
+    return names
+
+
+def use_host_devices(count: int) -> None:
+    """Give JAX (XLA_FLAGS) and TensorFlow (adapters read HOST_DEVICES) ``count`` host devices;
+    only possible before either has started."""
+    if count < 1:
+        raise pytest.UsageError(f"--host-devices: {count}; at least 1")
+    started = [m for m in ("jax", "tensorflow") if m in sys.modules]
+    if started:
+        raise pytest.UsageError(f"--host-devices: {', '.join(started)} started before the suite could set it")
+    flag = "--xla_force_host_platform_device_count"
+    flags = [f for f in os.environ.get("XLA_FLAGS", "").split() if not f.startswith(flag)]
+    os.environ["XLA_FLAGS"] = " ".join([*flags, f"{flag}={count}"])
+    os.environ[HOST_DEVICES] = str(count)
+
+
+def from_config(config: pytest.Config) -> Options:
+    """The run's options, validated (a usage error names the option and what it accepts);
+    sets up what must be set before a framework starts (host devices, the profile)."""
+    given_profile = config.getoption("hypothesis_profile", None)
+    profiles.check_known(given_profile)
+    named = config.getoption("framework")
+    selected = comma_list(config, "framework", FRAMEWORKS)
+    dtypes, modes = comma_list(config, "dtype", DTYPES), comma_list(config, "mode", MODES)
+    host_devices = config.getoption("host_devices")
+    if host_devices is not None:
+        use_host_devices(host_devices)
+    try:
+        own = tuple(user.load(spec) for spec in config.getoption("impl"))
+    except user.UserImplementationError as e:
+        raise pytest.UsageError(str(e)) from e
+    if own:  # the user's frameworks, beside those --framework names
+        selected = tuple(dict.fromkeys([*(selected if named else ()), *(u.framework for u in own)]))
+    try:
+        known = divergences.load(Path(config.getoption("known_divergences")))
+    except (OSError, ValueError) as e:
+        raise pytest.UsageError(f"--known-divergences: {e}") from e
+    cases_dir = Path(config.getoption("cases_dir"))
+    if not cases_dir.is_dir() or not any(cases_dir.glob("*.toml")):
+        raise pytest.UsageError(f"--cases-dir: {cases_dir} is not a folder of *.toml case files")
+    devices = split_names(config.getoption("device") or "")
+    bad = [n for n in devices if n.split(":")[0] not in PLATFORMS or n.count(":") > 1]
+    if bad:
+        raise pytest.UsageError(
+            f"--device: not a device: {', '.join(bad)}; give platform:index (cpu:0) or a platform "
+            f"({', '.join(PLATFORMS)})"
+        )
+    return Options(
+        selected,
+        tuple(known),
+        cases_dir,
+        profiles.choose(given_profile),
+        user=own,
+        # with --impl, the frameworks' own implementations only of those --framework names
+        builtin=None if not own else split_names(named or ""),
+        dtypes=dtypes,
+        modes=modes,
+        devices=devices,
+        precision_defaults=config.getoption("precision_defaults"),
+    )

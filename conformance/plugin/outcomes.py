@@ -1,0 +1,76 @@
+"""A check's outcome (vocabulary.OUTCOMES) from what pytest saw, and the exceptions that
+become outcomes: an implementation that cannot do a combination is unsupported, a user's
+loss that refuses a value rejected, and a known divergence excuses only what it expects."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from conformance import user
+from conformance.adapters import Unsupported
+from conformance.checks import CheckFailure, Raised
+from conformance.plugin.state import Spec
+from conformance.vocabulary import (
+    DIVERGED,
+    ERRORED,
+    KNOWN_DIVERGENCE,
+    PASSED,
+    REJECTED,
+    STALE_DIVERGENCE,
+    UNSUPPORTED,
+    outcome_of_skip,
+    skip_reason,
+)
+
+
+def run_check(spec: Spec | None) -> Generator[None, Any, Any]:
+    """Around a check's call (a pytest_pyfunc_call wrapper): an implementation that finds out
+    only when called that it cannot do a combination (or a user's that refuses a value) is
+    skipped as such; an exception other than the one a known divergence expects is not
+    excused by it."""
+    try:
+        return (yield)
+    except Raised as e:
+        known = spec.known if spec is not None else None
+        if known is not None and known.raises and not known.expects(e.record["exception"]):
+            raise RuntimeError(
+                f"{e}\n  not the exception its known divergence expects ({known.raises})"
+            ) from e
+        raise
+    except user.Rejected as e:
+        pytest.skip(skip_reason(REJECTED, str(e)))
+    except Unsupported as e:
+        pytest.skip(skip_reason(UNSUPPORTED, str(e)))
+
+
+def classify(item: pytest.Item, report: pytest.TestReport, error: BaseException | None) -> str:
+    """The outcome of a check, from its report and the exception it ended with."""
+    if hasattr(report, "wasxfail"):  # a passing non-strict one did not show this run
+        return KNOWN_DIVERGENCE if report.skipped else PASSED
+    if report.failed and error is None and item.get_closest_marker("xfail"):
+        return STALE_DIVERGENCE
+    if report.skipped:
+        message = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
+        return outcome_of_skip(message)
+    if report.failed:
+        return DIVERGED if isinstance(error, CheckFailure) and not isinstance(error, Raised) else ERRORED
+    return PASSED
+
+
+def crashed(report: pytest.TestReport) -> dict[str, Any]:
+    """The record of a check whose process died under it (a segfault, say): pytest-xdist
+    reports it from the controller, which knows only its id, and starts a new worker."""
+    name = report.nodeid.split("::")[-1].split("[")[0].removeprefix("test_")
+    message = str(report.longrepr)[-2000:] if report.longrepr else "the worker crashed"
+    return {
+        "id": report.nodeid,
+        "test": name,
+        "outcome": ERRORED,
+        "exception": "the process running this check crashed",
+        "message": f"the process running this check crashed (pytest-xdist restarted it): {message}",
+        "reproduce": shlex.join(["pytest", report.nodeid]),
+    }

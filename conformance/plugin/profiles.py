@@ -1,0 +1,86 @@
+"""The Hypothesis profiles a run chooses from (``--hypothesis-profile NAME``).
+
+"default" is what ``pytest conformance`` draws (100 new examples every run); "ci" (chosen when
+the CI variable is set) a fixed, smaller sample; "thorough" ten times the examples. None has a
+deadline: first calls compile (JAX, TensorFlow) and would flake against one. The parent is
+Hypothesis's own "default", named: left out, it is the profile loaded at import, which where
+CI is set is Hypothesis's derandomised "ci", and "default" would inherit that.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.errors import InvalidArgument
+
+PROFILES = ("default", "ci", "thorough")
+# "ci" draws a fixed sample, smaller: a CI machine of 2 cores runs every framework, four
+# dtypes and the compiled modes in one job.
+CI_EXAMPLES = 25
+
+settings.register_profile(
+    "default",
+    settings.get_profile("default"),
+    max_examples=100,
+    deadline=None,
+    report_multiple_bugs=False,
+    print_blob=True,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.differing_executors,
+    ],
+)
+settings.register_profile(
+    "ci", settings.get_profile("default"), derandomize=True, database=None, max_examples=CI_EXAMPLES
+)
+settings.register_profile("thorough", settings.get_profile("default"), max_examples=1000)
+
+
+def _draw_no_constants_from_source() -> None:
+    """Keep Hypothesis from drawing constants found in the source of local modules.
+
+    Hypothesis (6.131 and later) draws about 5% of its values from the literals of the local
+    modules imported so far, collected under a 100 ms time limit. Which modules are imported
+    before a check depends on the frameworks selected, on xdist's scheduling and on the
+    machine's load, so a derandomised run would not draw the same examples twice (seen: two
+    ci-profile runs differing in known divergences found). The pool is kept empty: a check
+    draws what its profile and seed say, nothing else. (No public setting does this.)
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - an older Hypothesis has no such pool
+        return
+    if hasattr(providers, "_get_local_constants") and hasattr(providers, "Constants"):
+        empty = providers.Constants()
+        providers._get_local_constants = lambda *_args, **_kwargs: empty
+
+
+_draw_no_constants_from_source()
+
+
+def check_known(profile: str | None) -> None:
+    """A profile named on the command line exists (ours, or one the user registered); else a
+    usage error that lists ours, before Hypothesis' own plugin trips on it."""
+    if profile is None or profile in PROFILES:
+        return
+    try:
+        settings.get_profile(profile)
+    except InvalidArgument:
+        raise pytest.UsageError(
+            f"--hypothesis-profile: no profile {profile!r}; known: {', '.join(PROFILES)}"
+        ) from None
+
+
+def choose(given: str | None) -> str:
+    """The profile in force: the one given (Hypothesis' plugin loads it), else "ci" where the
+    CI variable is set and "default" elsewhere (loaded here)."""
+    if given is not None:
+        return given
+    profile = "ci" if os.environ.get("CI") else "default"
+    settings.load_profile(profile)
+    return profile

@@ -1,0 +1,200 @@
+"""Every check's record, from its report, and the Recorder that collects them (from
+pytest-xdist workers too) and writes the results file and the parity report."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shlex
+import tempfile
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from hypothesis import settings
+
+from conformance import divergences, golden, report, results
+from conformance.adapters import Framework
+from conformance.cases import CASES_DIR, Case, to_toml
+from conformance.cases import digest as cases_digest
+from conformance.checks import CheckFailure
+from conformance.plugin import outcomes
+from conformance.plugin.state import SEED, STATE, Spec, spec_of
+from conformance.vocabulary import OUTCOMES, SKIPPED
+
+
+def reproduce_command(item: pytest.Item, seed: int | None = None) -> str:
+    """One command that runs just this check again, with the options that shaped it: the
+    case files, the known divergences, the Hypothesis profile in force and ``seed``."""
+    words = ["pytest", item.nodeid]
+    for option, default in (
+        ("cases_dir", str(CASES_DIR)),
+        ("known_divergences", str(divergences.DEFAULT_PATH)),
+    ):
+        value = item.config.getoption(option)
+        if str(value) != default:
+            words += [f"--{option.replace('_', '-')}", str(value)]
+    for spec in item.config.getoption("impl"):
+        words += ["--impl", spec]
+    if item.config.getoption("framework"):
+        words += ["--framework", item.config.getoption("framework")]
+    if item.config.getoption("host_devices") is not None:  # else there is no cpu:1 to run on
+        words += ["--host-devices", str(item.config.getoption("host_devices"))]
+    if item.config.getoption("precision_defaults"):
+        words += ["--precision-defaults"]
+    profile = item.config.stash[STATE].options.profile
+    if profile != "default":
+        words += ["--hypothesis-profile", profile]
+    if seed is not None and not settings().derandomize:
+        words += ["--hypothesis-seed", str(seed)]
+    return shlex.join(words)
+
+
+def attach_record(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[None]) -> None:
+    """Put the check's record (and, once per process, its framework's description) on the
+    report, where the Recorder (in this process or xdist's controller) finds it."""
+    spec = spec_of(item)
+    if spec is None:
+        return
+    if not (report.when == "call" or (report.when == "setup" and not report.passed)):
+        return
+    state = item.config.stash[STATE]
+    record: dict[str, Any] = {"id": item.nodeid, **spec.fields()}
+    error = call.excinfo.value if call.excinfo is not None else None
+    record.update(cast(dict[str, Any], dict(item.user_properties).get("conformance", {})))
+    if isinstance(error, CheckFailure):
+        if report.failed:  # the check's own few lines say it all; no traceback through the suite
+            report.longrepr = f"{type(error).__name__}: {error}"
+        record.update(error.record)
+        folder = item.config.getoption("write_failures")
+        if folder and error.case is not None and error.case.drawn:
+            record["written_case"] = str(write_failure(Path(folder), item, spec, error.case))
+    record["outcome"] = outcomes.classify(item, report, error)
+    if error is not None and not isinstance(error, pytest.skip.Exception):
+        record["message"] = str(error)[:4000]
+    elif report.skipped and isinstance(report.longrepr, tuple):
+        record["message"] = str(report.longrepr[2]).removeprefix("Skipped: ")
+    if spec.known is not None:
+        record["known_divergence"] = spec.known.__dict__
+    if spec.point is not None:  # what the implementation computes, and by which conventions
+        record["operation"] = spec.point.impl.operation
+        if spec.point.impl not in state.options.user:  # the user declares none
+            record["convention"] = dataclasses.asdict(spec.point.impl.convention)
+    record["reproduce"] = reproduce_command(item, item.stash.get(SEED, None))
+    report.user_properties.append(("conformance_record", record))
+    if spec.point is not None and spec.framework not in state.described:  # once per process
+        state.described.add(spec.framework)
+        report.user_properties.append(
+            ("conformance_framework", {spec.framework: describe(spec.point.framework)})
+        )
+
+
+def describe(fw: Framework) -> dict[str, Any]:
+    """A framework as the results file records it: version, devices (and what each is), the
+    precision settings in force, the modes it ran in and those it could not, why."""
+    return {
+        "version": fw.version,
+        "devices": list(fw.devices),
+        "device_names": {d: fw.device_names.get(d, d) for d in fw.devices},
+        "precision": fw.precision,
+        "modes": [m.name for m in fw.modes],
+        "unavailable_modes": fw.unavailable,
+        **fw.details,
+    }
+
+
+def write_failure(folder: Path, item: pytest.Item, spec: Spec, case: Case) -> Path:
+    """Write a shrunk failing example as a golden case file, so that it stays a regression case."""
+    name = re.sub(r"[^A-Za-z0-9_.+=-]+", "-", spec.id()).strip("-")[:150]
+    drawn = replace(
+        case,
+        id=name,
+        description=f"shrunk by Hypothesis from {item.nodeid}",
+        provenance=f"found by the property check {spec.test!r} on {spec.at.describe()}",
+    )
+    path = folder / f"{name}.toml"
+    results.write_atomically(path, to_toml(drawn, golden.exact_expected(drawn), "property checks"))
+    return path
+
+
+class Recorder:
+    """Collects every check's record (from xdist workers too) and writes the results file."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        self.records: list[dict[str, Any]] = []
+        self.described: dict[str, dict[str, Any]] = {}  # from the workers, under xdist
+        self.path: Path | None = None
+        self.report: Path | None = None
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        described = dict(report.user_properties).get("conformance_framework", {})
+        self.described.update(cast(dict[str, dict[str, Any]], described))
+        record = dict(report.user_properties).get("conformance_record")
+        if isinstance(record, dict):
+            self.records.append(record)
+        elif report.failed and report.when == "???" and "::test_" in report.nodeid:
+            self.records.append(outcomes.crashed(report))
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if hasattr(self.config, "workerinput") or not self.records:
+            return
+        wanted, report_path = self.config.getoption("results"), self.config.getoption("report")
+        if not wanted and not report_path:
+            return
+        state = self.config.stash[STATE]
+        command = ["pytest", *self.config.invocation_params.args]
+        ran = {r["case"] for r in self.records if "case" in r}
+        cases = {c.id: c.summary() for c in state.cases()[0] if c.id in ran}
+        env = results.environment(self.frameworks(), command)
+        env["hypothesis_profile"] = state.options.profile
+        env["cases_digest"] = cases_digest(state.options.cases_dir)
+        with tempfile.TemporaryDirectory() as folder:  # no results file asked for: the report's input
+            path = Path(wanted) if wanted else Path(folder) / "results.json"
+            results.write(path, self.records, env, cases)
+            self.path = path if wanted else None
+            if report_path:
+                self.report = Path(report_path)
+                report.write_report([path], self.report)
+
+    def frameworks(self) -> dict[str, dict[str, Any]]:
+        """Each framework's version and devices, or why it is missing. Under xdist the
+        controller collects nothing, so what it lacks is read from the workers' records."""
+        found: dict[str, dict[str, Any]] = {}
+        for name, fw in self.config.stash[STATE].frameworks.items():
+            found[name] = {"missing": fw} if isinstance(fw, str) else describe(fw)
+        for name, description in self.described.items():
+            found.setdefault(name, description)
+        for r in self.records:
+            name = str(r.get("framework", ""))
+            if not name or ("missing" in found.get(name, {})):
+                continue
+            if name not in found:
+                if r["outcome"] == SKIPPED and "framework_version" not in r:
+                    found[name] = {"missing": r.get("message", "").removeprefix("skipped: ")}
+                    continue
+                found[name] = {"version": r.get("framework_version", ""), "devices": []}
+            if "device" in r and r["device"] not in found[name]["devices"]:
+                found[name]["devices"].append(r["device"])
+        return found
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not self.records or hasattr(self.config, "workerinput"):
+            return
+        counts = Counter(record["outcome"] for record in self.records)
+        terminalreporter.write_sep("-", "conformance")
+        terminalreporter.write_line(", ".join(f"{counts[o]} {o}" for o in OUTCOMES if o in counts))
+        for name, fw in self.frameworks().items():
+            if "missing" in fw:
+                terminalreporter.write_line(f"{name}: skipped: {fw['missing']}")
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        """The run's last lines: where its results and report are (after pytest's own summary)."""
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            if self.path is not None:
+                reporter.write_line(f"results written to {self.path}")
+            if self.report is not None:
+                reporter.write_line(f"parity report written to {self.report}")

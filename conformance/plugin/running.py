@@ -1,0 +1,70 @@
+"""How the checks run: on every core by default (pytest-xdist), each within a time limit
+(pytest-timeout), and only in a session that runs the suite at all."""
+
+from __future__ import annotations
+
+import glob
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from conformance.plugin.state import spec_of
+
+PACKAGE = Path(__file__).resolve().parent.parent  # the folder of the suite's checks
+WORKER_MEMORY = 4 << 30  # bytes a worker may take with every framework imported
+
+
+def runs_the_suite(config: pytest.Config) -> bool:
+    """Whether this session collects the suite's checks: an argument is the package, inside
+    it or a folder above it (``pytest`` in a checkout), or names it with --pyargs. Another
+    session (``pytest tests``) gets the options and nothing else of the plugin."""
+    for arg in config.args:
+        name = arg.split("::")[0]
+        if config.option.pyargs and (name == PACKAGE.name or name.startswith(f"{PACKAGE.name}.")):
+            return True
+        path = Path(config.invocation_params.dir, name).resolve()
+        if path == PACKAGE or PACKAGE in path.parents or path in PACKAGE.parents:
+            return True
+    return False
+
+
+def use_every_core(config: pytest.Config) -> None:
+    """Without -n, a run with pytest-xdist installed runs on every core (``-n auto``), at most
+    one worker per WORKER_MEMORY of the host's memory, as a serial run would, with the same
+    outcomes and one results file; ``-n 0`` runs serially. Not under --pdb, --trace or
+    --collect-only, in a worker, or where an NVIDIA GPU is visible (JAX and TensorFlow each
+    take most of its memory per process: a second worker would run out)."""
+    if not config.pluginmanager.hasplugin("xdist") or hasattr(config, "workerinput"):
+        return
+    option = config.option
+    if getattr(option, "numprocesses", None) is not None or getattr(option, "tx", None):
+        return  # the user chose
+    if getattr(option, "dist", "no") != "no" or option.usepdb or option.trace or option.collectonly:
+        return
+    if glob.glob("/dev/nvidia[0-9]*"):
+        return
+    option.numprocesses = "auto"
+    if not getattr(option, "maxprocesses", None) and hasattr(os, "sysconf"):
+        memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        option.maxprocesses = max(1, memory // WORKER_MEMORY)
+
+
+def add_time_limits(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A time limit on every check (pytest-timeout, --check-timeout), so that one that hangs
+    is stopped and recorded, and the run goes on; pytest-timeout's own setting (even 0,
+    none) stands."""
+    if not config.pluginmanager.hasplugin("timeout"):
+        return
+    if (
+        config.getoption("timeout", None) is not None
+        or os.environ.get("PYTEST_TIMEOUT")
+        or config.getini("timeout")
+    ):
+        return
+    method = "signal" if hasattr(signal, "SIGALRM") else "thread"
+    limit = pytest.mark.timeout(config.getoption("check_timeout"), method=method)
+    for item in items:
+        if spec_of(item) is not None:
+            item.add_marker(limit)

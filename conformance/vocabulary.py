@@ -1,0 +1,73 @@
+"""One spelling of every name the suite shares: dtypes and their epsilons, label kinds,
+reductions, execution modes, devices, operations and outcomes (in their order of severity).
+
+Every other module takes these names from here; adding a dtype, a mode or an outcome is an
+edit of this file (and of the code that gives it meaning), not a search through the suite.
+Imports nothing: the report reads results files where no framework is installed.
+"""
+
+from __future__ import annotations
+
+# Floating-point dtypes, least precise first, each with its machine epsilon (the gap from 1.0
+# to the next number): errors and bounds are counted in these.
+EPSILON = {
+    "float16": 2.0**-10,
+    "bfloat16": 2.0**-7,
+    "float32": 2.0**-23,
+    "float64": 2.0**-52,
+}
+DTYPES = tuple(EPSILON)
+HALF_PRECISION = ("float16", "bfloat16")
+
+# How labels are given: class indices (N,) or probabilities (N, K).
+INDICES = "indices"
+PROBABILITIES = "probabilities"
+LABEL_KINDS = (INDICES, PROBABILITIES)
+
+REDUCTIONS = ("none", "mean", "sum")
+
+# How a loss is run: as written ("eager"), or compiled: jax.jit ("jit"), tf.function
+# ("function"), tf.function(jit_compile=True) ("function-xla"), torch.compile ("compile").
+EAGER = "eager"
+MODES = (EAGER, "jit", "function", "function-xla", "compile")
+
+# Device names are "platform:index"; cuda (PyTorch) and gpu (JAX, TensorFlow) name the same.
+PLATFORMS = ("cpu", "cuda", "gpu", "mps", "tpu")
+GPU_PLATFORMS = ("cuda", "gpu")
+
+# What is specified: softmax cross-entropy over K classes, and binary (sigmoid) cross-entropy.
+SOFTMAX_CROSS_ENTROPY = "softmax_cross_entropy"
+SIGMOID_CROSS_ENTROPY = "sigmoid_cross_entropy"
+OPERATIONS = (SOFTMAX_CROSS_ENTROPY, SIGMOID_CROSS_ENTROPY)
+
+# What a check compares: the loss, or its gradient with respect to the logits.
+LOSS = "loss"
+GRADIENT = "gradient"
+
+# The outcome of one check, in the order a summary lists them.
+PASSED = "passed"
+DIVERGED = "diverged"
+ERRORED = "errored"
+REJECTED = "rejected"  # a user's loss refused a parameter value (a smoothing factor)
+UNSUPPORTED = "unsupported"  # the implementation does not take this combination
+SKIPPED = "skipped"  # its framework is not installed
+KNOWN_DIVERGENCE = "known divergence"
+STALE_DIVERGENCE = "stale divergence"  # a strict known divergence that no longer shows
+OUTCOMES = (PASSED, DIVERGED, ERRORED, REJECTED, UNSUPPORTED, SKIPPED, KNOWN_DIVERGENCE, STALE_DIVERGENCE)
+# Worst first: a cell of the report shows the worst outcome of its checks.
+SEVERITY = (ERRORED, DIVERGED, STALE_DIVERGENCE, KNOWN_DIVERGENCE, PASSED, REJECTED, UNSUPPORTED, SKIPPED)
+FAILING = (ERRORED, DIVERGED, STALE_DIVERGENCE)  # what fails a run
+# Outcomes a check reports by skipping, with the reason after "OUTCOME: ".
+SKIP_OUTCOMES = (UNSUPPORTED, REJECTED, SKIPPED)
+
+
+def skip_reason(outcome: str, why: str) -> str:
+    """The reason a check skipped with to report ``outcome``: "unsupported: why"."""
+    assert outcome in SKIP_OUTCOMES, outcome
+    return f"{outcome}: {why}"
+
+
+def outcome_of_skip(reason: str) -> str:
+    """The outcome a skip reason reports (``skip_reason``'s inverse, also where pytest put
+    "Skipped: " before it); "skipped" for any other."""
+    return next((o for o in (UNSUPPORTED, REJECTED) if f"{o}:" in reason), SKIPPED)
