@@ -11,6 +11,7 @@ profiles are in profiles.py. Without the package installed: ``pytest -p conforma
 from __future__ import annotations
 
 import os
+from collections.abc import Generator
 
 import pytest
 
@@ -24,10 +25,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     options.addoption(parser)
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads its -n
-def pytest_cmdline_main(config: pytest.Config) -> None:
+@pytest.hookimpl(wrapper=True)  # around every other, so before pytest-xdist's reads its -n
+def pytest_cmdline_main(config: pytest.Config) -> Generator[None, int | None, int | None]:
     if running.runs_the_suite(config):
         running.use_every_core(config)
+    return (yield)
 
 
 @pytest.hookimpl(tryfirst=True)  # before Hypothesis' own plugin loads (and trips on) the profile
