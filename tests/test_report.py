@@ -284,7 +284,7 @@ def test_the_environment_shows_devices_precision_and_modes_escaped(tmp_path):
     }
     merged = merge([results_file(tmp_path, "r.json", [record("a", "torch")], frameworks)])
     assert not merged.problems
-    html = page.section_environment(merged)
+    html = page.render(merged)
     assert hostile not in html and "cuda:0: &lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "cpu:0: x86_64" in html
     assert "torch.backends.cuda.matmul.allow_tf32 = False" in html
