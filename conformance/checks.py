@@ -20,6 +20,7 @@ from conformance.adapters import Framework, Implementation, Unsupported
 from conformance.adapters.base import PlacementError
 from conformance.cases import Case
 from conformance.conventions import DEFAULT, Convention
+from conformance.messages import failure_message, input_lines
 from conformance.oracle.numbers import Exact
 from conformance.oracle.operations import OPERATIONS
 from conformance.vocabulary import EAGER
@@ -268,89 +269,3 @@ def within_known(
     moved = np.abs((here.hi - rounded.hi) + (here.lo - rounded.lo))
     allowed = bound_eps + np.nan_to_num(moved) / vocabulary.EPSILON[within]
     return compare.compare(got, exact, allowed, within).passed
-
-
-def _show(array: Any, precision: int | None = None) -> str:
-    """An array in a message: in full when small, else its corners (``...`` between)."""
-    return np.array2string(np.asarray(array), separator=", ", precision=precision, threshold=60, edgeitems=3)
-
-
-def failure_message(
-    point: Point,
-    case: Case,
-    got: Any,
-    exact: Exact,
-    problems: list[str],
-    reproduce: str,
-    quantity: str = "loss",
-) -> str:
-    """A few lines: where, the input, expected vs got, error vs bound, how to reproduce."""
-    lines = [
-        *input_lines(point, case),
-        f"  {quantity}:",
-        f"  expected {_show(exact.hi, 17)}",
-        f"  got      {_show(np.asarray(got, np.float64), 17)}",
-        *(f"  {p}" for p in problems),
-    ]
-    if reproduce:
-        lines.append(f"  reproduce: {reproduce}")
-    return "\n".join(lines)
-
-
-def input_lines(point: Point, case: Case) -> list[str]:
-    """Where a check ran and on what input."""
-    return [
-        f"{point.describe()}, case {case.id!r} ({case.path})",
-        f"  input: logits={_show(case.logits.astype(point.dtype))}",
-        f"         labels={_show(case.labels_as(point.label_kind))}"
-        f" label_smoothing={case.label_smoothing} reduction={case.reduction}",
-        *(
-            [f"         as batch shape {case.batch_shape} with the classes on axis {case.axis}"]
-            if case.batch_shape
-            else []
-        ),
-        *([f"         weights={list(case.weights)}"] if case.weights is not None else []),
-        *([f"         ignore_index={case.ignore_index}"] if case.ignore_index is not None else []),
-    ]
-
-
-def check_document(case: Case, within: str | None = None) -> dict[str, Any]:
-    """Judge the value a document printed against the exact value, at the document's dtype."""
-    assert case.observed is not None
-    obs = case.observed
-    exact = exact_loss(case, case.label_kinds[0], "float64")
-    bound = loss_bound(case, case.label_kinds[0], "float64", exact)
-    result = compare.compare(np.asarray(obs.loss, np.float64), exact, bound, obs.dtype)
-    record = {
-        "expected": exact.hi.tolist(),
-        "got": obs.loss,
-        "error_eps": result.error_eps,
-        "bound_eps": result.bound_eps,
-        "max_abs": result.max_abs,
-        "max_rel": result.max_rel,
-        "observed_by": f"{obs.implementation} in {obs.dtype} ({obs.where})",
-    }
-    if not result.passed:
-        message = (
-            f"case {case.id!r} ({case.path}): {obs.where} printed {obs.loss!r} from "
-            f"{obs.implementation} in {obs.dtype}; the exact value is {exact.hi.item()!r}\n"
-            f"  {result.summary()} (eps = {vocabulary.EPSILON[obs.dtype]:.3g})"
-        )
-        if within is not None and not compare.compare(np.asarray(obs.loss), exact, bound, within).passed:
-            raise BeyondKnownDivergence(f"{message}\n  beyond the bound even at {within} accuracy", record)
-        raise Divergence(message, record)
-    return record
-
-
-def check_document_reproduced(point: Point, case: Case) -> dict[str, Any]:
-    """Judge that the document's implementation, run today, prints the document's value."""
-    assert case.observed is not None
-    got, record = run(point, case)
-    record.update(got=np.asarray(got, np.float64).tolist(), expected=case.observed.loss)
-    if float(got) != case.observed.loss:
-        raise Divergence(
-            f"{point.describe()}, case {case.id!r}: gives {float(got)!r} today; "
-            f"{case.observed.where} printed {case.observed.loss!r}",
-            record,
-        )
-    return record

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from conformance import checks
+from conformance import checks, messages
 from conformance.cases import Case
 from conformance.checks import Divergence, Point, Raised
 from conformance.oracle.numbers import Exact
@@ -81,7 +81,7 @@ def check_edge(point: Point, name: str, reproduce: str = "") -> dict[str, Any]:
         ) from e
     record.update(returned)
     if value == "raises":
-        message = checks.failure_message(
+        message = messages.failure_message(
             point, case, got, Exact.from_float64(np.full(3, np.nan)), [], reproduce
         )
         raise Divergence(

@@ -19,7 +19,7 @@ import numpy as np
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from conformance import checks, strategies, vocabulary
+from conformance import checks, messages, strategies, vocabulary
 from conformance.adapters import Implementation
 from conformance.cases import Case
 from conformance.checks import Divergence, Point
@@ -196,7 +196,7 @@ def entropy_floor(point: Point, case: Case, draw: Draw, reproduce: str = "", wit
     problems += checks.dtype_problems(point, record)
     if problems:
         floor = Exact.from_float64(np.asarray(entropy, np.float64))
-        message = checks.failure_message(point, case, got, floor, problems, reproduce)
+        message = messages.failure_message(point, case, got, floor, problems, reproduce)
         raise Divergence(message, record, case)
     return record
 

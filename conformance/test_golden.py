@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import checks, edges, golden
+from conformance import checks, documents, edges, golden
 from conformance.plugin.recorder import reproduce_command
 from conformance.plugin.state import STATE, Spec
 
@@ -44,13 +44,13 @@ def test_same_as(spec: Spec, request: pytest.FixtureRequest, record_property) ->
 @pytest.mark.conformance("document")
 def test_document(spec: Spec, record_property) -> None:
     """The value a document printed is the exact value, to the precision it was printed in."""
-    record_property("conformance", checks.check_document(spec.golden, spec.within))
+    record_property("conformance", documents.check_document(spec.golden, spec.within))
 
 
 @pytest.mark.conformance("document_reproduced")
 def test_document_reproduced(spec: Spec, record_property) -> None:
     """The document's implementation, run today, prints the document's number bit for bit."""
-    record_property("conformance", checks.check_document_reproduced(spec.at, spec.golden))
+    record_property("conformance", documents.check_document_reproduced(spec.at, spec.golden))
 
 
 @pytest.mark.conformance("mode")

@@ -11,7 +11,7 @@ import pytest
 
 from conformance import results
 from conformance.merge import ResultsFileError, load, merge
-from conformance.report import page, views, write_report
+from conformance.report import agreement, page, views, write_report
 from conformance.report.__main__ import main
 
 
@@ -146,7 +146,7 @@ def test_the_heatmap_compares_same_inputs_with_the_same_exact_answer(tmp_path):
         # another convention, another exact answer: not a disagreement
         record("d", "tensorflow", got=[2.0], expected=[2.0]),
     ]
-    (heat,) = views.heatmaps(merge([results_file(tmp_path, "r.json", records)]))
+    (heat,) = agreement.heatmaps(merge([results_file(tmp_path, "r.json", records)]))
     index = {name.split(" ")[0]: i for i, name in enumerate(heat.names)}
     assert heat.worst[index["a"], index["b"]] == pytest.approx(3.0)
     assert heat.worst[index["a"], index["c"]] == float("inf")
@@ -198,7 +198,7 @@ def test_the_heatmap_keeps_label_kinds_apart(tmp_path):
         {**record("a", "numpy", labels="probabilities"), "id": "pa", "got": [1.5]},
         {**record("b", "torch", labels="probabilities"), "id": "pb", "got": [1.5]},
     ]
-    (heat,) = views.heatmaps(merge([results_file(tmp_path, "r.json", records)]))
+    (heat,) = agreement.heatmaps(merge([results_file(tmp_path, "r.json", records)]))
     assert max(heat.worst.values()) == pytest.approx(1.0 / 2.0**-23)  # indices' difference shows
 
 
@@ -249,7 +249,7 @@ def test_two_modes_of_one_implementation_are_two_columns_and_two_heatmaps(tmp_pa
         ("a", "float32", "jit"),
         ("b", "float32", "jit"),
     ]
-    assert [(h.mode, h.dtype, len(h.names)) for h in views.heatmaps(merged)] == [
+    assert [(h.mode, h.dtype, len(h.names)) for h in agreement.heatmaps(merged)] == [
         ("eager", "float64", 1),
         ("eager", "float32", 1),
         ("jit", "float32", 2),

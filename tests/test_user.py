@@ -76,7 +76,10 @@ def test_a_function_and_frameworks_beside_it(run_suite, tmp_path):
         ("numpy:no/such/file.py:loss", "no such file"),
         ("numpy:no_such_module_here:loss", "cannot import no_such_module_here: ModuleNotFoundError"),
         ("numpy:conformance.oracle.softmax:no_such_loss", "has no attribute 'no_such_loss'"),
-        ("numpy:conformance.oracle.softmax:log_softmax", "expected a function loss(logits, labels, label_smo"),
+        (
+            "numpy:conformance.oracle.softmax:log_softmax",
+            "expected a function loss(logits, labels, label_smo",
+        ),
         ("numpy:conformance.vocabulary:REDUCTIONS", "neither a function nor a class"),
     ],
 )

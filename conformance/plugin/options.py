@@ -13,7 +13,7 @@ from conformance import divergences, report, user
 from conformance.adapters import FRAMEWORKS, Implementation
 from conformance.adapters.base import HOST_DEVICES
 from conformance.cases import CASES_DIR
-from conformance.plugin import profiles
+from conformance.plugin.profiles import check_known, choose
 from conformance.vocabulary import DTYPES, MODES, PLATFORMS
 
 CHECK_TIMEOUT = 600.0  # seconds: a hung check is stopped; the slowest real ones take about a minute
@@ -154,7 +154,7 @@ def from_config(config: pytest.Config) -> Options:
     """The run's options, validated (a usage error names the option and what it accepts);
     sets up what must be set before a framework starts (host devices, the profile)."""
     given_profile = config.getoption("hypothesis_profile", None)
-    profiles.check_known(given_profile)
+    check_known(given_profile)
     named = config.getoption("framework")
     selected = comma_list(config, "framework", FRAMEWORKS)
     dtypes, modes = comma_list(config, "dtype", DTYPES), comma_list(config, "mode", MODES)
@@ -185,7 +185,7 @@ def from_config(config: pytest.Config) -> Options:
         selected,
         tuple(known),
         cases_dir,
-        profiles.choose(given_profile),
+        choose(given_profile),
         user=own,
         # with --impl, the frameworks' own implementations only of those --framework names
         builtin=None if not own else split_names(named or ""),

@@ -20,7 +20,7 @@ from conformance.adapters import Framework
 from conformance.cases import CASES_DIR, Case, to_toml
 from conformance.cases import digest as cases_digest
 from conformance.checks import CheckFailure
-from conformance.plugin import outcomes
+from conformance.plugin.outcomes import classify, crashed
 from conformance.plugin.state import SEED, STATE, Spec, spec_of
 from conformance.vocabulary import OUTCOMES, SKIPPED
 
@@ -71,7 +71,7 @@ def attach_record(item: pytest.Item, report: pytest.TestReport, call: pytest.Cal
         folder = item.config.getoption("write_failures")
         if folder and error.case is not None and error.case.drawn:
             record["written_case"] = str(write_failure(Path(folder), item, spec, error.case))
-    record["outcome"] = outcomes.classify(item, report, error)
+    record["outcome"] = classify(item, report, error)
     if error is not None and not isinstance(error, pytest.skip.Exception):
         record["message"] = str(error)[:4000]
     elif report.skipped and isinstance(report.longrepr, tuple):
@@ -136,7 +136,7 @@ class Recorder:
         if isinstance(record, dict):
             self.records.append(record)
         elif report.failed and report.when == "???" and "::test_" in report.nodeid:
-            self.records.append(outcomes.crashed(report))
+            self.records.append(crashed(report))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if hasattr(self.config, "workerinput") or not self.records:

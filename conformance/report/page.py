@@ -19,8 +19,10 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+import conformance.report.views as views
 from conformance.merge import Merged
-from conformance.report import plot, views
+from conformance.report.agreement import heatmaps
+from conformance.report.plot import plots
 from conformance.vocabulary import FAILING, SKIP_OUTCOMES
 
 NOT_RUN = SKIP_OUTCOMES  # outcomes with no value to show
@@ -196,12 +198,12 @@ def render(merged: Merged) -> str:
             matrix=matrix,
             head=_matrix_head(matrix.columns),
             keys=keys,
-            heatmaps=views.heatmaps(merged),
+            heatmaps=heatmaps(merged),
             golden=views.golden(merged),
             new=new,
             known=known,
             known_checks=sum(len(g.records) for g in known),
-            plot=plot.plots(views.error_points(merged)),
+            plot=plots(views.error_points(merged)),
             conventions=conventions,
             not_run=NOT_RUN,
             cell_data=json_for_script(cell_data),

@@ -1,0 +1,58 @@
+"""What a failing check says: the point, the input that reproduces it, expected against got,
+the error against the bound, and one command that runs it again."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from conformance.cases import Case
+from conformance.oracle.numbers import Exact
+
+if TYPE_CHECKING:
+    from conformance.checks import Point
+
+
+def _show(array: Any, precision: int | None = None) -> str:
+    """An array in a message: in full when small, else its corners (``...`` between)."""
+    return np.array2string(np.asarray(array), separator=", ", precision=precision, threshold=60, edgeitems=3)
+
+
+def failure_message(
+    point: Point,
+    case: Case,
+    got: Any,
+    exact: Exact,
+    problems: list[str],
+    reproduce: str,
+    quantity: str = "loss",
+) -> str:
+    """A few lines: where, the input, expected vs got, error vs bound, how to reproduce."""
+    lines = [
+        *input_lines(point, case),
+        f"  {quantity}:",
+        f"  expected {_show(exact.hi, 17)}",
+        f"  got      {_show(np.asarray(got, np.float64), 17)}",
+        *(f"  {p}" for p in problems),
+    ]
+    if reproduce:
+        lines.append(f"  reproduce: {reproduce}")
+    return "\n".join(lines)
+
+
+def input_lines(point: Point, case: Case) -> list[str]:
+    """Where a check ran and on what input."""
+    return [
+        f"{point.describe()}, case {case.id!r} ({case.path})",
+        f"  input: logits={_show(case.logits.astype(point.dtype))}",
+        f"         labels={_show(case.labels_as(point.label_kind))}"
+        f" label_smoothing={case.label_smoothing} reduction={case.reduction}",
+        *(
+            [f"         as batch shape {case.batch_shape} with the classes on axis {case.axis}"]
+            if case.batch_shape
+            else []
+        ),
+        *([f"         weights={list(case.weights)}"] if case.weights is not None else []),
+        *([f"         ignore_index={case.ignore_index}"] if case.ignore_index is not None else []),
+    ]
