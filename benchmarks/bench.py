@@ -44,7 +44,7 @@ import numpy as np
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything can import TensorFlow
 
 from benchmarks import bench_run
-from benchmarks.builds import COMPILED_SHAPES, compiled_mode_figures, jax_compiles
+from benchmarks.builds import COMPILED_SHAPES, build_counter, compiled_mode_figures
 from benchmarks.timing import (
     bare_call_seconds,
     examples_per_second,
@@ -69,17 +69,15 @@ TARGETS = {
 }
 
 
-def property_figures(framework: str, point: Point, examples: int) -> dict[str, Any]:
-    """examples_per_second, and for JAX the compilations the examples caused."""
-    found: dict[str, Any] = {"compiles": None}
+def property_figures(point: Point, examples: int) -> dict[str, Any]:
+    """examples_per_second, and the programs the examples built (eager JAX compiles each
+    primitive per new shape), where the adapter counts them."""
+    found: dict[str, Any] = {}
 
     def run() -> None:
         found.update(examples_per_second(point, examples))
 
-    if framework == "jax":
-        found["compiles"] = jax_compiles(run)
-    else:
-        run()
+    found["compiles"] = build_counter(point.framework)(run) if point.framework.built else None
     return found
 
 
@@ -150,7 +148,7 @@ def measure(names: list[str], examples: int, runs: list[tuple[str, ...]]) -> dic
                     "suite_check_s": suite,
                 }
                 if dtype == "float32":  # the property figures, once per implementation
-                    row.update(property_figures(name, point, examples))
+                    row.update(property_figures(point, examples))
                     row["floor_s"] = row["hypothesis"] + bare
                 figures["implementations"].append(row)
         figures["compiled_modes"] += compiled_mode_figures(fw, rng)

@@ -64,8 +64,10 @@ class Point:
         return f"{self.impl.name} on {self.device} in {self.dtype}{how} (labels as {self.label_kind})"
 
 
+@functools.lru_cache(maxsize=64)
 def inputs(case: Case, label_kind: str, dtype: str) -> tuple[np.ndarray, np.ndarray]:
-    """The case's logits and labels as the implementation receives them, in ``dtype``."""
+    """The case's logits and labels as the implementation receives them, in ``dtype``:
+    computed once per check (the run, the exact value and the bound share them; read only)."""
     labels = case.labels_as(label_kind)
     if label_kind == "probabilities":
         labels = labels.astype(dtype)

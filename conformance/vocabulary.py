@@ -65,9 +65,3 @@ def skip_reason(outcome: str, why: str) -> str:
     """The reason a check skipped with to report ``outcome``: "unsupported: why"."""
     assert outcome in SKIP_OUTCOMES, outcome
     return f"{outcome}: {why}"
-
-
-def outcome_of_skip(reason: str) -> str:
-    """The outcome a skip reason reports (``skip_reason``'s inverse, also where pytest put
-    "Skipped: " before it); "skipped" for any other."""
-    return next((o for o in (UNSUPPORTED, REJECTED) if f"{o}:" in reason), SKIPPED)

@@ -57,7 +57,8 @@ def takes_axis(loss):
         return loss(np.moveaxis(x, axis, -1), y, e, reduction)
     return on_axis
 
-adapter._stable = takes_axis({planted})
+from dataclasses import replace
+adapter.IMPLEMENTATIONS[0] = replace(adapter.IMPLEMENTATIONS[0], loss=takes_axis({planted}))
 """
 
 

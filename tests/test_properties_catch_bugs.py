@@ -132,7 +132,9 @@ def test_shrunk_failure_is_written_as_a_golden_case(run_suite, tmp_path):
     (tmp_path / "planted.py").write_text(
         "import conformance.adapters.numpy_adapter as adapter\n"
         "from tests.test_planted import smoothing_over_k_minus_1, with_axis\n"
-        "adapter._stable = with_axis(smoothing_over_k_minus_1)\n"
+        "from dataclasses import replace\n"
+        "planted = with_axis(smoothing_over_k_minus_1)\n"
+        "adapter.IMPLEMENTATIONS[0] = replace(adapter.IMPLEMENTATIONS[0], loss=planted)\n"
     )
     out_dir = tmp_path / "found"
     code, out, results = run_suite(

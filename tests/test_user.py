@@ -38,7 +38,11 @@ def test_the_log_probabilities_first_module_passes(run_suite):
 
 def test_the_probabilities_first_module_is_caught_with_a_small_counterexample(run_suite):
     pytest.importorskip("torch")
-    code, out, results = run_suite("--impl", PROB_FIRST, "-n", "2", target="conformance")
+    # the ci profile: derandomised, so that the shrinking this asserts is the same every run
+    # (under the default profile a counterexample first drawn at a large vocabulary can stay
+    # there: Hypothesis cannot always shrink out of that branch, as a CI run showed)
+    args = ("--impl", PROB_FIRST, "-n", "2", "--hypothesis-profile", "ci")
+    code, out, results = run_suite(*args, target="conformance")
     assert code == 1, out[-3000:]
     records = mine(results["results"])
     golden = {r["case"] for r in records if r["outcome"] == "diverged" and r["test"] == "loss"}

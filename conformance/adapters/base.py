@@ -131,7 +131,7 @@ class Framework:
     names the device a tensor lives on. ``device_names``: what each device is (a GPU's
     model); ``precision``: the settings that change results on accelerators, as in force;
     ``modes``: eager first, then the compiled modes that work here (``unavailable``: the
-    others, with why).
+    others, with why); ``built``: the programs its compilers have built so far.
     """
 
     name: str
@@ -148,6 +148,8 @@ class Framework:
     precision: dict[str, str] = field(default_factory=dict)
     modes: tuple[Mode, ...] = (Mode(EAGER),)
     unavailable: dict[str, str] = field(default_factory=dict)
+    # how many programs its compiled modes have built in this process (the benchmark's count)
+    built: Callable[[Framework], int] | None = None
     # compiled functions (``program``), beside the implementation and mode whose ids key them
     programs: OrderedDict[tuple[Any, ...], tuple[Implementation, Mode, Callable[..., Any]]] = field(
         default_factory=OrderedDict, repr=False, compare=False

@@ -5,6 +5,8 @@ really is float64."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from conformance.adapters.base import (
@@ -43,101 +45,150 @@ def compilation_cache(jax) -> str:
     return folder
 
 
+# --- the losses checked: each imports JAX when called (importing this module starts none)
+
+
+def with_optax(x, labels, e, reduction, axis):
+    import jax.numpy as jnp
+    import optax
+
+    rows = optax.softmax_cross_entropy(x, optax.smooth_labels(labels, e, axis=axis), axis=axis)
+    return reduce_rows(rows, reduction, jnp.mean, jnp.sum)
+
+
+def with_integer_labels(x, labels, e, reduction, axis, ignore_index=None):
+    import jax.numpy as jnp
+    import optax
+
+    if ignore_index is None:
+        rows = optax.softmax_cross_entropy_with_integer_labels(x, labels, axis=axis)
+        return reduce_rows(rows, reduction, jnp.mean, jnp.sum)
+    kept = labels != ignore_index
+    rows = optax.softmax_cross_entropy_with_integer_labels(
+        x, labels, axis=axis, where=jnp.expand_dims(kept, axis)
+    )
+    return reduce_rows(rows, reduction, lambda r: jnp.mean(r, where=kept), jnp.sum)
+
+
+def sigmoid_by_hand(x, labels, e, reduction, axis):
+    import jax.numpy as jnp
+    import optax
+
+    elements = optax.sigmoid_binary_cross_entropy(x, labels * (1 - e) + e / 2)
+    return reduce_rows(elements, reduction, jnp.mean, jnp.sum)
+
+
+def log_softmax_form(x, labels, e, reduction, axis):
+    import jax
+    import jax.numpy as jnp
+
+    smoothed = labels * (1 - e) + e / x.shape[axis]
+    rows = -jnp.sum(smoothed * jax.nn.log_softmax(x, axis=axis), axis=axis)
+    return reduce_rows(rows, reduction, jnp.mean, jnp.sum)
+
+
+IMPLEMENTATIONS = [
+    Implementation(
+        "optax.softmax_cross_entropy(optax.smooth_labels)",
+        "jax",
+        with_optax,
+        PROBABILITIES,
+        class_axis="any",
+    ),
+    Implementation(
+        "jax.nn.log_softmax",
+        "jax",
+        log_softmax_form,
+        PROBABILITIES,
+        class_axis="any",
+        smooths_by_hand=True,
+    ),
+    Implementation(
+        "optax.sigmoid_binary_cross_entropy(hand-smoothed)",
+        "jax",
+        sigmoid_by_hand,
+        PROBABILITIES,
+        class_axis="rows",
+        operation=SIGMOID_CROSS_ENTROPY,
+    ),
+    Implementation(
+        "optax.softmax_cross_entropy_with_integer_labels",
+        "jax",
+        with_integer_labels,
+        frozenset({"indices"}),
+        class_axis="any",
+        smoothing=False,
+        options=frozenset({"ignore_index"}),
+        convention=OPTAX_INTEGER,
+    ),
+]
+
+
+# --- moving arrays, differentiating, compiling
+
+
+def where(array: Any) -> str:
+    (d,) = array.devices()
+    return normalise_device(d.platform, d.id)
+
+
+def fetch(array: Any) -> tuple[np.ndarray, str]:
+    return np.asarray(array), where(array)
+
+
+def differentiate(f, x: Any) -> tuple[Any, Any]:
+    import jax
+    import jax.numpy as jnp
+
+    value, pullback = jax.vjp(f, x)
+    (grad,) = pullback(jnp.ones_like(value))
+    return value, grad
+
+
+def jit(f):
+    import jax
+
+    return jax.jit(f)
+
+
+PRECISION_FLAGS = ("jax_enable_x64", "jax_default_matmul_precision")
+BUILDS = [0]  # XLA programs compiled in this process (counted once load() has run)
+
+
+def count_builds() -> None:
+    """Count every XLA compilation (jit's, and eager ops' alike) from now on, once."""
+    import jax
+
+    def listen(event: str, *_args: Any, **_kwargs: Any) -> None:
+        if "backend_compile" in event:
+            BUILDS[0] += 1
+
+    if not getattr(count_builds, "listening", False):
+        jax.monitoring.register_event_duration_secs_listener(listen)
+        count_builds.listening = True  # type: ignore[attr-defined]
+
+
 def load(precision_defaults: bool = False) -> Framework:
     """``precision_defaults``: keep JAX's default matmul precision (else "highest"). Several
     host devices: ``XLA_FLAGS=--xla_force_host_platform_device_count=N`` before JAX starts."""
     import jax
-    import jax.numpy as jnp
     import optax
 
     jax.config.update("jax_enable_x64", True)
     cache = compilation_cache(jax)
     if not precision_defaults:
         jax.config.update("jax_default_matmul_precision", "highest")
+    count_builds()
     # every device of the default platform, and the host's, which is there also when an
     # accelerator is the default
     devices = {normalise_device(d.platform, d.id): d for d in jax.devices() + jax.devices("cpu")}
-
-    def put(array: np.ndarray, device: str) -> jax.Array:
-        return jax.device_put(array, devices[device])
-
     jit_disabled = bool(jax.config.jax_disable_jit)  # type: ignore[attr-defined]  # jit runs eagerly
-
-    def where(array: jax.Array) -> str:
-        (d,) = array.devices()
-        return normalise_device(d.platform, d.id)
-
-    def fetch(array: jax.Array) -> tuple[np.ndarray, str]:
-        return np.asarray(array), where(array)
-
-    def differentiate(f, x: jax.Array) -> tuple[jax.Array, jax.Array]:
-        value, pullback = jax.vjp(f, x)
-        (grad,) = pullback(jnp.ones_like(value))
-        return value, grad
-
-    def with_optax(x, labels, e, reduction, axis):
-        rows = optax.softmax_cross_entropy(x, optax.smooth_labels(labels, e, axis=axis), axis=axis)
-        return reduce_rows(rows, reduction, jnp.mean, jnp.sum)
-
-    def with_integer_labels(x, labels, e, reduction, axis, ignore_index=None):
-        if ignore_index is None:
-            rows = optax.softmax_cross_entropy_with_integer_labels(x, labels, axis=axis)
-            return reduce_rows(rows, reduction, jnp.mean, jnp.sum)
-        kept = labels != ignore_index
-        rows = optax.softmax_cross_entropy_with_integer_labels(
-            x, labels, axis=axis, where=jnp.expand_dims(kept, axis)
-        )
-        return reduce_rows(rows, reduction, lambda r: jnp.mean(r, where=kept), jnp.sum)
-
-    def sigmoid_by_hand(x, labels, e, reduction, axis):
-        elements = optax.sigmoid_binary_cross_entropy(x, labels * (1 - e) + e / 2)
-        return reduce_rows(elements, reduction, jnp.mean, jnp.sum)
-
-    def log_softmax_form(x, labels, e, reduction, axis):
-        smoothed = labels * (1 - e) + e / x.shape[axis]
-        rows = -jnp.sum(smoothed * jax.nn.log_softmax(x, axis=axis), axis=axis)
-        return reduce_rows(rows, reduction, jnp.mean, jnp.sum)
-
     return Framework(
         name="jax",
         version=str(jax.__version__),
         devices=list(devices),
-        implementations=[
-            Implementation(
-                "optax.softmax_cross_entropy(optax.smooth_labels)",
-                "jax",
-                with_optax,
-                PROBABILITIES,
-                class_axis="any",
-            ),
-            Implementation(
-                "jax.nn.log_softmax",
-                "jax",
-                log_softmax_form,
-                PROBABILITIES,
-                class_axis="any",
-                smooths_by_hand=True,
-            ),
-            Implementation(
-                "optax.sigmoid_binary_cross_entropy(hand-smoothed)",
-                "jax",
-                sigmoid_by_hand,
-                PROBABILITIES,
-                class_axis="rows",
-                operation=SIGMOID_CROSS_ENTROPY,
-            ),
-            Implementation(
-                "optax.softmax_cross_entropy_with_integer_labels",
-                "jax",
-                with_integer_labels,
-                frozenset({"indices"}),
-                class_axis="any",
-                smoothing=False,
-                options=frozenset({"ignore_index"}),
-                convention=OPTAX_INTEGER,
-            ),
-        ],
-        put=put,
+        implementations=list(IMPLEMENTATIONS),
+        put=lambda array, device: jax.device_put(array, devices[device]),
         fetch=fetch,
         scope=lambda device: jax.default_device(devices[device]),
         differentiate=differentiate,
@@ -149,8 +200,9 @@ def load(precision_defaults: bool = False) -> Framework:
             for name in ("jax_enable_x64", "jax_default_matmul_precision")
         },
         modes=(Mode(EAGER),)
-        + (() if jit_disabled else (Mode("jit", jax.jit, note="jax.jit of the loss, or of its jax.vjp"),)),
+        + (() if jit_disabled else (Mode("jit", jit, note="jax.jit of the loss, or of its jax.vjp"),)),
         unavailable={"jit": "jax.jit is disabled here (JAX_DISABLE_JIT): it would run eagerly"}
         if jit_disabled
         else {},
+        built=lambda fw: BUILDS[0],
     )

@@ -57,32 +57,35 @@ def _binary_grad(logits, labels, e: float, reduction: str, axis: int) -> np.ndar
     return sigmoid.sigmoid_cross_entropy_grad(logits, labels, e, reduction)
 
 
+IMPLEMENTATIONS = [
+    Implementation(
+        "conformance.numpy.softmax_cross_entropy",
+        "numpy",
+        _stable,
+        class_axis="any",
+        gradient=_stable_grad,
+        options=frozenset({"weights", "ignore_index"}),
+        smooths_by_hand=True,  # the reference's own smoothing: nothing to check on edges
+    ),
+    Implementation(
+        "conformance.numpy.sigmoid_cross_entropy",
+        "numpy",
+        _binary,
+        frozenset({"probabilities"}),
+        class_axis="rows",
+        gradient=_binary_grad,
+        operation=vocabulary.SIGMOID_CROSS_ENTROPY,
+    ),
+]
+
+
 def load(precision_defaults: bool = False) -> Framework:
     """NumPy has no precision settings: ``precision_defaults`` changes nothing."""
     return Framework(
         name="numpy",
         version=np.__version__,
         devices=[DEVICE],
-        implementations=[
-            Implementation(
-                "conformance.numpy.softmax_cross_entropy",
-                "numpy",
-                _stable,
-                class_axis="any",
-                gradient=_stable_grad,
-                options=frozenset({"weights", "ignore_index"}),
-                smooths_by_hand=True,  # the reference's own smoothing: nothing to check on edges
-            ),
-            Implementation(
-                "conformance.numpy.sigmoid_cross_entropy",
-                "numpy",
-                _binary,
-                frozenset({"probabilities"}),
-                class_axis="rows",
-                gradient=_binary_grad,
-                operation=vocabulary.SIGMOID_CROSS_ENTROPY,
-            ),
-        ],
+        implementations=list(IMPLEMENTATIONS),
         put=lambda array, device: np.array(array),
         fetch=lambda array: (np.asarray(array), DEVICE),
         scope=lambda device: contextlib.nullcontext(),

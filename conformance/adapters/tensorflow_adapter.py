@@ -7,8 +7,8 @@ from __future__ import annotations
 import contextlib
 import importlib.metadata
 import os
-from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -21,7 +21,7 @@ from conformance.adapters.base import (
     reduce_rows,
 )
 from conformance.adapters.caches import cache_folder
-from conformance.conventions import DEFAULT, Convention
+from conformance.conventions import Convention
 from conformance.vocabulary import EAGER, SIGMOID_CROSS_ENTROPY
 
 PROBABILITIES = frozenset({"probabilities"})
@@ -65,6 +65,200 @@ def tensorflow_version() -> str:
     return "unknown"
 
 
+# --- the losses checked: each imports TensorFlow when called (importing this module starts none)
+
+
+def keras(x, labels, e, reduction, axis, dtype=None):
+    import tensorflow as tf
+
+    loss = tf.keras.losses.CategoricalCrossentropy(
+        from_logits=True, label_smoothing=e, reduction=_KERAS_REDUCTION[reduction], axis=axis, dtype=dtype
+    )
+    return loss(labels, x)
+
+
+def keras_in_dtype(x, labels, e, reduction, axis):
+    return keras(x, labels, e, reduction, axis, dtype=x.dtype.name)
+
+
+def v1(x, labels, e, reduction, axis):
+    import tensorflow as tf
+
+    v1_reduction = {
+        "none": tf.compat.v1.losses.Reduction.NONE,
+        "mean": tf.compat.v1.losses.Reduction.SUM_BY_NONZERO_WEIGHTS,  # its default
+        "sum": tf.compat.v1.losses.Reduction.SUM,
+    }
+    return tf.compat.v1.losses.softmax_cross_entropy(
+        labels, x, label_smoothing=e, reduction=v1_reduction[reduction]
+    )
+
+
+def nn_by_hand(x, labels, e, reduction, axis):
+    import tensorflow as tf
+
+    k = tf.cast(tf.shape(x)[axis], x.dtype)
+    smoothed = labels * (1 - e) + e / k
+    rows = tf.nn.softmax_cross_entropy_with_logits(labels=smoothed, logits=x, axis=axis)
+    return reduce_rows(rows, reduction, tf.reduce_mean, tf.reduce_sum)
+
+
+def keras_sparse(x, labels, e, reduction, axis, ignore_index=None):
+    import tensorflow as tf
+
+    loss = tf.keras.losses.SparseCategoricalCrossentropy(
+        from_logits=True,
+        ignore_class=ignore_index,
+        reduction=_KERAS_REDUCTION[reduction],
+        axis=-1,  # it takes no other (the class axis is the last here)
+        dtype=x.dtype.name,
+    )
+    return loss(labels, x)
+
+
+def keras_binary(x, labels, e, reduction, axis):
+    import tensorflow as tf
+
+    loss = tf.keras.losses.BinaryCrossentropy(
+        from_logits=True, label_smoothing=e, reduction=_KERAS_REDUCTION[reduction], dtype=x.dtype.name
+    )
+    return loss(labels, x)
+
+
+def nn_sparse(x, labels, e, reduction, axis):
+    import tensorflow as tf
+
+    rows = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=x)
+    return reduce_rows(rows, reduction, tf.reduce_mean, tf.reduce_sum)
+
+
+IMPLEMENTATIONS = [
+    Implementation(
+        "tf.keras.losses.CategoricalCrossentropy",
+        "tensorflow",
+        keras,
+        PROBABILITIES,
+        class_axis="any",
+        note="default dtype",
+    ),
+    Implementation(
+        "tf.keras.losses.CategoricalCrossentropy(dtype=input)",
+        "tensorflow",
+        keras_in_dtype,
+        PROBABILITIES,
+        class_axis="any",
+    ),
+    Implementation(
+        "tf.compat.v1.losses.softmax_cross_entropy",
+        "tensorflow",
+        v1,
+        PROBABILITIES,
+        class_axis="last",
+        convention=TF1,
+    ),
+    Implementation(
+        "tf.nn.softmax_cross_entropy_with_logits(hand-smoothed)",
+        "tensorflow",
+        nn_by_hand,
+        PROBABILITIES,
+        class_axis="any",
+        smooths_by_hand=True,
+    ),
+    Implementation(
+        "tf.keras.losses.SparseCategoricalCrossentropy(dtype=input)",
+        "tensorflow",
+        keras_sparse,
+        INDICES,
+        smoothing=False,
+        options=frozenset({"ignore_index"}),
+        convention=KERAS_SPARSE,
+    ),
+    Implementation(
+        "tf.nn.sparse_softmax_cross_entropy_with_logits",
+        "tensorflow",
+        nn_sparse,
+        INDICES,
+        smoothing=False,
+    ),
+    Implementation(
+        "tf.keras.losses.BinaryCrossentropy(dtype=input)",
+        "tensorflow",
+        keras_binary,
+        PROBABILITIES,
+        class_axis="rows",
+        convention=KERAS_BINARY,
+        operation=SIGMOID_CROSS_ENTROPY,
+    ),
+]
+
+
+# --- moving tensors, differentiating, compiling
+
+
+def put(array: np.ndarray, device: str) -> Any:
+    import tensorflow as tf
+
+    return tf.identity(tf.constant(array))
+
+
+def where(tensor: Any) -> str:
+    kind, index = tensor.device.split(":")[-2:]
+    return normalise_device(kind, int(index))
+
+
+def fetch(tensor: Any) -> tuple[np.ndarray, str]:
+    return tensor.numpy(), where(tensor)
+
+
+def differentiate(f, x: Any) -> tuple[Any, Any]:
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        value = f(x)
+        total = tf.reduce_sum(value)
+    grad = tape.gradient(total, x, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+    return value, grad
+
+
+def function(f):
+    import tensorflow as tf
+
+    return tf.function(f)
+
+
+def function_xla(f):
+    import tensorflow as tf
+
+    return tf.function(f, jit_compile=True)
+
+
+MODES = (
+    Mode(EAGER),
+    Mode("function", function, note="tf.function of the loss, or of a GradientTape over it"),
+    Mode("function-xla", function_xla, note="tf.function(jit_compile=True): compiled by XLA"),
+)
+
+
+def traces(fw: Framework) -> int:
+    """The traces of the tf.functions the framework keeps (its compiled programs)."""
+    functions: list[Any] = [f for _, mode, f in fw.programs.values() if mode.compile]
+    return sum(f.experimental_get_tracing_count() for f in functions)
+
+
+def device_name(name: str) -> str:
+    """What a device is: a GPU's model, or "host CPU"."""
+    import tensorflow as tf
+
+    kind = name.split(":")[0]
+    physical = tf.config.list_physical_devices(kind.upper())
+    if kind == "cpu" or not physical:
+        return "host CPU" if kind == "cpu" else kind
+    index = int(name.split(":")[1])
+    details = tf.config.experimental.get_device_details(physical[min(index, len(physical) - 1)])
+    return str(details.get("device_name", kind))
+
+
 def load(precision_defaults: bool = False) -> Framework:
     """``precision_defaults``: keep TensorFlow's TF32 setting (else off). Several logical CPUs:
     the environment variable CONFORMANCE_HOST_DEVICES=N, before TensorFlow starts."""
@@ -78,127 +272,15 @@ def load(precision_defaults: bool = False) -> Framework:
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * count)
     if not precision_defaults:
         tf.config.experimental.enable_tensor_float_32_execution(False)
-
-    v1_reduction = {
-        "none": tf.compat.v1.losses.Reduction.NONE,
-        "mean": tf.compat.v1.losses.Reduction.SUM_BY_NONZERO_WEIGHTS,  # its default
-        "sum": tf.compat.v1.losses.Reduction.SUM,
-    }
     devices = {}
     for d in tf.config.list_logical_devices():
         kind, index = d.name.split(":")[-2:]
         devices[normalise_device(kind, int(index))] = d.name
-
-    def put(array: np.ndarray, device: str) -> tf.Tensor:
-        return tf.identity(tf.constant(array))
-
-    def where(tensor: tf.Tensor) -> str:
-        kind, index = tensor.device.split(":")[-2:]
-        return normalise_device(kind, int(index))
-
-    def fetch(tensor: tf.Tensor) -> tuple[np.ndarray, str]:
-        return tensor.numpy(), where(tensor)
-
-    def device_name(name: str) -> str:
-        kind = name.split(":")[0]
-        physical = tf.config.list_physical_devices(kind.upper())
-        if kind == "cpu" or not physical:
-            return "host CPU" if kind == "cpu" else kind
-        index = int(name.split(":")[1])
-        details = tf.config.experimental.get_device_details(physical[min(index, len(physical) - 1)])
-        return str(details.get("device_name", kind))
-
-    def differentiate(f, x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            value = f(x)
-            total = tf.reduce_sum(value)
-        grad = tape.gradient(total, x, unconnected_gradients=tf.UnconnectedGradients.ZERO)
-        return value, grad
-
-    def keras(x, labels, e, reduction, axis, dtype=None):
-        loss = tf.keras.losses.CategoricalCrossentropy(
-            from_logits=True, label_smoothing=e, reduction=_KERAS_REDUCTION[reduction], axis=axis, dtype=dtype
-        )
-        return loss(labels, x)
-
-    def keras_in_dtype(x, labels, e, reduction, axis):
-        return keras(x, labels, e, reduction, axis, dtype=x.dtype.name)
-
-    def v1(x, labels, e, reduction, axis):
-        return tf.compat.v1.losses.softmax_cross_entropy(
-            labels, x, label_smoothing=e, reduction=v1_reduction[reduction]
-        )
-
-    def nn_by_hand(x, labels, e, reduction, axis):
-        k = tf.cast(tf.shape(x)[axis], x.dtype)
-        smoothed = labels * (1 - e) + e / k
-        rows = tf.nn.softmax_cross_entropy_with_logits(labels=smoothed, logits=x, axis=axis)
-        return reduce_rows(rows, reduction, tf.reduce_mean, tf.reduce_sum)
-
-    def keras_sparse(x, labels, e, reduction, axis, ignore_index=None):
-        loss = tf.keras.losses.SparseCategoricalCrossentropy(
-            from_logits=True,
-            ignore_class=ignore_index,
-            reduction=_KERAS_REDUCTION[reduction],
-            axis=-1,  # it takes no other (the class axis is the last here)
-            dtype=x.dtype.name,
-        )
-        return loss(labels, x)
-
-    def keras_binary(x, labels, e, reduction, axis):
-        loss = tf.keras.losses.BinaryCrossentropy(
-            from_logits=True, label_smoothing=e, reduction=_KERAS_REDUCTION[reduction], dtype=x.dtype.name
-        )
-        return loss(labels, x)
-
-    def nn_sparse(x, labels, e, reduction, axis):
-        rows = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=x)
-        return reduce_rows(rows, reduction, tf.reduce_mean, tf.reduce_sum)
-
-    def probabilities(name, loss, axis="any", note="", convention=DEFAULT):
-        return Implementation(
-            name, "tensorflow", loss, PROBABILITIES, class_axis=axis, note=note, convention=convention
-        )
-
     return Framework(
         name="tensorflow",
         version=str(tf.__version__),
         devices=list(devices),
-        implementations=[
-            probabilities("tf.keras.losses.CategoricalCrossentropy", keras, note="default dtype"),
-            probabilities("tf.keras.losses.CategoricalCrossentropy(dtype=input)", keras_in_dtype),
-            probabilities("tf.compat.v1.losses.softmax_cross_entropy", v1, axis="last", convention=TF1),
-            replace(
-                probabilities("tf.nn.softmax_cross_entropy_with_logits(hand-smoothed)", nn_by_hand),
-                smooths_by_hand=True,
-            ),
-            Implementation(
-                "tf.keras.losses.SparseCategoricalCrossentropy(dtype=input)",
-                "tensorflow",
-                keras_sparse,
-                INDICES,
-                smoothing=False,
-                options=frozenset({"ignore_index"}),
-                convention=KERAS_SPARSE,
-            ),
-            Implementation(
-                "tf.nn.sparse_softmax_cross_entropy_with_logits",
-                "tensorflow",
-                nn_sparse,
-                INDICES,
-                smoothing=False,
-            ),
-            Implementation(
-                "tf.keras.losses.BinaryCrossentropy(dtype=input)",
-                "tensorflow",
-                keras_binary,
-                PROBABILITIES,
-                class_axis="rows",
-                convention=KERAS_BINARY,
-                operation=SIGMOID_CROSS_ENTROPY,
-            ),
-        ],
+        implementations=list(IMPLEMENTATIONS),
         put=put,
         fetch=fetch,
         scope=lambda device: tf.device(devices[device]),
@@ -212,13 +294,6 @@ def load(precision_defaults: bool = False) -> Framework:
         precision={
             "tensor_float_32_execution": str(tf.config.experimental.tensor_float_32_execution_enabled())
         },
-        modes=(
-            Mode(EAGER),
-            Mode("function", tf.function, note="tf.function of the loss, or of a GradientTape over it"),
-            Mode(
-                "function-xla",
-                lambda f: tf.function(f, jit_compile=True),
-                note="tf.function(jit_compile=True): compiled by XLA",
-            ),
-        ),
+        modes=MODES,
+        built=traces,
     )

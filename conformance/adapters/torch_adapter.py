@@ -8,6 +8,7 @@ import platform
 import shutil
 import sysconfig
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -58,11 +59,142 @@ def inductor_cache() -> str:
     return "none"
 
 
+# --- the losses checked: each imports PyTorch when called (importing this module starts none)
+
+
+def functional(x, labels, e, reduction, axis, weights=None, ignore_index=-100):
+    import torch.nn.functional as F
+
+    return F.cross_entropy(
+        x, labels, weight=weights, ignore_index=ignore_index, label_smoothing=e, reduction=reduction
+    )
+
+
+def module(x, labels, e, reduction, axis, weights=None, ignore_index=-100):
+    import torch
+
+    loss = torch.nn.CrossEntropyLoss(
+        weight=weights, ignore_index=ignore_index, label_smoothing=e, reduction=reduction
+    )
+    return loss(x, labels)
+
+
+def binary_by_hand(x, labels, e, reduction, axis):
+    import torch.nn.functional as F
+
+    return F.binary_cross_entropy_with_logits(x, labels * (1 - e) + e / 2, reduction=reduction)
+
+
+IMPLEMENTATIONS = [
+    Implementation(
+        "torch.nn.functional.cross_entropy",
+        "torch",
+        functional,
+        class_axis="second",
+        options=OPTIONS,
+        convention=CONVENTION,
+    ),
+    Implementation(
+        "torch.nn.CrossEntropyLoss",
+        "torch",
+        module,
+        class_axis="second",
+        options=OPTIONS,
+        convention=CONVENTION,
+        eager_only="compiled, its forward is torch.nn.functional.cross_entropy's graph (dynamo inlines "
+        "the module), checked as that; each check would cost another inductor build",
+    ),
+    Implementation(
+        "torch.nn.functional.binary_cross_entropy_with_logits(hand-smoothed)",
+        "torch",
+        binary_by_hand,
+        frozenset({"probabilities"}),
+        class_axis="rows",
+        operation=SIGMOID_CROSS_ENTROPY,
+    ),
+]
+
+
+# --- moving tensors, differentiating, compiling
+
+
+def put(array: np.ndarray, device: str) -> Any:
+    import torch
+
+    native = "cpu" if device == "cpu:0" else device
+    if array.dtype == BFLOAT16:  # torch.from_numpy knows no bfloat16: through float32, exactly
+        return torch.from_numpy(array.astype(np.float32)).to(native, torch.bfloat16)
+    return torch.from_numpy(np.ascontiguousarray(array)).to(native)
+
+
+def where(tensor: Any) -> str:
+    return normalise_device(tensor.device.type, tensor.device.index)
+
+
+def fetch(tensor: Any) -> tuple[np.ndarray, str]:
+    import torch
+
+    host = tensor.detach().cpu()
+    if host.dtype == torch.bfloat16:
+        return host.float().numpy().astype(BFLOAT16), where(tensor)
+    return host.numpy(), where(tensor)
+
+
+def differentiate(f, x: Any) -> tuple[Any, Any]:
+    import torch
+
+    x = x.detach().requires_grad_(True)
+    value = f(x)
+    (grad,) = torch.autograd.grad(value.sum(), x, allow_unused=True, materialize_grads=True)
+    return value.detach(), grad
+
+
+def compile_fully(f):
+    """torch.compile(f, fullgraph=True, dynamic=False): a graph break is an error, not a
+    silent fall back to eager; and so is a function recompiled more often than dynamo allows
+    (it would otherwise run eagerly from then on, with only a warning). Every shape gets a
+    static build, the program a fixed-shape training loop runs: with dynamo's default, the
+    program a check got would depend on the checks before it (after a shape changes, dynamo
+    builds for symbolic shapes)."""
+    import torch
+
+    config = torch._dynamo.config
+    if config.disable or os.environ.get("TORCHDYNAMO_DISABLE") == "1":
+        raise Unsupported("torch.compile is disabled here (TORCHDYNAMO_DISABLE): it would run eagerly")
+    config.suppress_errors = False  # an inductor failure is an error, not a fall back to eager
+    for limit in (
+        "recompile_limit",
+        "cache_size_limit",
+        "accumulated_recompile_limit",
+        "accumulated_cache_size_limit",  # its name before torch 2.6
+    ):
+        if hasattr(config, limit):
+            setattr(config, limit, 1_000_000)
+    if hasattr(config, "fail_on_recompile_limit_hit"):
+        config.fail_on_recompile_limit_hit = True
+    return torch.compile(f, fullgraph=True, dynamic=False)
+
+
+COMPILE = Mode(
+    "compile",
+    compile_fully,
+    around_gradient=False,
+    note="torch.compile(fullgraph=True, dynamic=False) of the loss (inductor, a static build per shape);"
+    " autograd differentiates it",
+)
+
+
+def graphs_built(fw: Framework) -> int:
+    """The graphs dynamo has built in this process (torch.compile's programs)."""
+    from torch._dynamo.utils import counters
+
+    return int(counters["stats"]["unique_graphs"])
+
+
 def load(precision_defaults: bool = False) -> Framework:
     """``precision_defaults``: keep PyTorch's TF32 settings (else off: full float32 matmuls)."""
     cache = inductor_cache()
     import torch
-    import torch.nn.functional as F
 
     devices = ["cpu:0"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
     if torch.backends.mps.is_available():
@@ -73,106 +205,12 @@ def load(precision_defaults: bool = False) -> Framework:
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.allow_tf32 = False
         torch.set_float32_matmul_precision("highest")
-
-    def put(array: np.ndarray, device: str) -> torch.Tensor:
-        native = "cpu" if device == "cpu:0" else device
-        if array.dtype == BFLOAT16:  # torch.from_numpy knows no bfloat16: through float32, exactly
-            return torch.from_numpy(array.astype(np.float32)).to(native, torch.bfloat16)
-        return torch.from_numpy(np.ascontiguousarray(array)).to(native)
-
-    def where(tensor: torch.Tensor) -> str:
-        return normalise_device(tensor.device.type, tensor.device.index)
-
-    def fetch(tensor: torch.Tensor) -> tuple[np.ndarray, str]:
-        host = tensor.detach().cpu()
-        if host.dtype == torch.bfloat16:
-            return host.float().numpy().astype(BFLOAT16), where(tensor)
-        return host.numpy(), where(tensor)
-
-    def differentiate(f, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x = x.detach().requires_grad_(True)
-        value = f(x)
-        (grad,) = torch.autograd.grad(value.sum(), x, allow_unused=True, materialize_grads=True)
-        return value.detach(), grad
-
-    def functional(x, labels, e, reduction, axis, weights=None, ignore_index=-100):
-        return F.cross_entropy(
-            x, labels, weight=weights, ignore_index=ignore_index, label_smoothing=e, reduction=reduction
-        )
-
-    def module(x, labels, e, reduction, axis, weights=None, ignore_index=-100):
-        loss = torch.nn.CrossEntropyLoss(
-            weight=weights, ignore_index=ignore_index, label_smoothing=e, reduction=reduction
-        )
-        return loss(x, labels)
-
-    def binary_by_hand(x, labels, e, reduction, axis):
-        return F.binary_cross_entropy_with_logits(x, labels * (1 - e) + e / 2, reduction=reduction)
-
-    def compile_fully(f):
-        """torch.compile(f, fullgraph=True, dynamic=False): a graph break is an error, not a
-        silent fall back to eager; and so is a function recompiled more often than dynamo allows
-        (it would otherwise run eagerly from then on, with only a warning). Every shape gets a
-        static build, the program a fixed-shape training loop runs: with dynamo's default, the
-        program a check got would depend on the checks before it (after a shape changes, dynamo
-        builds for symbolic shapes)."""
-        config = torch._dynamo.config
-        if config.disable or os.environ.get("TORCHDYNAMO_DISABLE") == "1":
-            raise Unsupported("torch.compile is disabled here (TORCHDYNAMO_DISABLE): it would run eagerly")
-        config.suppress_errors = False  # an inductor failure is an error, not a fall back to eager
-        for limit in (
-            "recompile_limit",
-            "cache_size_limit",
-            "accumulated_recompile_limit",
-            "accumulated_cache_size_limit",  # its name before torch 2.6
-        ):
-            if hasattr(config, limit):
-                setattr(config, limit, 1_000_000)
-        if hasattr(config, "fail_on_recompile_limit_hit"):
-            config.fail_on_recompile_limit_hit = True
-        return torch.compile(f, fullgraph=True, dynamic=False)
-
     missing = compiler_missing()
-    compiled = Mode(
-        "compile",
-        compile_fully,
-        around_gradient=False,
-        note="torch.compile(fullgraph=True, dynamic=False) of the loss (inductor, a static build per shape);"
-        " autograd differentiates it",
-    )
-
-    def implementation(name, loss, eager_only=""):
-        return Implementation(
-            name,
-            "torch",
-            loss,
-            class_axis="second",
-            options=OPTIONS,
-            convention=CONVENTION,
-            eager_only=eager_only,
-        )
-
     return Framework(
         name="torch",
         version=str(torch.__version__),
         devices=devices,
-        implementations=[
-            implementation("torch.nn.functional.cross_entropy", functional),
-            implementation(
-                "torch.nn.CrossEntropyLoss",
-                module,
-                "compiled, its forward is torch.nn.functional.cross_entropy's graph (dynamo inlines "
-                "the module), checked as that; each check would cost another inductor build",
-            ),
-            Implementation(
-                "torch.nn.functional.binary_cross_entropy_with_logits(hand-smoothed)",
-                "torch",
-                binary_by_hand,
-                frozenset({"probabilities"}),
-                class_axis="rows",
-                operation=SIGMOID_CROSS_ENTROPY,
-            ),
-        ],
+        implementations=list(IMPLEMENTATIONS),
         put=put,
         fetch=fetch,
         scope=lambda device: contextlib.nullcontext(),
@@ -185,6 +223,7 @@ def load(precision_defaults: bool = False) -> Framework:
             "torch.backends.cudnn.allow_tf32": str(torch.backends.cudnn.allow_tf32),
             "float32_matmul_precision": torch.get_float32_matmul_precision(),
         },
-        modes=(Mode(EAGER),) + ((compiled,) if not missing else ()),
+        modes=(Mode(EAGER),) + ((COMPILE,) if not missing else ()),
         unavailable={"compile": missing} if missing else {},
+        built=graphs_built,
     )

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from conformance.oracle.numbers import Exact
+from conformance.oracle.numbers import EXTENDED_EPS, Exact
 
 
 def row_bound_eps(row_losses: np.ndarray, num_classes: int, weight_scale: float = 1.0) -> np.ndarray:
@@ -69,6 +69,24 @@ def loss_bound_eps(
     divisor = n if divisor is None else divisor
     summed = rows.sum() if reduction == "sum" else (rows.sum() / divisor if divisor else 0.0)
     return np.asarray(summed + n * finite_magnitude(exact.hi))
+
+
+def extended_loss_error(
+    rows: np.ndarray, value: np.ndarray, num_classes: int, reduction: str, divisor: float, weight_scale: float
+) -> np.ndarray:
+    """The reference's own error in its extended-precision tier (long double, epsilon
+    ``EXTENDED_EPS``), as an absolute bound: the row bound above, ``(K + 4)(|L| + W)`` in units
+    of the extended epsilon (``W`` for a row that is not finite), and for a reduction twice the
+    ``N |result|`` term, as the reduced value is itself rounded from a long double sum.
+    ``rows`` and ``value`` are long double; the mean divides by ``divisor`` (1 for a sum, and
+    where it is 0)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        finite_rows = np.where(np.isfinite(rows), np.abs(rows), 0)
+        row_error = (num_classes + 4) * (finite_rows + weight_scale) * EXTENDED_EPS
+        if reduction == "none":
+            return row_error
+        size = np.abs(value) if np.isfinite(value) else 0
+        return np.asarray(np.sum(row_error) / (divisor or 1.0) + 2 * len(rows) * size * EXTENDED_EPS)
 
 
 def finite_magnitude(values: np.ndarray) -> np.ndarray:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 
+from conformance.oracle import bounds
 from conformance.oracle.numbers import DIGITS, EXTENDED, EXTENDED_EPS, HAS_EXTENDED, Exact, to_exact
 from conformance.oracle.targets import NO_OPTIONS, Options, is_indices, one_hot
 from conformance.vocabulary import REDUCTIONS
@@ -140,15 +141,8 @@ def extended_softmax_cross_entropy(
     x = np.asarray(logits, np.float64).astype(EXTENDED)
     rows = softmax_cross_entropy(x, labels, label_smoothing, "none", options)
     value = softmax_cross_entropy(x, labels, label_smoothing, reduction, options)
-    with np.errstate(invalid="ignore", over="ignore"):
-        finite_rows = np.where(np.isfinite(rows), np.abs(rows), 0)
-        row_error = (x.shape[-1] + 4) * (finite_rows + options.weight_scale()) * EXTENDED_EPS
-        if reduction == "none":
-            error = row_error
-        else:
-            divisor = options.divisor(labels) if reduction == "mean" else 1.0
-            size = np.abs(value) if np.isfinite(value) else 0
-            error = np.sum(row_error) / (divisor or 1.0) + 2 * len(rows) * size * EXTENDED_EPS
+    divisor = options.divisor(labels) if reduction == "mean" else 1.0
+    error = bounds.extended_loss_error(rows, value, x.shape[-1], reduction, divisor, options.weight_scale())
     return Exact.from_extended(value, error)
 
 
@@ -166,7 +160,7 @@ def extended_softmax_cross_entropy_grad(
     x = np.asarray(logits, np.float64).astype(EXTENDED)
     grad = softmax_cross_entropy_grad(x, labels, label_smoothing, reduction, options)
     weight = grad_weight(labels, reduction, options)
-    return Exact.from_extended(grad, np.full(x.shape, (x.shape[-1] + 2) * weight * 2 * EXTENDED_EPS))
+    return Exact.from_extended(grad, bounds.grad_bound_eps(x.shape, weight) * 2 * EXTENDED_EPS)
 
 
 def grad_weight(labels: np.ndarray, reduction: str, options: Options = NO_OPTIONS) -> float:

@@ -16,7 +16,7 @@ from collections.abc import Generator
 import pytest
 
 from conformance.plugin import options, outcomes, params, profiles, recorder, running
-from conformance.plugin.state import STATE, State, spec_of
+from conformance.plugin.state import STATE, State
 
 __all__ = ["profiles"]
 
@@ -66,7 +66,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.hookimpl(wrapper=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function):
-    return (yield from outcomes.run_check(spec_of(pyfuncitem)))
+    return (yield from outcomes.run_check(pyfuncitem))
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -13,25 +13,26 @@ import pytest
 from conformance import user
 from conformance.adapters import Unsupported
 from conformance.checks import CheckFailure, Raised
-from conformance.plugin.state import Spec
+from conformance.plugin.state import OUTCOME, spec_of
 from conformance.vocabulary import (
     DIVERGED,
     ERRORED,
     KNOWN_DIVERGENCE,
     PASSED,
     REJECTED,
+    SKIPPED,
     STALE_DIVERGENCE,
     UNSUPPORTED,
-    outcome_of_skip,
     skip_reason,
 )
 
 
-def run_check(spec: Spec | None) -> Generator[None, Any, Any]:
+def run_check(item: pytest.Item) -> Generator[None, Any, Any]:
     """Around a check's call (a pytest_pyfunc_call wrapper): an implementation that finds out
     only when called that it cannot do a combination (or a user's that refuses a value) is
     skipped as such; an exception other than the one a known divergence expects is not
     excused by it."""
+    spec = spec_of(item)
     try:
         return (yield)
     except Raised as e:
@@ -42,8 +43,10 @@ def run_check(spec: Spec | None) -> Generator[None, Any, Any]:
             ) from e
         raise
     except user.Rejected as e:
+        item.stash[OUTCOME] = REJECTED
         pytest.skip(skip_reason(REJECTED, str(e)))
     except Unsupported as e:
+        item.stash[OUTCOME] = UNSUPPORTED
         pytest.skip(skip_reason(UNSUPPORTED, str(e)))
 
 
@@ -53,9 +56,9 @@ def classify(item: pytest.Item, report: pytest.TestReport, error: BaseException 
         return KNOWN_DIVERGENCE if report.skipped else PASSED
     if report.failed and error is None and item.get_closest_marker("xfail"):
         return STALE_DIVERGENCE
-    if report.skipped:
-        message = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
-        return outcome_of_skip(message)
+    if report.skipped:  # unsupported or rejected when run, or collected skipped as one
+        spec = spec_of(item)
+        return item.stash.get(OUTCOME, "") or (spec.skipped_as if spec is not None else "") or SKIPPED
     if report.failed:
         return DIVERGED if isinstance(error, CheckFailure) and not isinstance(error, Raised) else ERRORED
     return PASSED

@@ -161,22 +161,32 @@ CHECKS: dict[str, Callable[[State, str], list[Spec]]] = {
 
 
 def _param(state: State, spec: Spec) -> Any:
-    marks = []
     fw = state.frameworks.get(spec.framework)
     if isinstance(fw, str):
-        marks.append(pytest.mark.skip(reason=skip_reason(SKIPPED, fw)))
-        return pytest.param(spec, id=f"{spec.framework}-not-installed", marks=marks)
+        skipped = replace(spec, skipped_as=SKIPPED)
+        mark = pytest.mark.skip(reason=skip_reason(SKIPPED, fw))
+        return pytest.param(skipped, id=f"{spec.framework}-not-installed", marks=[mark])
+    why = ""
     if spec.mode and isinstance(fw, Framework):
-        marks.append(pytest.mark.skip(reason=skip_reason(UNSUPPORTED, fw.unavailable[spec.mode])))
-    if spec.point is not None and spec.case is not None:
+        why = fw.unavailable[spec.mode]
+    elif spec.point is not None and spec.case is not None:
         case = spec.case
-        why = spec.point.impl.unsupported(
-            spec.point.label_kind, case.reduction, spec.point.dtype, case.label_smoothing, case.option_names
+        why = (
+            spec.point.impl.unsupported(
+                spec.point.label_kind,
+                case.reduction,
+                spec.point.dtype,
+                case.label_smoothing,
+                case.option_names,
+            )
+            or ""
         )
-        if why:
-            marks.append(pytest.mark.skip(reason=skip_reason(UNSUPPORTED, why)))
+    if why:
+        mark = pytest.mark.skip(reason=skip_reason(UNSUPPORTED, why))
+        return pytest.param(replace(spec, skipped_as=UNSUPPORTED), id=spec.id(), marks=[mark])
+    marks = []
     known = divergences.find(state.options.known, spec.fields())
-    if known is not None and not marks:
+    if known is not None:
         raises: Any = (Raised, Divergence) if known.also_diverges else Raised if known.raises else Divergence
         marks.append(pytest.mark.xfail(reason=known.explain(), raises=raises, strict=known.strict))
         spec = replace(spec, known=known)

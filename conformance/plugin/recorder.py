@@ -24,10 +24,19 @@ from conformance.plugin.outcomes import classify, crashed
 from conformance.plugin.state import SEED, STATE, Spec, spec_of
 from conformance.vocabulary import OUTCOMES, SKIPPED
 
+REPRODUCE = pytest.StashKey[str]()
+
 
 def reproduce_command(item: pytest.Item, seed: int | None = None) -> str:
     """One command that runs just this check again, with the options that shaped it: the
-    case files, the known divergences, the Hypothesis profile in force and ``seed``."""
+    case files, the known divergences, the Hypothesis profile in force and ``seed`` (made
+    once per check: its failure message and its record show the same)."""
+    if REPRODUCE not in item.stash:
+        item.stash[REPRODUCE] = _reproduce_command(item, seed)
+    return item.stash[REPRODUCE]
+
+
+def _reproduce_command(item: pytest.Item, seed: int | None) -> str:
     words = ["pytest", item.nodeid]
     for option, default in (
         ("cases_dir", str(CASES_DIR)),

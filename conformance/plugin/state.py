@@ -15,6 +15,7 @@ from conformance.vocabulary import GPU_PLATFORMS
 
 STATE = pytest.StashKey["State"]()
 SEED = pytest.StashKey[int]()  # the Hypothesis seed a property check drew with (none when derandomised)
+OUTCOME = pytest.StashKey[str]()  # the outcome a check skipped with when it ran (unsupported, rejected)
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Spec:
     known: divergences.KnownDivergence | None = None  # the known divergence it is expected to show
     edge: str = ""  # the edge input (edges.py) of a convention check
     mode: str = ""  # the mode of a check that no point runs: one selected but unavailable here
+    skipped_as: str = ""  # the outcome it is collected skipped with (unsupported, or skipped)
 
     @property
     def at(self) -> Point:
