@@ -77,7 +77,11 @@ def property_figures(point: Point, examples: int) -> dict[str, Any]:
     def run() -> None:
         found.update(examples_per_second(point, examples))
 
-    found["compiles"] = build_counter(point.framework)(run) if point.framework.built else None
+    if point.framework.built is None:
+        run()
+        found["compiles"] = None
+    else:
+        found["compiles"] = build_counter(point.framework)(run)
     return found
 
 

@@ -27,9 +27,10 @@ RENAMED = textwrap.dedent(
 
 def test_the_marker_chooses_the_checks_whatever_the_name(run_suite, tmp_path):
     (tmp_path / "test_mine.py").write_text(RENAMED)
+    selected = "article2-e0- or (test_mine and test_loss)"
     code, out, results = run_suite(
-        "--framework", "numpy", "--dtype", "float64", "-k", "article2-e0- or test_loss", str(tmp_path)
-    )  # fmt: skip
+        "--framework", "numpy", "--dtype", "float64", "-k", selected, str(tmp_path)
+    )
     assert code == 0, out[-3000:]
     mine = [r for r in results["results"] if "test_named_anything" in r["id"]]
     suite = [r for r in results["results"] if "test_golden.py::test_loss[" in r["id"]]
