@@ -11,7 +11,7 @@ import pytest
 
 from conformance import results
 from conformance.merge import ResultsFileError, load, merge
-from conformance.report import agreement, page, views, write_report
+from conformance.report import page, views, write_report
 from conformance.report.__main__ import main
 
 
@@ -137,22 +137,6 @@ def test_a_cell_shows_its_worst_outcome_and_worst_error(tmp_path):
     assert cell.outcome == "diverged" and cell.error_eps == 40.0
 
 
-def test_the_heatmap_compares_same_inputs_with_the_same_exact_answer(tmp_path):
-    eps32 = 2.0**-23
-    records = [
-        record("a", "numpy", got=[1.0]),
-        record("b", "torch", got=[1.0 + 3 * eps32]),
-        record("c", "jax", got=[float("nan")]),
-        # another convention, another exact answer: not a disagreement
-        record("d", "tensorflow", got=[2.0], expected=[2.0]),
-    ]
-    (heat,) = agreement.heatmaps(merge([results_file(tmp_path, "r.json", records)]))
-    index = {name.split(" ")[0]: i for i, name in enumerate(heat.names)}
-    assert heat.worst[index["a"], index["b"]] == pytest.approx(3.0)
-    assert heat.worst[index["a"], index["c"]] == float("inf")
-    assert (index["a"], index["d"]) not in heat.worst and heat.excluded == 3
-
-
 def test_every_text_from_the_results_is_escaped(tmp_path):
     hostile = "<script>alert(1)</script>"
     records = [
@@ -191,17 +175,6 @@ def test_write_report_leaves_no_half_written_page(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
-def test_the_heatmap_keeps_label_kinds_apart(tmp_path):
-    records = [
-        record("a", "numpy", got=[1.0]),
-        record("b", "torch", got=[2.0]),
-        {**record("a", "numpy", labels="probabilities"), "id": "pa", "got": [1.5]},
-        {**record("b", "torch", labels="probabilities"), "id": "pb", "got": [1.5]},
-    ]
-    (heat,) = agreement.heatmaps(merge([results_file(tmp_path, "r.json", records)]))
-    assert max(heat.worst.values()) == pytest.approx(1.0 / 2.0**-23)  # indices' difference shows
-
-
 def test_a_nan_error_is_the_worst_whatever_the_order(tmp_path):
     for first, second in (("a", "z"), ("z", "a")):
         records = [
@@ -232,30 +205,6 @@ def test_a_record_without_its_coordinates_is_a_schema_error(tmp_path):
     path.write_text(json.dumps(document))
     with pytest.raises(ResultsFileError, match="dtype"):
         load(path)
-
-
-def test_two_modes_of_one_implementation_are_two_columns_and_two_heatmaps(tmp_path):
-    records = [
-        record("a", "jax", got=[1.0]),
-        {**record("a", "jax", mode="jit"), "id": "jit"},
-        {**record("b", "jax", mode="jit"), "id": "b-jit"},
-        {**record("a", "jax", dtype="float64"), "id": "f64"},
-    ]
-    merged = merge([results_file(tmp_path, "r.json", records)])
-    m = views.matrix(merged)
-    assert [(c.implementation, c.dtype, c.mode) for c in m.columns] == [
-        ("a", "float64", "eager"),
-        ("a", "float32", "eager"),
-        ("a", "float32", "jit"),
-        ("b", "float32", "jit"),
-    ]
-    assert [(h.mode, h.dtype, len(h.names)) for h in agreement.heatmaps(merged)] == [
-        ("eager", "float64", 1),
-        ("eager", "float32", 1),
-        ("jit", "float32", 2),
-    ]
-    assert views.summary(merged)["modes"] == ["eager", "jit"]
-    assert '<th class="mode"' in page.render(merged)  # a header row for the mode
 
 
 def test_a_record_without_a_mode_ran_eagerly(tmp_path):
