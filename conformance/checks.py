@@ -71,7 +71,10 @@ def inputs(case: Case, label_kind: str, dtype: str) -> tuple[np.ndarray, np.ndar
     labels = case.labels_as(label_kind)
     if label_kind == "probabilities":
         labels = labels.astype(dtype)
-    return case.logits.astype(dtype), labels
+    arrays = case.logits.astype(dtype), np.array(labels)
+    for array in arrays:  # shared by the run, the exact value and the bound: none may change them
+        array.setflags(write=False)
+    return arrays
 
 
 MPMATH_MAX_ELEMENTS = 256  # above this many logits, a float64 check uses extended precision

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import conformance.plugin.profiles  # noqa: F401  (registers the profiles that DEFAULT takes)
 from conformance import checks, properties
 from conformance.adapters import Implementation, load, numpy_adapter
 from conformance.oracle import softmax
+from conformance.plugin import profiles
 from conformance.strategies import SMOOTHING, smoothings
 from tests.conftest import ROOT
 from tests.test_planted import (
@@ -27,6 +27,7 @@ from tests.test_planted import (
 )
 
 # The default profile (100 examples), derandomised so that the suite's own tests are repeatable.
+profiles.register()
 DEFAULT = settings(settings.get_profile("default"), database=None, derandomize=True)
 
 

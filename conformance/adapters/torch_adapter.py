@@ -124,7 +124,7 @@ def put(array: np.ndarray, device: str) -> Any:
     native = "cpu" if device == "cpu:0" else device
     if array.dtype == BFLOAT16:  # torch.from_numpy knows no bfloat16: through float32, exactly
         return torch.from_numpy(array.astype(np.float32)).to(native, torch.bfloat16)
-    return torch.from_numpy(np.ascontiguousarray(array)).to(native)
+    return torch.from_numpy(np.array(array)).to(native)  # a copy: the loss may change it in place
 
 
 def where(tensor: Any) -> str:

@@ -15,10 +15,8 @@ from collections.abc import Generator
 
 import pytest
 
-from conformance.plugin import options, outcomes, params, profiles, recorder, running
+from conformance.plugin import options, outcomes, params, recorder, running
 from conformance.plugin.state import STATE, State
-
-__all__ = ["profiles"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -55,6 +53,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         raise pytest.UsageError(
             f"{metafunc.definition.nodeid}: a conformance check collected in a session that does "
             "not run the suite; give its folder (pytest conformance) or --pyargs conformance"
+        )
+    if len(marker.args) != 1 or not isinstance(marker.args[0], str):
+        raise pytest.UsageError(
+            f"{metafunc.definition.nodeid}: give @pytest.mark.{params.MARKER} one check's name; "
+            f"known: {', '.join(params.CHECKS)}"
         )
     metafunc.parametrize("spec", params.params(metafunc.config.stash[STATE], marker.args[0]))
 

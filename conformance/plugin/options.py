@@ -13,7 +13,7 @@ from conformance import divergences, report, user
 from conformance.adapters import FRAMEWORKS, Implementation
 from conformance.adapters.base import HOST_DEVICES
 from conformance.cases import CASES_DIR
-from conformance.plugin.profiles import check_known, choose
+from conformance.plugin.profiles import check_known, choose, register
 from conformance.vocabulary import DTYPES, MODES, PLATFORMS
 
 CHECK_TIMEOUT = 600.0  # seconds: a hung check is stopped; the slowest real ones take about a minute
@@ -153,6 +153,7 @@ def use_host_devices(count: int) -> None:
 def from_config(config: pytest.Config) -> Options:
     """The run's options, validated (a usage error names the option and what it accepts);
     sets up what must be set before a framework starts (host devices, the profile)."""
+    register()
     given_profile = config.getoption("hypothesis_profile", None)
     check_known(given_profile)
     named = config.getoption("framework")

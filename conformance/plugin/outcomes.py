@@ -33,10 +33,12 @@ def run_check(item: pytest.Item) -> Generator[None, Any, Any]:
     skipped as such; an exception other than the one a known divergence expects is not
     excused by it."""
     spec = spec_of(item)
+    if spec is None:  # another test: left as it is
+        return (yield)
     try:
         return (yield)
     except Raised as e:
-        known = spec.known if spec is not None else None
+        known = spec.known
         if known is not None and known.raises and not known.expects(e.record["exception"]):
             raise RuntimeError(
                 f"{e}\n  not the exception its known divergence expects ({known.raises})"

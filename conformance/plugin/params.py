@@ -168,7 +168,7 @@ def _param(state: State, spec: Spec) -> Any:
         return pytest.param(skipped, id=f"{spec.framework}-not-installed", marks=[mark])
     why = ""
     if spec.mode and isinstance(fw, Framework):
-        why = fw.unavailable[spec.mode]
+        why = fw.unavailable[spec.mode] or f"{spec.framework} cannot run {spec.mode} here"
     elif spec.point is not None and spec.case is not None:
         case = spec.case
         why = (

@@ -20,26 +20,6 @@ PROFILES = ("default", "ci", "thorough")
 # dtypes and the compiled modes in one job.
 CI_EXAMPLES = 25
 
-settings.register_profile(
-    "default",
-    settings.get_profile("default"),
-    max_examples=100,
-    deadline=None,
-    report_multiple_bugs=False,
-    print_blob=True,
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.filter_too_much,
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.differing_executors,
-    ],
-)
-settings.register_profile(
-    "ci", settings.get_profile("default"), derandomize=True, database=None, max_examples=CI_EXAMPLES
-)
-settings.register_profile("thorough", settings.get_profile("default"), max_examples=1000)
-
 
 def _draw_no_constants_from_source() -> None:
     """Keep Hypothesis from drawing constants found in the source of local modules.
@@ -60,7 +40,30 @@ def _draw_no_constants_from_source() -> None:
         providers._get_local_constants = lambda *_args, **_kwargs: empty
 
 
-_draw_no_constants_from_source()
+def register() -> None:
+    """Register the profiles and keep Hypothesis from drawing the source's constants: in a
+    session that runs the suite, never merely on import (registering again the profile in
+    force reloads it, which would change other projects' tests in the same environment)."""
+    settings.register_profile(
+        "default",
+        settings.get_profile("default"),
+        max_examples=100,
+        deadline=None,
+        report_multiple_bugs=False,
+        print_blob=True,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.filter_too_much,
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.differing_executors,
+        ],
+    )
+    settings.register_profile(
+        "ci", settings.get_profile("default"), derandomize=True, database=None, max_examples=CI_EXAMPLES
+    )
+    settings.register_profile("thorough", settings.get_profile("default"), max_examples=1000)
+    _draw_no_constants_from_source()
 
 
 def check_known(profile: str | None) -> None:

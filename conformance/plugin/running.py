@@ -13,19 +13,21 @@ import pytest
 from conformance.plugin.state import spec_of
 
 PACKAGE = Path(__file__).resolve().parent.parent  # the folder of the suite's checks
+# a folder above an installed package (a project with its venv inside) does not run the suite
+IN_CHECKOUT = not {"site-packages", "dist-packages"} & set(PACKAGE.parts)
 WORKER_MEMORY = 4 << 30  # bytes a worker may take with every framework imported
 
 
 def runs_the_suite(config: pytest.Config) -> bool:
     """Whether this session collects the suite's checks: an argument is the package, inside
-    it or a folder above it (``pytest`` in a checkout), or names it with --pyargs. Another
-    session (``pytest tests``) gets the options and nothing else of the plugin."""
+    it or, in a checkout, a folder above it (``pytest`` there), or names it with --pyargs.
+    Another session (``pytest tests``) gets the options and nothing else of the plugin."""
     for arg in config.args:
         name = arg.split("::")[0]
         if config.option.pyargs and (name == PACKAGE.name or name.startswith(f"{PACKAGE.name}.")):
             return True
         path = Path(config.invocation_params.dir, name).resolve()
-        if path == PACKAGE or PACKAGE in path.parents or path in PACKAGE.parents:
+        if path == PACKAGE or PACKAGE in path.parents or (IN_CHECKOUT and path in PACKAGE.parents):
             return True
     return False
 
