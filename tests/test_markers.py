@@ -48,7 +48,11 @@ def test_an_unknown_check_is_a_usage_error(run_suite, tmp_path):
 def test_the_plugin_is_an_entry_point_and_leaves_other_sessions_alone(tmp_path):
     (entry,) = [e for e in importlib.metadata.entry_points(group="pytest11") if e.name == "conformance"]
     assert entry.value == "conformance.plugin"
-    (tmp_path / "test_plain.py").write_text("def test_plain():\n    pass\n")
+    (tmp_path / "test_plain.py").write_text(  # Hypothesis' own settings, not the suite's profiles
+        "from hypothesis import settings\n"
+        "def test_plain():\n"
+        "    assert settings.default.report_multiple_bugs\n"
+    )
     results = tmp_path / "r.json"
     command = [sys.executable, "-m", "pytest", tmp_path, "-q", "-p", "no:cacheprovider", "--results", results]
     proc = subprocess.run([str(c) for c in command], cwd=ROOT, capture_output=True, text=True, timeout=300)
