@@ -62,6 +62,17 @@ def test_a_wheel_installed_outside_the_checkout_runs_the_suite(tmp_path):
     assert passed, proc.stdout[-3000:]
     assert all("site-packages" in case["path"] for case in data["cases"].values())  # package data
     assert (elsewhere / "parity.html").stat().st_size > 0
+    # the checkout's files beside the installed wheel: a usage error that says what to run
+    beside = run(
+        python,
+        "-m",
+        "pytest",
+        ROOT / "conformance" / "test_golden.py",
+        "-p",
+        "no:cacheprovider",
+        cwd=elsewhere,
+    )
+    assert beside.returncode == 4 and "pytest --pyargs conformance" in beside.stderr, beside.stderr[-2000:]
 
 
 def test_the_report_builds_where_only_its_own_dependencies_are(tmp_path, sample_results):

@@ -37,6 +37,12 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{params.MARKER}(check): parametrise over the check's cases, implementations, "
         "devices, dtypes and modes (conformance/plugin/params.py: CHECKS)",
     )
+    copy = None if config.option.pyargs else running.other_copy(config)
+    if copy is not None:
+        raise pytest.UsageError(
+            f"{copy} is a copy of the suite, but the one installed is {running.PACKAGE}: run that "
+            "one with pytest --pyargs conformance, or install this one (pip install -e .)"
+        )
     if not running.runs_the_suite(config):
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything can import TensorFlow

@@ -32,6 +32,18 @@ def runs_the_suite(config: pytest.Config) -> bool:
     return False
 
 
+def other_copy(config: pytest.Config) -> Path | None:
+    """A copy of the suite that an argument names but that is not the one installed (a
+    checkout's ``conformance/`` beside a wheel in site-packages): pytest would import the
+    installed modules for its files."""
+    for arg in config.args:
+        path = Path(config.invocation_params.dir, arg.split("::")[0]).resolve()
+        for folder in (path, *path.parents, path / PACKAGE.name):
+            if (folder / "plugin" / "__init__.py").is_file() and folder.name == PACKAGE.name:
+                return None if folder == PACKAGE else folder
+    return None
+
+
 def use_every_core(config: pytest.Config) -> None:
     """Without -n, a run with pytest-xdist installed runs on every core (``-n auto``), at most
     one worker per WORKER_MEMORY of the host's memory, as a serial run would, with the same
