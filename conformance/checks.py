@@ -235,6 +235,7 @@ def judge(
         expected=exact.hi.tolist(),
         got=np.asarray(got, np.float64).tolist(),
         error_eps=result.error_eps,
+        error_ulps=result.error_ulps,
         bound_eps=result.bound_eps,
         max_abs=result.max_abs,
         max_rel=result.max_rel,

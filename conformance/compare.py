@@ -1,5 +1,7 @@
 """How far a result is from the exact value: the error in epsilons of the dtype, element by
-element, against a bound (oracle/bounds.py derives each). Imports no framework."""
+element, against a bound (oracle/bounds.py derives each), and in ulps of the exact value (the
+gap between the two numbers of the dtype around it: 1 ulp is one rounding step there, 0.5
+the best a rounded result can be). Imports no framework."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ class Comparison:
     max_abs: float
     max_rel: float
     problem: str = ""  # what failed besides size: shape, non-finite values
+    error_ulps: float = 0.0  # the largest error in ulps of the exact value, in the dtype
 
     def summary(self) -> str:
         verdict = "within" if self.passed else "exceeds"
@@ -35,6 +38,17 @@ def overflow_limit(dtype: str) -> float:
     info = ml_dtypes.finfo(dtype)
     top, eps = float(info.max), float(info.eps)
     return top + top * eps / (2 - eps) / 2
+
+
+def ulp(values: np.ndarray, dtype: str) -> np.ndarray:
+    """The ulp of each (float64) value in ``dtype``: 2^(e - p + 1) for a value in [2^e, 2^(e+1))
+    and p bits of significand; the subnormal spacing below the smallest normal number (and
+    at 0)."""
+    info = ml_dtypes.finfo(dtype)
+    magnitude = np.abs(np.asarray(values, np.float64))
+    _, e = np.frexp(np.where(np.isfinite(magnitude), magnitude, 0.0))  # magnitude = m 2^e, m in [1/2, 1)
+    exponent = np.where(magnitude == 0, info.minexp, np.maximum(e - 1, info.minexp))
+    return np.ldexp(1.0, exponent - info.nmant)
 
 
 def compare(got: np.ndarray, exact: Exact, bound_eps: np.ndarray, dtype: str) -> Comparison:
@@ -77,4 +91,5 @@ def compare(got: np.ndarray, exact: Exact, bound_eps: np.ndarray, dtype: str) ->
         max_abs=float(err.max()),
         max_rel=float(rel.max()),
         problem="; ".join(problems),
+        error_ulps=float((err / ulp(exact.hi, dtype)).max()),
     )

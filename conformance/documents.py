@@ -26,6 +26,7 @@ def check_document(case: Case, within: str | None = None) -> dict[str, Any]:
         "bound_eps": result.bound_eps,
         "max_abs": result.max_abs,
         "max_rel": result.max_rel,
+        "error_ulps": result.error_ulps,
         "observed_by": f"{obs.implementation} in {obs.dtype} ({obs.where})",
     }
     if not result.passed:

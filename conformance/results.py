@@ -5,7 +5,7 @@ Schema version 1, one JSON object::
     {"schema_version": 1, "created": ISO-8601 UTC, "environment": {...},
      "results": [{"id", "test", "case", "framework", "framework_version", "implementation",
                   "device", "dtype", "labels", "outcome", "expected", "got", "returned_dtype",
-                  "error_eps", "bound_eps", "max_abs", "max_rel", "message",
+                  "error_eps", "error_ulps", "bound_eps", "max_abs", "max_rel", "message",
                   "known_divergence", "reproduce", "operation", "convention", "quantity",
                   "exception", "compared_with", "mode"}, ...]}
 
@@ -13,6 +13,8 @@ Schema version 1, one JSON object::
 eager). Each ``environment.frameworks`` entry holds its "version", "devices", "device_names"
 (device -> what it is), "precision" (flag -> value as in force), "modes" (those it ran in) and
 "unavailable_modes" (mode -> why not), or {"missing": why}.
+"error_ulps" is the largest error in ulps of the exact value, in the check's dtype (a property
+check's: over its examples against the reference, with "worst_input" the example that gave it).
 "quantity" is "gradient" for a gradient check (else the loss); "convention" holds the
 conventions (conventions.py) the implementation follows, and "environment.conventions"
 what each means. Fields that do not apply to a check (a skipped framework has no device) are absent.
@@ -114,6 +116,7 @@ SCHEMA: dict[str, Any] = {
                     },
                     "outcome": {"enum": list(OUTCOMES)},
                     "error_eps": _NUMBER,
+                    "error_ulps": _NUMBER,
                     "bound_eps": _NUMBER,
                     "max_abs": _NUMBER,
                     "max_rel": _NUMBER,

@@ -15,6 +15,7 @@ from hypothesis.errors import Unsatisfiable
 
 from conformance import properties, user
 from conformance.cases import Case
+from conformance.messages import input_lines
 from conformance.plugin.recorder import reproduce_command
 from conformance.plugin.state import SEED, Spec
 
@@ -53,6 +54,7 @@ def test_property(spec: Spec, request: pytest.FixtureRequest, record_property) -
     refused: list[str] = []
     drawn = hashlib.sha256()  # every value drawn, in order: the same in two runs or not
     examples = rows = 0  # examples drawn, and the rows of logits they held (many per call)
+    accuracy: dict[str, Any] = {}  # the largest error in ulps against the exact value, and where
 
     @given(data=st.data())
     def check(data: st.DataObject) -> None:
@@ -68,10 +70,13 @@ def test_property(spec: Spec, request: pytest.FixtureRequest, record_property) -
         case = draw(prop.cases(point.dtype, point.label_kind, point.impl), label="case")
         rows += len(case.logits)
         try:
-            prop.check(point, case, draw, reproduce, spec.within)
+            judged = prop.check(point, case, draw, reproduce, spec.within)
         except user.Rejected as e:  # a parameter value the user's implementation refuses
             refused.append(str(e))
             reject()
+        ulps = judged.get("error_ulps") if "compared_with" not in judged else None
+        if ulps is not None and ulps >= accuracy.get("error_ulps", -1.0):
+            accuracy.update(error_ulps=ulps, worst_input=" ".join(input_lines(point, case))[:1000])
 
     if chosen is not None:
         check = seed(int(chosen))(check)
@@ -83,5 +88,6 @@ def test_property(spec: Spec, request: pytest.FixtureRequest, record_property) -
         raise user.Rejected(f"every drawn input was refused, e.g. {refused[0]}") from None
     finally:  # how many examples ran, and a digest of all they drew (for determinism checks)
         record_property(
-            "conformance", {"examples": examples, "rows": rows, "drawn_digest": drawn.hexdigest()}
+            "conformance",
+            {"examples": examples, "rows": rows, "drawn_digest": drawn.hexdigest(), **accuracy},
         )

@@ -76,3 +76,26 @@ def test_a_value_beyond_the_dtype_range_may_round_to_infinity():
     assert not compare.compare(np.array([np.nan]), exact(82416.0), np.array([1.0]), "float16").passed
     assert not compare.compare(np.array([np.inf]), exact(60000.0), np.array([1.0]), "float16").passed
     assert not compare.compare(np.array([np.inf]), exact(82416.0), np.array([1.0]), "float32").passed
+
+
+def test_an_ulp_is_the_gap_between_the_dtype_numbers_around_the_value():
+    """Against NumPy's own spacing in float16, float32 and float64, normal and subnormal; and
+    bfloat16's (8 bits of significand) by hand."""
+    values = np.array([1.0, 1.5, 2.0, 3.0e-3, 6.0e4, 1e-6, 1e-30, 1e-300, 0.0])
+    for dtype in ("float16", "float32", "float64"):
+        native = values.astype(dtype)
+        spacing = np.spacing(np.abs(native)).astype(np.float64)
+        assert compare.ulp(native.astype(np.float64), dtype).tolist() == spacing.tolist(), dtype
+    assert compare.ulp(np.array([1.0, 3.0, 0.0]), "bfloat16").tolist() == [2.0**-7, 2.0**-6, 2.0**-133]
+
+
+def test_the_error_in_ulps_of_the_result():
+    """One rounding step off is 1 ulp; the correctly rounded value of an exact 1/3 is within
+    half an ulp; the largest over the elements is kept."""
+    third = Exact.from_extended(np.array([1, 2], np.longdouble) / 3, 0.0)
+    rounded = (np.array([1.0, 2.0]) / 3).astype(np.float32)
+    result = compare.compare(rounded, third, np.array([4.0, 4.0]), "float32")
+    assert 0 < result.error_ulps <= 0.5
+    off = rounded.copy()
+    off[1] = np.nextafter(off[1], np.float32(1))
+    assert 0.5 < compare.compare(off, third, np.array([4.0, 4.0]), "float32").error_ulps <= 1.5

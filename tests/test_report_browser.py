@@ -55,7 +55,16 @@ def test_the_report_opens_with_every_section_visible(browser, sample_results, tm
     out = tmp_path / "parity.html"
     write_report([sample_results], out)
     page, errors = open_page(browser, out)
-    for section in ("summary", "matrix", "agreement", "golden", "divergences", "plot", "environment"):
+    for section in (
+        "summary",
+        "matrix",
+        "accuracy",
+        "agreement",
+        "golden",
+        "divergences",
+        "plot",
+        "environment",
+    ):
         assert page.locator(f"#{section}").first.is_visible(), section
     assert page.locator("#matrix td.cell").count() > 10
     assert page.locator("svg.plot circle").count() > 10
@@ -68,6 +77,25 @@ def test_the_report_opens_with_every_section_visible(browser, sample_results, tm
     page.locator("#matrix td.cell.o-known-divergence").first.click()
     assert page.locator("#details").is_visible()
     assert "known divergence" in page.locator("#details").inner_text()
+    # the accuracy table sorts by a column, and back
+    table = page.locator("#accuracy")
+    assert table.locator("tbody tr").count() > 3
+    table.locator("th", has_text="largest (ulps)").click()
+    largest = [
+        float(v)
+        for v in table.locator("tbody tr td:nth-child(10)").evaluate_all(
+            "cells => cells.map(c => c.dataset.sort)"
+        )
+    ]
+    assert largest == sorted(largest)
+    table.locator("th", has_text="largest (ulps)").click()
+    again = [
+        float(v)
+        for v in table.locator("tbody tr td:nth-child(10)").evaluate_all(
+            "cells => cells.map(c => c.dataset.sort)"
+        )
+    ]
+    assert again == sorted(largest, reverse=True)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "parity.png"), full_page=False)
     assert errors == []

@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 
 import conformance.report.views as views
 from conformance.merge import Merged
+from conformance.report.accuracy import accuracy
 from conformance.report.agreement import heatmaps
 from conformance.report.plot import plots
 from conformance.vocabulary import FAILING, SKIP_OUTCOMES
@@ -119,6 +120,7 @@ FILTERS = {
     "mode_of": views.mode_of,
     "devices_named": devices_named,
     "flags": lambda fw: {k: v for k, v in fw.items() if k not in FRAMEWORK_FIELDS},
+    "sort_key": lambda x: "Infinity" if math.isinf(x) else ("NaN" if math.isnan(x) else repr(x)),
 }
 
 
@@ -199,6 +201,7 @@ def render(merged: Merged) -> str:
             head=_matrix_head(matrix.columns),
             keys=keys,
             heatmaps=heatmaps(merged),
+            accuracy=accuracy(merged),
             golden=views.golden(merged),
             new=new,
             known=known,

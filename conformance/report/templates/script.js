@@ -23,5 +23,16 @@
     box.classList.add('open');
   }
   document.querySelectorAll('td.cell').forEach(td=>td.addEventListener('click',()=>show(td.dataset.key)));
+  // sortable tables: a click on a header sorts by that column (numbers by data-sort), again reverses
+  document.querySelectorAll('table.sortable').forEach(table=>{
+    table.querySelectorAll('thead th').forEach((th, col)=>th.addEventListener('click',()=>{
+      const body = table.tBodies[0], rows = Array.from(body.rows);
+      const key = r=>{const c=r.cells[col]; return c.dataset.sort!==undefined ? Number(c.dataset.sort) : c.textContent;};
+      const down = th.dataset.order !== 'up'; th.dataset.order = down ? 'up' : 'down';
+      rows.sort((a,b)=>{const x=key(a), y=key(b); const d = (typeof x==='number' && typeof y==='number')
+        ? (isNaN(x)-isNaN(y) || x-y) : String(x).localeCompare(String(y)); return down ? d : -d;});
+      body.append(...rows);
+    }));
+  });
   document.body.dataset.ready = 'yes';
 })();
