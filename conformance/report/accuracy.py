@@ -3,7 +3,7 @@
 comparing with it (golden losses and gradients, and the property checks against the
 reference), with the check that gave the largest; those beyond their bound (diverged, known
 divergences) are counted apart, as the matrix shows them. Plain data, sorted most precise
-dtype first, then most accurate (smallest median, then 99th percentile).
+dtype first, then by operation, then most accurate (smallest median, then 99th percentile).
 
 An error in ulps of the result is what a libm study reports; where the exact loss is near 0
 (a confident prediction) every implementation that computes ``logsumexp(x) - x_t`` loses
@@ -67,7 +67,15 @@ def accuracy(merged: Merged) -> list[Accuracy]:
         stats = (percentile(values, 50), percentile(values, 99), largest)
         rows.append(Accuracy(*key, len(found), *stats, shown, beyond.get(key, 0)))
     rows.sort(
-        key=lambda a: (dtype_order(a.dtype), a.median, a.p99, a.largest, mode_order(a.mode), a.implementation)
+        key=lambda a: (
+            dtype_order(a.dtype),
+            a.operation,
+            a.median,
+            a.p99,
+            a.largest,
+            mode_order(a.mode),
+            a.implementation,
+        )
     )
     best = {(a.dtype, a.operation): a for a in reversed(rows)}  # the first of each in the sorted list
     return [Accuracy(**{**a.__dict__, "best_in_dtype": best[a.dtype, a.operation] is a}) for a in rows]
