@@ -27,9 +27,14 @@ class Comparison:
     error_ulps: float = 0.0  # the largest error in ulps of the exact value, in the dtype
 
     def summary(self) -> str:
-        verdict = "within" if self.passed else "exceeds"
+        """What is wrong, first: a problem besides size (a non-finite value where the exact one
+        is finite, or the other way round), then the size of the error against the bound, each
+        in its own words (a wrong NaN with an error within the bound does not "exceed" it)."""
+        if self.problem.startswith("shape"):
+            return self.problem
+        verdict = "within" if self.error_eps <= self.bound_eps else "exceeds"
         text = f"error {self.error_eps:.3g} eps {verdict} bound {self.bound_eps:.3g} eps"
-        return f"{text}; {self.problem}" if self.problem else text
+        return f"{self.problem}; elsewhere {text}" if self.problem else text
 
 
 def overflow_limit(dtype: str) -> float:

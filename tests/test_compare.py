@@ -99,3 +99,24 @@ def test_the_error_in_ulps_of_the_result():
     off = rounded.copy()
     off[1] = np.nextafter(off[1], np.float32(1))
     assert 0.5 < compare.compare(off, third, np.array([4.0, 4.0]), "float32").error_ulps <= 1.5
+
+
+def test_a_message_says_what_is_wrong_without_contradicting_itself():
+    """A number where the exact value is NaN (TF1's mean of an empty batch), every finite
+    element within its bound: the message names the mismatch first and says the rest is within
+    (it once said "error 0 eps exceeds bound 0 eps"); a size beyond the bound still says it
+    exceeds; a wrong shape is just that."""
+    result = compare.compare(np.array([0.0, 1.0]), exact(np.nan, 1.0), np.array([0.0, 0.0]), "float32")
+    assert not result.passed
+    text = result.summary()
+    assert text.startswith("non-finite mismatch at [0]") and "within bound 0 eps" in text
+    assert "exceeds" not in text
+    eps = vocabulary.EPSILON["float32"]
+    assert (
+        "exceeds bound"
+        in compare.compare(np.array([1 + 9 * eps]), exact(1.0), np.array([4.0]), "float32").summary()
+    )
+    assert (
+        compare.compare(np.array([1.0, 2.0]), exact(1.0), np.array([4.0]), "float32").summary()
+        == "shape (2,) != (1,)"
+    )
