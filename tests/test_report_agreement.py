@@ -52,10 +52,15 @@ def test_two_modes_of_one_implementation_are_two_columns_and_two_heatmaps(tmp_pa
         ("a", "float32", "jit"),
         ("b", "float32", "jit"),
     ]
-    assert [(h.mode, h.dtype, len(h.names)) for h in agreement.heatmaps(merged)] == [
-        ("eager", "float64", 1),
-        ("eager", "float32", 1),
-        ("jit", "float32", 2),
-    ]
+    # one heatmap: where only "a" ran (eager float32, float64) there is nothing to compare
+    assert [(h.mode, h.dtype, len(h.names)) for h in agreement.heatmaps(merged)] == [("jit", "float32", 2)]
     assert views.summary(merged)["modes"] == ["eager", "jit"]
     assert '<th class="mode"' in page.render(merged)  # a header row for the mode
+
+
+def test_one_implementation_alone_gets_no_heatmap(tmp_path):
+    """A --impl run of one implementation: no 1x1 heatmaps, and the page says why."""
+    records = [{**record("mine", "torch", case=f"c{i}"), "id": f"t[{i}]"} for i in range(3)]
+    merged = merge([results_file(tmp_path, "r.json", records)])
+    assert agreement.heatmaps(merged) == []
+    assert "nothing to compare: no two implementations ran" in page.render(merged)

@@ -56,7 +56,8 @@ def heatmaps(merged: Merged) -> list[Heatmap]:
     """For each operation, mode, dtype and quantity: on the same golden case, the largest difference
     between the values two implementations returned. Only results whose exact answers are the same
     are compared: where two implementations' conventions make the answers differ (a weighted
-    mean's divisor, say), their difference is a convention, shown elsewhere, not an error."""
+    mean's divisor, say), their difference is a convention, shown elsewhere, not an error. None
+    where fewer than two implementations ran."""
     groups: dict[tuple[str, str, str, str], dict[str, dict[str, dict[str, Any]]]] = defaultdict(
         lambda: defaultdict(dict)
     )
@@ -74,6 +75,8 @@ def heatmaps(merged: Merged) -> list[Heatmap]:
     ):
         by_impl = groups[operation, mode, dtype, quantity]
         names = sorted(by_impl)
+        if len(names) < 2:  # one implementation (a --impl run, say) agrees with nothing
+            continue
         result = Heatmap(operation, mode, dtype, quantity, names, {}, {}, 0)
         for i, a in enumerate(names):
             for j, b in enumerate(names):
