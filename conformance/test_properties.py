@@ -54,11 +54,11 @@ def test_property(spec: Spec, request: pytest.FixtureRequest, record_property) -
     refused: list[str] = []
     drawn = hashlib.sha256()  # every value drawn, in order: the same in two runs or not
     examples = rows = 0  # examples drawn, and the rows of logits they held (many per call)
-    accuracy: dict[str, Any] = {}  # the largest error in ulps against the exact value, and where
+    worst: tuple[float, Case] | None = None  # the largest error in ulps against the exact value, and where
 
     @given(data=st.data())
     def check(data: st.DataObject) -> None:
-        nonlocal examples, rows
+        nonlocal examples, rows, worst
         examples += 1
 
         def draw(strategy: st.SearchStrategy, label: str | None = None) -> Any:
@@ -75,8 +75,8 @@ def test_property(spec: Spec, request: pytest.FixtureRequest, record_property) -
             refused.append(str(e))
             reject()
         ulps = judged.get("error_ulps") if "compared_with" not in judged else None
-        if ulps is not None and ulps >= accuracy.get("error_ulps", -1.0):
-            accuracy.update(error_ulps=ulps, worst_input=" ".join(input_lines(point, case))[:1000])
+        if ulps is not None and (worst is None or ulps >= worst[0]):
+            worst = (ulps, case)  # its input is written out once, at the end
 
     if chosen is not None:
         check = seed(int(chosen))(check)
@@ -87,6 +87,10 @@ def test_property(spec: Spec, request: pytest.FixtureRequest, record_property) -
             raise
         raise user.Rejected(f"every drawn input was refused, e.g. {refused[0]}") from None
     finally:  # how many examples ran, and a digest of all they drew (for determinism checks)
+        accuracy = {}
+        if worst is not None:
+            ulps, case = worst
+            accuracy = {"error_ulps": ulps, "worst_input": " ".join(input_lines(spec.at, case))[:1000]}
         record_property(
             "conformance",
             {"examples": examples, "rows": rows, "drawn_digest": drawn.hexdigest(), **accuracy},

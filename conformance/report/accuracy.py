@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from conformance.merge import Merged
@@ -78,4 +78,4 @@ def accuracy(merged: Merged) -> list[Accuracy]:
         )
     )
     best = {(a.dtype, a.operation): a for a in reversed(rows)}  # the first of each in the sorted list
-    return [Accuracy(**{**a.__dict__, "best_in_dtype": best[a.dtype, a.operation] is a}) for a in rows]
+    return [replace(a, best_in_dtype=best[a.dtype, a.operation] is a) for a in rows]
