@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import ml_dtypes
 import numpy as np
 
+from conformance.oracle.bounds import Bound
 from conformance.oracle.numbers import Exact
 from conformance.vocabulary import EPSILON
 
@@ -18,13 +19,17 @@ from conformance.vocabulary import EPSILON
 class Comparison:
     """How far a result is from the exact value, element by element."""
 
-    passed: bool
+    passed: bool  # within the worst-case bound, and no problem besides size
     error_eps: float  # the error in epsilons where error / bound is worst
     bound_eps: float  # the bound at that element
     max_abs: float
     max_rel: float
     problem: str = ""  # what failed besides size: shape, non-finite values
     error_ulps: float = 0.0  # the largest error in ulps of the exact value, in the dtype
+    precise: bool = True  # within the tight bound too (oracle/bounds.py)
+    tight_error_eps: float = 0.0  # the error in epsilons where error / tight bound is worst
+    tight_eps: float = 0.0  # the tight bound at that element
+    where: tuple[int, ...] = ()  # the element where error / bound is worst
 
     def summary(self) -> str:
         """What is wrong, first: a problem besides size (a non-finite value where the exact one
@@ -34,6 +39,12 @@ class Comparison:
             return self.problem
         verdict = "within" if self.error_eps <= self.bound_eps else "exceeds"
         text = f"error {self.error_eps:.3g} eps {verdict} bound {self.bound_eps:.3g} eps"
+        if self.passed and not self.precise:
+            return (
+                f"imprecise: error {self.tight_error_eps:.3g} eps exceeds the tight bound "
+                f"{self.tight_eps:.3g} eps (careful summation) but is within the worst-case "
+                f"bound {self.bound_eps:.3g} eps (naive summation)"
+            )
         return f"{self.problem}; elsewhere {text}" if self.problem else text
 
 
@@ -56,11 +67,13 @@ def ulp(values: np.ndarray, dtype: str) -> np.ndarray:
     return np.ldexp(1.0, exponent - info.nmant)
 
 
-def compare(got: np.ndarray, exact: Exact, bound_eps: np.ndarray, dtype: str) -> Comparison:
-    """Compare ``got`` with ``exact`` element-wise against ``bound_eps`` epsilons of ``dtype``.
-    An exact value that is, within the bound, beyond the dtype's range may come back as the
-    infinity of its sign: that is its correct rounding."""
+def compare(got: np.ndarray, exact: Exact, bounds: Bound | np.ndarray, dtype: str) -> Comparison:
+    """Compare ``got`` with ``exact`` element-wise against ``bounds`` in epsilons of ``dtype``
+    (both bounds, or one that is both). An exact value that is, within the bound, beyond the
+    dtype's range may come back as the infinity of its sign: that is its correct rounding."""
     eps = EPSILON[dtype]
+    bound_eps = bounds.worst if isinstance(bounds, Bound) else bounds
+    tight_eps = bounds.tight if isinstance(bounds, Bound) else bounds
     got = np.asarray(got)
     if got.shape != exact.hi.shape:
         return Comparison(False, np.inf, 0.0, np.inf, np.inf, f"shape {got.shape} != {exact.hi.shape}")
@@ -89,6 +102,10 @@ def compare(got: np.ndarray, exact: Exact, bound_eps: np.ndarray, dtype: str) ->
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(finite & (exact.hi != 0), err / np.abs(exact.hi), np.where(err > 0, np.inf, 0.0))
     passed = not problems and bool(np.all(ratio <= 1.0))
+    tight = np.broadcast_to(np.asarray(tight_eps, np.float64) * eps + exact.error, g.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tight_ratio = np.where(err == 0, 0.0, err / tight)
+    loosest = np.unravel_index(np.argmax(tight_ratio), tight_ratio.shape)
     return Comparison(
         passed=passed,
         error_eps=float(err[worst] / eps),
@@ -97,4 +114,8 @@ def compare(got: np.ndarray, exact: Exact, bound_eps: np.ndarray, dtype: str) ->
         max_rel=float(rel.max()),
         problem="; ".join(problems),
         error_ulps=float((err / ulp(exact.hi, dtype)).max()),
+        precise=bool(np.all(tight_ratio <= 1.0)),
+        tight_error_eps=float(err[loosest] / eps),
+        tight_eps=float(tight[loosest] / eps),
+        where=tuple(int(i) for i in worst),
     )

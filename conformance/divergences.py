@@ -9,7 +9,9 @@ neither what it documents nor another convention); ``raises``, a glob on the exc
 ``Type: message``, for one that shows as the implementation raising on an input it should
 take (any other exception there is not excused). ``within`` names the dtype whose accuracy
 the implementation still reaches (float32 for one that computes a float64 call in float32);
-a result that misses even that is not excused. Matching checks are expected failures,
+a result that misses even that is not excused. ``shows_as = "imprecise"`` (kind ``precision``)
+excuses a result beyond the tight bound only (oracle/bounds.py): one beyond the worst-case
+bound is then a new divergence. Matching checks are expected failures,
 strictly: one that starts passing fails; ``strict = false`` only for a property check whose
 divergence shows on so few drawn cases that a search of 100 may miss it.
 """
@@ -59,6 +61,7 @@ SCHEMA: dict[str, Any] = {
                     "within": {"enum": ["float16", "bfloat16", "float32", "float64"]},
                     "strict": {"type": "boolean"},
                     "raises": _PATTERNS,
+                    "shows_as": {"enum": ["diverged", "imprecise"]},
                 },
             },
         }
@@ -82,6 +85,7 @@ class KnownDivergence:
     strict: bool = True  # False only where the drawn cases that show it are rare (a search may miss)
     raises: str | list[str] = ""  # globs on "Type: message" when it shows as the implementation raising
     also_diverges: bool = False  # (set by find) some of the entries combined raise, others diverge
+    shows_as: str = "diverged"  # "imprecise": excuses only a result beyond the tight bound
 
     def expects(self, exception: str) -> bool:
         """Whether ``exception`` ("Type: message") is the one this divergence shows as."""
@@ -131,4 +135,5 @@ def find(known: Sequence[KnownDivergence], check: dict[str, str]) -> KnownDiverg
         strict=any(k.strict for k in found),
         raises=patterns,  # an exception any of them expects is expected
         also_diverges=0 < len(raising) < len(found),  # and so is a divergence, if one of them diverges
+        shows_as="imprecise" if all(k.shows_as == "imprecise" for k in found) else "diverged",
     )

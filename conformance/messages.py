@@ -43,11 +43,20 @@ def failure_message(
 
 def input_lines(point: Point, case: Case) -> list[str]:
     """Where a check ran and on what input."""
+    logits, labels = _show(case.logits.astype(point.dtype)), _show(case.labels_as(point.label_kind))
+    if case.logits_from is not None:  # too many to print: how they were made
+        made = f" {case.description}" if case.drawn and case.description else ""  # row scales, gaps
+        logits = f"{case.logits_from.describe()}{made}"
+        if case.labels.ndim == 1 and point.label_kind == "indices":
+            labels = str(case.labels.tolist())
+        elif case.labels.ndim == 1:
+            labels = f"one-hot rows of the classes {case.labels.tolist()}"
+    if case.labels_from is not None:
+        labels = case.labels_from.describe()
     return [
         f"{point.describe()}, case {case.id!r} ({case.path})",
-        f"  input: logits={_show(case.logits.astype(point.dtype))}",
-        f"         labels={_show(case.labels_as(point.label_kind))}"
-        f" label_smoothing={case.label_smoothing} reduction={case.reduction}",
+        f"  input: logits={logits}",
+        f"         labels={labels} label_smoothing={case.label_smoothing} reduction={case.reduction}",
         *(
             [f"         as batch shape {case.batch_shape} with the classes on axis {case.axis}"]
             if case.batch_shape

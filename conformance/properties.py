@@ -22,8 +22,10 @@ from hypothesis import strategies as st
 from conformance import checks, messages, strategies, vocabulary
 from conformance.adapters import Implementation
 from conformance.cases import Case
+from conformance.cases.generator import hashes
 from conformance.checks import Divergence, Point
 from conformance.oracle import softmax
+from conformance.oracle.bounds import Bound
 from conformance.oracle.numbers import EXTENDED, EXTENDED_EPS, Exact
 from conformance.oracle.targets import smoothed_targets
 from conformance.vocabulary import REDUCTIONS
@@ -35,8 +37,8 @@ def _with(case: Case, **changes: Any) -> Case:
     return replace(case, **changes)
 
 
-def _bound(point: Point, case: Case, got: np.ndarray) -> np.ndarray:
-    """The derived bound for ``got``, sized by the implementation's own result."""
+def _bound(point: Point, case: Case, got: np.ndarray) -> Bound:
+    """The derived bounds for ``got``, sized by the implementation's own result."""
     exact = Exact.from_float64(got)
     return checks.loss_bound(case, point.label_kind, point.dtype, exact, point.impl.convention)
 
@@ -86,8 +88,8 @@ def masked(point: Point, case: Case, draw: Draw, reproduce: str = "", within: st
     k = case.logits.shape[1]
     assume(k > 1)
     weight = case.labels_as("probabilities")
-    mask = draw(st.lists(st.booleans(), min_size=k, max_size=k))
-    hide = np.asarray(mask)[None, :] & (weight == 0)
+    mask = draw(strategies.per_class(k, (False, True)))
+    hide = mask[None, :] & (weight == 0)
     assume(hide.any())
     return checks.check_loss(
         point, _with(case, logits=np.where(hide, -np.inf, case.logits)), reproduce, within
@@ -153,11 +155,17 @@ def one_hot_rows(point: Point, case: Case, draw: Draw, reproduce: str = "", with
 def permutation(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
     """Permuting the classes of logits and labels together changes nothing."""
     k = case.logits.shape[1]
-    order = np.asarray(draw(st.permutations(range(k))))
+    if k < strategies.GENERATED_FROM:
+        order = np.asarray(draw(st.permutations(range(k))))
+        how = f"classes permuted by {order.tolist()}"
+    else:  # too many classes to draw one by one: the order of a drawn seed's hashes
+        seed = draw(st.integers(0, 2**32 - 1))
+        order = np.argsort(hashes(seed, k), kind="stable")
+        how = f"classes permuted in the order of generator.hashes({seed}, {k})"
     labels = case.labels
     labels = np.argsort(order)[labels] if labels.ndim == 1 else labels[:, order]
     other = _with(case, logits=case.logits[:, order], labels=labels)
-    return identity(point, case, other, f"classes permuted by {order.tolist()}", reproduce, within)
+    return identity(point, case, other, how, reproduce, within)
 
 
 def halves(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
@@ -183,7 +191,7 @@ def entropy_floor(point: Point, case: Case, draw: Draw, reproduce: str = "", wit
     t = smoothed_targets(y, x.shape[1], case.label_smoothing, EXTENDED)
     with np.errstate(divide="ignore", invalid="ignore"):
         entropy = -np.sum(np.where(t > 0, t * np.log(t), 0), axis=-1)
-    bound = _bound(point, case, got) * vocabulary.EPSILON[point.dtype]
+    bound = _bound(point, case, got).worst * vocabulary.EPSILON[point.dtype]
     below = np.asarray(got, np.float64) < np.asarray(entropy, np.float64) - bound
     record["compared_with"] = "the entropy of the smoothed target"
     problems = []

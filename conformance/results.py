@@ -5,9 +5,9 @@ Schema version 1, one JSON object::
     {"schema_version": 1, "created": ISO-8601 UTC, "environment": {...},
      "results": [{"id", "test", "case", "framework", "framework_version", "implementation",
                   "device", "dtype", "labels", "outcome", "expected", "got", "returned_dtype",
-                  "error_eps", "error_ulps", "bound_eps", "max_abs", "max_rel", "message",
-                  "known_divergence", "reproduce", "operation", "convention", "quantity",
-                  "exception", "compared_with", "mode"}, ...]}
+                  "error_eps", "error_ulps", "bound_eps", "tight_eps", "max_abs", "max_rel",
+                  "worst_at", "shape", "message", "known_divergence", "reproduce", "operation",
+                  "convention", "quantity", "exception", "compared_with", "mode"}, ...]}
 
 "mode" is how the implementation ran: eager, or compiled (``MODES``; absent in older files:
 eager). Each ``environment.frameworks`` entry holds its "version", "devices", "device_names"
@@ -15,6 +15,10 @@ eager). Each ``environment.frameworks`` entry holds its "version", "devices", "d
 "unavailable_modes" (mode -> why not), or {"missing": why}.
 "error_ulps" is the largest error in ulps of the exact value, in the check's dtype (a property
 check's: over its examples against the reference, with "worst_input" the example that gave it).
+A result of more than 64 elements keeps, in "expected" and "got", only the element at
+"worst_at" (its index) of its "shape".
+"bound_eps" is the worst-case bound and "tight_eps" the tight one (oracle/bounds.py) where the
+error is measured; an "imprecise" outcome is beyond the tight bound only.
 "quantity" is "gradient" for a gradient check (else the loss); "convention" holds the
 conventions (conventions.py) the implementation follows, and "environment.conventions"
 what each means. Fields that do not apply to a check (a skipped framework has no device) are absent.
@@ -118,6 +122,7 @@ SCHEMA: dict[str, Any] = {
                     "error_eps": _NUMBER,
                     "error_ulps": _NUMBER,
                     "bound_eps": _NUMBER,
+                    "tight_eps": _NUMBER,
                     "max_abs": _NUMBER,
                     "max_rel": _NUMBER,
                     "message": {"type": "string"},

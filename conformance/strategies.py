@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from conformance.cases import Case
+from conformance.cases.generator import Generated, hashes
 from conformance.oracle.targets import one_hot
 from conformance.vocabulary import REDUCTIONS
 
@@ -32,7 +33,10 @@ from conformance.vocabulary import REDUCTIONS
 # own. Classes and rows are drawn apart, smallest first, so that Hypothesis shrinks a failing
 # case to the fewest classes and rows that still fail (one row where one row shows it).
 ROWS = {1: (1, 2), 2: (1, 2), 3: (1, 2), 10: (1, 3), 17: (1, 16)}
-LARGE_ROWS = {1000: (1,), 4096: (1, 2)}  # a large vocabulary, drawn about one time in 20
+# A large vocabulary, drawn about one time in 20: 2^15 to 2^18 classes (language models' 32k to
+# 256k) among them, their logits from a generator (cases/generator.py) seeded by Hypothesis.
+LARGE_ROWS = {1000: (1,), 4096: (1, 2), 2**15: (1,), 2**17: (1,), 2**18: (1,)}
+GENERATED_FROM = 2**15  # from this many classes, logits and per-class draws come from a seed
 CLASSES = tuple(ROWS)
 SCALES = (1e-3, 1.0, 10.0, 100.0, 1e4)
 GAPS = (0.0, 0.0, 20.0, 100.0, 1000.0)
@@ -80,15 +84,38 @@ def shapes(draw: st.DrawFn, min_rows: int = 1) -> tuple[int, int]:
 GRID = {"float16": 64, "bfloat16": 8, "float32": 1024, "float64": 1024}
 
 
+def generated(n: int, k: int) -> st.SearchStrategy[Generated | None]:
+    """The generator of (n, k) logits where there are too many for Hypothesis to draw one by
+    one (GENERATED_FROM classes), else None."""
+    if k < GENERATED_FROM:
+        return st.none()
+    return st.builds(Generated, st.just("uniform"), st.integers(0, 2**32 - 1), st.just((n, k)))
+
+
 @st.composite
-def logits(draw: st.DrawFn, n: int, k: int, dtype: str, grid: bool = False) -> np.ndarray:
+def per_class(draw: st.DrawFn, k: int, choices: tuple) -> np.ndarray:
+    """``k`` values from ``choices``: drawn one by one (so that they shrink), or from a drawn
+    seed's hashes from GENERATED_FROM classes (Hypothesis draws a few thousand values at most)."""
+    if k < GENERATED_FROM:
+        return np.asarray(draw(st.lists(st.sampled_from(choices), min_size=k, max_size=k)))
+    picks = hashes(draw(st.integers(0, 2**32 - 1)), k) % np.uint64(len(choices))
+    return np.asarray(choices)[picks.astype(np.int64)]
+
+
+@st.composite
+def logits(
+    draw: st.DrawFn, n: int, k: int, dtype: str, grid: bool = False, made: Generated | None = None
+) -> np.ndarray:
     """(n, k) logits in ``dtype``, each row with its own magnitude, and ties (values -1, 0, 1)
-    in about one row of five. ``grid``: multiples of 1/16 of magnitude at most GRID[dtype],
-    so adding an integer of at most that magnitude is exact in ``dtype``."""
+    in about one row of five; ``made``: from that generator, in (-1, 1), instead. ``grid``:
+    multiples of 1/16 of magnitude at most GRID[dtype], so adding an integer of at most that
+    magnitude is exact in ``dtype``."""
     if grid:
         ints = draw(hnp.arrays(np.int64, (n, k), elements=st.integers(-16 * GRID[dtype], 16 * GRID[dtype])))
         return (ints / 16.0).astype(dtype)
-    if k in LARGE_ROWS:  # large vocabularies: NumPy's generator, seeded by Hypothesis
+    if made is not None:
+        values = made.values()
+    elif k in LARGE_ROWS:  # 1000 and 4096 classes: NumPy's generator, seeded by Hypothesis
         seed = draw(st.integers(0, 2**32 - 1))
         values = np.random.default_rng(seed).standard_normal((n, k))
     else:
@@ -140,12 +167,15 @@ def cases(
     reduction is one of ``reductions``); ``class_axis`` (an implementation's: "last", "second",
     "any") allows rank-3 layouts."""
     n, k = draw(shapes(min_rows))
-    x = draw(logits(n, k, dtype, grid))
+    made = None if grid else draw(generated(n, k))
+    x = draw(logits(n, k, dtype, grid, made))
     y = draw(labels(n, k, kind, dtype))
+    description = ""
     if not grid:  # each row its own gap between the target and the rest
         gaps = np.asarray(draw(st.lists(st.sampled_from(GAPS), min_size=n, max_size=n)), np.float64)
         x = x.copy()
         x[np.arange(n), target_classes(y, k)] += gaps.astype(dtype)
+        description = f"with its rows scaled (1e-3 to 1e4) and target gaps {gaps.tolist()}"
     batch_shape, axis = draw(layouts(n, class_axis)) if class_axis else (None, -1)
     return Case(
         id="drawn",
@@ -158,6 +188,8 @@ def cases(
         expected=(),
         batch_shape=batch_shape,
         axis=axis,
+        description=description if made else "",
+        logits_from=made,
     )
 
 
@@ -177,7 +209,8 @@ def binary_cases(draw: st.DrawFn, dtype: str, reductions: tuple[str, ...] = REDU
     """A drawn binary cross-entropy case: (N, C) logits (large ones too, where the loss
     is a difference of large numbers), targets in [0, 1] (hard or soft), and a smoothing."""
     n, c = draw(shapes())
-    x = draw(logits(n, c, dtype))
+    made = draw(generated(n, c))
+    x = draw(logits(n, c, dtype, made=made))
     hard = draw(st.booleans())
     values = st.sampled_from([0.0, 1.0]) if hard else st.floats(0, 1, width=_width(dtype))
     y = draw(hnp.arrays(np.float64, (n, c), elements=values)).astype(dtype).astype(np.float64)
@@ -191,6 +224,8 @@ def binary_cases(draw: st.DrawFn, dtype: str, reductions: tuple[str, ...] = REDU
         reduction=draw(st.sampled_from(reductions)),
         expected=(),
         operation="sigmoid_cross_entropy",
+        description="with its rows scaled (1e-3 to 1e4)" if made else "",
+        logits_from=made,
     )
 
 
@@ -202,7 +237,7 @@ def with_options(draw: st.DrawFn, case: Case, kind: str, options: frozenset[str]
     k = case.logits.shape[1]
     changes: dict = {}
     if "weights" in options and draw(st.booleans()):
-        changes["weights"] = tuple(draw(st.lists(st.sampled_from(WEIGHTS), min_size=k, max_size=k)))
+        changes["weights"] = tuple(float(w) for w in draw(per_class(k, WEIGHTS)))
     if "ignore_index" in options and kind == "indices" and (draw(st.booleans()) or not changes):
         ignore = draw(st.sampled_from([-100, -1, *range(k)]))
         ignored = np.asarray(

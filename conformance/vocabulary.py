@@ -46,17 +46,40 @@ GRADIENT = "gradient"
 
 # The outcome of one check, in the order a summary lists them.
 PASSED = "passed"
-DIVERGED = "diverged"
+DIVERGED = "diverged"  # beyond the worst-case bound (or a non-finite value, a wrong shape)
+# Within the worst-case bound, beyond the tight one: right to within naive summation, less
+# accurate than careful summation guarantees (oracle/bounds.py).
+IMPRECISE = "imprecise"
 ERRORED = "errored"
 REJECTED = "rejected"  # a user's loss refused a parameter value (a smoothing factor)
 UNSUPPORTED = "unsupported"  # the implementation does not take this combination
 SKIPPED = "skipped"  # its framework is not installed
 KNOWN_DIVERGENCE = "known divergence"
 STALE_DIVERGENCE = "stale divergence"  # a strict known divergence that no longer shows
-OUTCOMES = (PASSED, DIVERGED, ERRORED, REJECTED, UNSUPPORTED, SKIPPED, KNOWN_DIVERGENCE, STALE_DIVERGENCE)
+OUTCOMES = (
+    PASSED,
+    DIVERGED,
+    IMPRECISE,
+    ERRORED,
+    REJECTED,
+    UNSUPPORTED,
+    SKIPPED,
+    KNOWN_DIVERGENCE,
+    STALE_DIVERGENCE,
+)
 # Worst first: a cell of the report shows the worst outcome of its checks.
-SEVERITY = (ERRORED, DIVERGED, STALE_DIVERGENCE, KNOWN_DIVERGENCE, PASSED, REJECTED, UNSUPPORTED, SKIPPED)
-FAILING = (ERRORED, DIVERGED, STALE_DIVERGENCE)  # what fails a run
+SEVERITY = (
+    ERRORED,
+    DIVERGED,
+    IMPRECISE,
+    STALE_DIVERGENCE,
+    KNOWN_DIVERGENCE,
+    PASSED,
+    REJECTED,
+    UNSUPPORTED,
+    SKIPPED,
+)
+FAILING = (ERRORED, DIVERGED, IMPRECISE, STALE_DIVERGENCE)  # what fails a run
 # Outcomes a check reports by skipping, with the reason after "OUTCOME: ".
 SKIP_OUTCOMES = (UNSUPPORTED, REJECTED, SKIPPED)
 

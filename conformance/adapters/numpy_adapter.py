@@ -1,4 +1,10 @@
-"""NumPy: the suite's own stable form, the baseline of a user without a framework."""
+"""NumPy: the suite's own stable form, the baseline of a user without a framework.
+
+Half precision (float16, bfloat16) is computed in float32 and each result rounded once to the
+input's dtype, as careful implementations do (oracle/bounds.py, the tight bound): NumPy's own
+float16 sums accumulate in float32, but ml_dtypes' bfloat16 sums run left to right in
+bfloat16, which lost half the loss of a 2^17-class row, and the spread e / K of 2^17 classes
+is beyond float16's range (K itself is)."""
 
 from __future__ import annotations
 
@@ -31,11 +37,18 @@ def _classes_last(
     return x, y, Options(weights, ignore_index)
 
 
+def _wide(array: np.ndarray) -> np.ndarray:
+    """Half precision as float32 (exactly); wider dtypes as they are."""
+    return array.astype(np.float32) if array.dtype.itemsize < 4 else array
+
+
 def _stable(
     logits, labels, e: float, reduction: str, axis: int, weights=None, ignore_index=None
 ) -> np.ndarray:
     x, y, options = _classes_last(logits, labels, axis, weights, ignore_index)
-    return np.asarray(softmax.softmax_cross_entropy(x, y, e, reduction, options))
+    y = y if is_indices(y) else _wide(y)
+    loss = softmax.softmax_cross_entropy(_wide(x), y, e, reduction, options)
+    return np.asarray(loss).astype(x.dtype)
 
 
 def _stable_grad(
@@ -45,16 +58,19 @@ def _stable_grad(
     x, y, options = _classes_last(logits, labels, axis, weights, ignore_index)
     k = x.shape[-1]
     rows_y = y.reshape(-1) if is_indices(y) else y.reshape(-1, k)
-    rows = softmax.softmax_cross_entropy_grad(x.reshape(-1, k), rows_y, e, reduction, options)
-    return np.moveaxis(rows.reshape(x.shape), -1, axis)
+    rows_y = rows_y if is_indices(rows_y) else _wide(rows_y)
+    rows = softmax.softmax_cross_entropy_grad(_wide(x).reshape(-1, k), rows_y, e, reduction, options)
+    return np.moveaxis(rows.astype(x.dtype).reshape(x.shape), -1, axis)
 
 
 def _binary(logits, labels, e: float, reduction: str, axis: int) -> np.ndarray:
-    return np.asarray(sigmoid.sigmoid_cross_entropy(logits, labels, e, reduction))
+    return np.asarray(sigmoid.sigmoid_cross_entropy(_wide(logits), _wide(labels), e, reduction)).astype(
+        logits.dtype
+    )
 
 
 def _binary_grad(logits, labels, e: float, reduction: str, axis: int) -> np.ndarray:
-    return sigmoid.sigmoid_cross_entropy_grad(logits, labels, e, reduction)
+    return sigmoid.sigmoid_cross_entropy_grad(_wide(logits), _wide(labels), e, reduction).astype(logits.dtype)
 
 
 IMPLEMENTATIONS = [

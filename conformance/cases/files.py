@@ -12,12 +12,14 @@ import hashlib
 import json
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import numpy as np
 
+from conformance.cases.generator import Generated
 from conformance.cases.model import Case, CaseError, Observed
 from conformance.cases.schema import CASE_SCHEMA, CASES_DIR, FILE_SCHEMA, SCHEMA_VERSION
 from conformance.vocabulary import SIGMOID_CROSS_ENTROPY, SOFTMAX_CROSS_ENTROPY
@@ -130,8 +132,11 @@ def _build(path: Path, raw: dict[str, Any]) -> Case:
         raise fail("label_smoothing", "must be a finite number in [0, 1)")
     if "observed" in raw and raw["reduction"] == "none":
         raise fail("observed", "a printed number needs a reduction to one value (mean or sum)")
-    logits = raw["logits"]
-    if not logits or len({len(row) for row in logits}) != 1 or not logits[0]:
+    logits_from = _generated(raw["logits"], fail, "logits")
+    if logits_from is not None and logits_from.generator != "uniform":
+        raise fail("logits", "logits come from the 'uniform' generator")
+    logits = logits_from.values() if logits_from else raw["logits"]
+    if logits_from is None and (not logits or len({len(row) for row in logits}) != 1 or not logits[0]):
         raise fail("logits", "must be a non-empty (N, K) matrix with rows of one length")
     x = np.asarray(logits, np.float64)
     n, k = x.shape
@@ -147,6 +152,7 @@ def _build(path: Path, raw: dict[str, Any]) -> Case:
     ignore_index = raw.get("ignore_index")
     if ignore_index is not None and "indices" not in raw["labels"]:
         raise fail("ignore_index", "applies to class indices, not probability rows")
+    labels_from = None
     if "indices" in raw["labels"]:
         labels = np.asarray(raw["labels"]["indices"], np.int64)
         if labels.shape != (n,):
@@ -155,7 +161,10 @@ def _build(path: Path, raw: dict[str, Any]) -> Case:
         if bad.size:
             raise fail(f"labels.indices[{bad[0]}]", f"{labels[bad[0]]} is not a class in [0, {k})")
     else:
-        rows = raw["labels"]["probabilities"]
+        labels_from = _generated(raw["labels"]["probabilities"], fail, "labels.probabilities")
+        if labels_from is not None and labels_from.generator != "simplex":
+            raise fail("labels.probabilities", "probability rows come from the 'simplex' generator")
+        rows = labels_from.values() if labels_from else raw["labels"]["probabilities"]
         if len(rows) != n or any(len(r) != k for r in rows):
             raise fail("labels.probabilities", f"must have the logits' shape ({n}, {k})")
         labels = np.asarray(rows, np.float64)
@@ -200,7 +209,19 @@ def _build(path: Path, raw: dict[str, Any]) -> Case:
         weights=tuple(float(w) for w in weights) if weights is not None else None,
         ignore_index=ignore_index,
         operation=raw.get("operation", SOFTMAX_CROSS_ENTROPY),
+        logits_from=logits_from,
+        labels_from=labels_from,
     )
+
+
+def _generated(value: Any, fail: Callable[[str, str], CaseError], field: str) -> Generated | None:
+    """The generator a field names (a table), or None for numbers written out."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        return Generated.from_table(value)
+    except ValueError as e:
+        raise fail(field, str(e)) from None
 
 
 def to_toml(case: Case, expected: tuple[str, ...], source: str) -> str:
@@ -215,11 +236,13 @@ def to_toml(case: Case, expected: tuple[str, ...], source: str) -> str:
     def text(v: str) -> str:
         return json.dumps(v)  # a JSON string is a valid TOML basic string
 
-    labels = (
-        f"{{ indices = [{', '.join(str(int(i)) for i in case.labels)}] }}"
-        if case.labels.ndim == 1
-        else f"{{ probabilities = {matrix(case.labels)} }}"
-    )
+    made = case.logits_from  # a drawn case's logits are the generator's, scaled: written out
+    logits = made.toml() if made and np.array_equal(made.values(), case.logits) else matrix(case.logits)
+    if case.labels.ndim == 1:
+        labels = f"{{ indices = [{', '.join(str(int(i)) for i in case.labels)}] }}"
+    else:
+        rows = case.labels_from.toml() if case.labels_from else matrix(case.labels)
+        labels = f"{{ probabilities = {rows} }}"
     loss = text(expected[0]) if case.reduction != "none" else "[" + ", ".join(map(text, expected)) + "]"
     return "\n".join(
         [
@@ -230,7 +253,7 @@ def to_toml(case: Case, expected: tuple[str, ...], source: str) -> str:
             f"id = {text(case.id)}",
             f"description = {text(case.description)}",
             f"provenance = {text(case.provenance)}",
-            f"logits = {matrix(case.logits)}",
+            f"logits = {logits}",
             f"labels = {labels}",
             f"label_smoothing = {number(case.label_smoothing)}",
             f"reduction = {text(case.reduction)}",

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from conformance.cases.generator import Generated
 from conformance.conventions import DEFAULT, Convention
 from conformance.oracle.targets import Options, one_hot
 from conformance.vocabulary import SOFTMAX_CROSS_ENTROPY
@@ -64,6 +65,11 @@ class Case:
     # softmax cross-entropy over the classes, or binary (sigmoid) cross-entropy per element,
     # whose labels are targets in [0, 1] of the logits' shape (oracle/sigmoid.py)
     operation: str = SOFTMAX_CROSS_ENTROPY
+    # Inputs too large to write out come from a generator (generator.py) the case file names;
+    # messages name it instead of printing the numbers. A drawn case's description says what
+    # it did to the generated logits.
+    logits_from: Generated | None = None
+    labels_from: Generated | None = None
 
     def summary(self) -> dict[str, Any]:
         """What the results file (and so the report) says of the case: where it comes from,
@@ -80,6 +86,9 @@ class Case:
             "expected": list(self.expected),
             "max_abs_logit": float(logits.max()) if logits.size else 0.0,
         }
+        for name, made in (("logits", self.logits_from), ("labels", self.labels_from)):
+            if made is not None:
+                info.setdefault("generated", {})[name] = made.describe()
         if self.observed is not None:
             info["documented"] = dataclasses.asdict(self.observed)
         return info

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from conformance.cases import generator
 from conformance.vocabulary import OPERATIONS, REDUCTIONS
 
 SCHEMA_VERSION = 1
@@ -23,7 +24,7 @@ CASE_SCHEMA: dict[str, Any] = {
         "id": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.+=-]*$"},
         "description": {"type": "string"},
         "provenance": {"type": "string", "minLength": 1},
-        "logits": _MATRIX,
+        "logits": {"oneOf": [_MATRIX, generator.SCHEMA]},
         "labels": {
             "type": "object",
             "minProperties": 1,
@@ -31,7 +32,7 @@ CASE_SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "properties": {
                 "indices": {"type": "array", "items": {"type": "integer"}},
-                "probabilities": _MATRIX,
+                "probabilities": {"oneOf": [_MATRIX, generator.SCHEMA]},
             },
         },
         "label_smoothing": {"type": "number", "minimum": 0, "exclusiveMaximum": 1},

@@ -12,6 +12,7 @@ import mpmath
 import numpy as np
 
 from conformance.oracle import bounds, sigmoid, softmax
+from conformance.oracle.bounds import Bound
 from conformance.oracle.numbers import DIGITS, Exact
 from conformance.oracle.targets import Options
 from conformance.vocabulary import SIGMOID_CROSS_ENTROPY, SOFTMAX_CROSS_ENTROPY
@@ -27,10 +28,11 @@ class Operation:
     extended: Tier  # in long double, its error bounded (far faster for large inputs)
     # (logits, labels, label_smoothing, reduction, options) -> the exact loss as mpmath numbers
     decimals: Callable[[np.ndarray, np.ndarray, float, str, Options], list[mpmath.mpf]]
-    # (float64 logits, labels, label_smoothing, reduction, options, exact loss) -> bound in eps
-    loss_bound: Callable[[np.ndarray, np.ndarray, float, str, Options, Exact], np.ndarray]
-    # (gradient's shape, labels, reduction, options) -> bound in eps, per element
-    grad_bound: Callable[[tuple[int, ...], np.ndarray, str, Options], np.ndarray]
+    # (float64 logits, labels, label_smoothing, reduction, options, exact loss, dtype) -> both
+    # bounds in eps
+    loss_bound: Callable[[np.ndarray, np.ndarray, float, str, Options, Exact, str], Bound]
+    # (gradient's shape, labels, reduction, options, dtype) -> both bounds in eps, per element
+    grad_bound: Callable[[tuple[int, ...], np.ndarray, str, Options, str], Bound]
 
 
 def _softmax_tier(loss: Callable[..., Exact], grad: Callable[..., Exact]) -> Tier:
@@ -38,10 +40,19 @@ def _softmax_tier(loss: Callable[..., Exact], grad: Callable[..., Exact]) -> Tie
 
 
 def _softmax_loss_bound(
-    x: np.ndarray, y: np.ndarray, e: float, r: str, o: Options, exact: Exact
-) -> np.ndarray:
+    x: np.ndarray, y: np.ndarray, e: float, r: str, o: Options, exact: Exact, dtype: str
+) -> Bound:
     rows = softmax.softmax_cross_entropy(x, y, e, "none", o)
-    return bounds.loss_bound_eps(rows, x.shape[-1], r, exact, o.divisor(y), o.weight_scale())
+    k, divisor, w = x.shape[-1], o.divisor(y), o.weight_scale()
+    return Bound(
+        bounds.loss_bound_eps(rows, k, r, exact, divisor, w),
+        bounds.tight_loss_bound_eps(rows, k, r, exact, dtype, divisor, w),
+    )
+
+
+def _softmax_grad_bound(shape: tuple[int, ...], y: np.ndarray, r: str, o: Options, dtype: str) -> Bound:
+    weight = softmax.grad_weight(y, r, o)
+    return Bound(bounds.grad_bound_eps(shape, weight), bounds.tight_grad_bound_eps(shape, weight, dtype))
 
 
 def _sigmoid_tier(tier: Callable[..., Exact]) -> Tier:
@@ -55,10 +66,19 @@ def _sigmoid_decimals(x: np.ndarray, y: np.ndarray, e: float, r: str, o: Options
 
 
 def _sigmoid_loss_bound(
-    x: np.ndarray, y: np.ndarray, e: float, r: str, o: Options, exact: Exact
-) -> np.ndarray:
+    x: np.ndarray, y: np.ndarray, e: float, r: str, o: Options, exact: Exact, dtype: str
+) -> Bound:
     elements = sigmoid.sigmoid_cross_entropy(x, y, e, "none")
-    return bounds.binary_bound_eps(x, elements, r, exact, o.convention.rows_mean)
+    rows_mean = o.convention.rows_mean
+    return Bound(
+        bounds.binary_bound_eps(x, elements, r, exact, rows_mean),
+        bounds.binary_bound_eps(x, elements, r, exact, rows_mean, bounds.tree_summing),
+    )
+
+
+def _sigmoid_grad_bound(shape: tuple[int, ...], y: np.ndarray, r: str, o: Options, dtype: str) -> Bound:
+    each = bounds.binary_grad_bound_eps(shape, sigmoid.weight(shape, r, o.convention.rows_mean))
+    return Bound(each, each)  # no sum: the same per element either way
 
 
 OPERATIONS = {
@@ -70,7 +90,7 @@ OPERATIONS = {
         ),
         decimals=softmax.mp_softmax_cross_entropy,
         loss_bound=_softmax_loss_bound,
-        grad_bound=lambda shape, y, r, o: bounds.grad_bound_eps(shape, softmax.grad_weight(y, r, o)),
+        grad_bound=_softmax_grad_bound,
     ),
     SIGMOID_CROSS_ENTROPY: Operation(
         SIGMOID_CROSS_ENTROPY,
@@ -78,8 +98,6 @@ OPERATIONS = {
         extended=_sigmoid_tier(sigmoid.extended),
         decimals=_sigmoid_decimals,
         loss_bound=_sigmoid_loss_bound,
-        grad_bound=lambda shape, y, r, o: bounds.binary_grad_bound_eps(
-            shape, sigmoid.weight(shape, r, o.convention.rows_mean)
-        ),
+        grad_bound=_sigmoid_grad_bound,
     ),
 }

@@ -32,7 +32,7 @@ import mpmath
 import numpy as np
 
 from conformance.oracle import bounds
-from conformance.oracle.numbers import DIGITS, EXTENDED, EXTENDED_EPS, HAS_EXTENDED, Exact, to_exact
+from conformance.oracle.numbers import DIGITS, EXTENDED, HAS_EXTENDED, Exact, to_exact
 from conformance.oracle.targets import NO_OPTIONS, Options, is_indices, one_hot
 from conformance.vocabulary import REDUCTIONS
 
@@ -160,7 +160,7 @@ def extended_softmax_cross_entropy_grad(
     x = np.asarray(logits, np.float64).astype(EXTENDED)
     grad = softmax_cross_entropy_grad(x, labels, label_smoothing, reduction, options)
     weight = grad_weight(labels, reduction, options)
-    return Exact.from_extended(grad, bounds.grad_bound_eps(x.shape, weight) * 2 * EXTENDED_EPS)
+    return Exact.from_extended(grad, bounds.extended_grad_error(x.shape[-1], weight))
 
 
 def grad_weight(labels: np.ndarray, reduction: str, options: Options = NO_OPTIONS) -> float:

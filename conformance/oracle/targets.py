@@ -68,5 +68,9 @@ def is_indices(labels: np.ndarray) -> bool:
 
 
 def one_hot(indices: np.ndarray, num_classes: int, dtype: type = np.float64) -> np.ndarray:
-    """One-hot rows for integer class indices."""
-    return np.eye(num_classes, dtype=dtype)[np.asarray(indices)]
+    """One-hot rows for integer class indices (in O(N K) memory, not np.eye's O(K^2))."""
+    idx = np.asarray(indices)
+    pos = np.arange(num_classes)[idx]  # negative indices count from the end; others beyond raise
+    rows = np.zeros((*idx.shape, num_classes), dtype)
+    np.put_along_axis(rows, pos[..., None], 1, axis=-1)
+    return rows

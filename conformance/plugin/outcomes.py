@@ -12,11 +12,12 @@ import pytest
 
 from conformance import user
 from conformance.adapters import Unsupported
-from conformance.checks import CheckFailure, Raised
+from conformance.checks import CheckFailure, Imprecise, Raised
 from conformance.plugin.state import OUTCOME, spec_of
 from conformance.vocabulary import (
     DIVERGED,
     ERRORED,
+    IMPRECISE,
     KNOWN_DIVERGENCE,
     PASSED,
     REJECTED,
@@ -61,6 +62,8 @@ def classify(item: pytest.Item, report: pytest.TestReport, error: BaseException 
     if report.skipped:  # unsupported or rejected when run, or collected skipped as one
         spec = spec_of(item)
         return item.stash.get(OUTCOME, "") or (spec.skipped_as if spec is not None else "") or SKIPPED
+    if report.failed and isinstance(error, Imprecise):
+        return IMPRECISE
     if report.failed:
         return DIVERGED if isinstance(error, CheckFailure) and not isinstance(error, Raised) else ERRORED
     return PASSED

@@ -14,7 +14,7 @@ import pytest
 from conformance import divergences, edges, properties
 from conformance.adapters import Framework, Implementation
 from conformance.cases import Observed
-from conformance.checks import Divergence, Point, Raised
+from conformance.checks import Divergence, Imprecise, Point, Raised
 from conformance.plugin.state import Spec, State
 from conformance.vocabulary import EAGER, SKIPPED, SOFTMAX_CROSS_ENTROPY, UNSUPPORTED, skip_reason
 
@@ -187,7 +187,8 @@ def _param(state: State, spec: Spec) -> Any:
     marks = []
     known = divergences.find(state.options.known, spec.fields())
     if known is not None:
-        raises: Any = (Raised, Divergence) if known.also_diverges else Raised if known.raises else Divergence
+        divergence = Imprecise if known.shows_as == "imprecise" else Divergence
+        raises: Any = (Raised, divergence) if known.also_diverges else Raised if known.raises else divergence
         marks.append(pytest.mark.xfail(reason=known.explain(), raises=raises, strict=known.strict))
         spec = replace(spec, known=known)
     return pytest.param(spec, id=spec.id(), marks=marks)

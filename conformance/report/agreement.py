@@ -14,8 +14,9 @@ from conformance.vocabulary import EPSILON
 
 
 def _values(record: dict[str, Any]) -> list[float] | None:
-    """A record's returned values as floats; None where it has none."""
-    if record.get("got") is None:
+    """A record's returned values as floats; None where it has none (or kept only its worst
+    element, checks.recorded_values)."""
+    if record.get("got") is None or "worst_at" in record:
         return None
     values = [number(x) for x in flat(record["got"])]
     floats = [v for v in values if v is not None]
