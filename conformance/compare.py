@@ -56,6 +56,12 @@ def overflow_limit(dtype: str) -> float:
     return top + top * eps / (2 - eps) / 2
 
 
+def underflow(dtype: str) -> float:
+    """The absolute error every element may have besides its bound: the dtype's smallest
+    subnormal spacing, two roundings below the normal range (oracle/bounds.py, underflow)."""
+    return float(ml_dtypes.finfo(dtype).smallest_subnormal)
+
+
 def ulp(values: np.ndarray, dtype: str) -> np.ndarray:
     """The ulp of each (float64) value in ``dtype``: 2^(e - p + 1) for a value in [2^e, 2^(e+1))
     and p bits of significand; the subnormal spacing below the smallest normal number (and
@@ -81,7 +87,8 @@ def compare(got: np.ndarray, exact: Exact, bounds: Bound | np.ndarray, dtype: st
     finite = np.isfinite(exact.hi)
     same_special = (np.isnan(g) & np.isnan(exact.hi)) | (g == exact.hi)
     bad_special = ~finite & ~same_special
-    bound = np.broadcast_to(np.asarray(bound_eps, np.float64) * eps + exact.error, g.shape)
+    floor = underflow(dtype)
+    bound = np.broadcast_to(np.asarray(bound_eps, np.float64) * eps + exact.error + floor, g.shape)
     with np.errstate(invalid="ignore"):
         err = np.abs((g - exact.hi) - exact.lo)
         overflowed = finite & np.isinf(g) & (np.sign(g) == np.sign(exact.hi))
@@ -102,7 +109,7 @@ def compare(got: np.ndarray, exact: Exact, bounds: Bound | np.ndarray, dtype: st
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(finite & (exact.hi != 0), err / np.abs(exact.hi), np.where(err > 0, np.inf, 0.0))
     passed = not problems and bool(np.all(ratio <= 1.0))
-    tight = np.broadcast_to(np.asarray(tight_eps, np.float64) * eps + exact.error, g.shape)
+    tight = np.broadcast_to(np.asarray(tight_eps, np.float64) * eps + exact.error + floor, g.shape)
     with np.errstate(divide="ignore", invalid="ignore"):
         tight_ratio = np.where(err == 0, 0.0, err / tight)
     loosest = np.unravel_index(np.argmax(tight_ratio), tight_ratio.shape)

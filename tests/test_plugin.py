@@ -94,6 +94,29 @@ def test_a_known_divergence_excuses_its_own_precision_only(run_suite, tmp_path):
     assert beyond and "beyond the bound even at float32 accuracy" in beyond[0]["message"]
 
 
+def test_an_imprecise_result_fails_the_run_unless_recorded_as_such(run_suite, tmp_path):
+    """Sums left to right in float16 over 32,000 classes: within the worst-case bound, beyond
+    the tight one. Imprecise fails the run; a known divergence that shows as imprecise excuses
+    it, and excuses nothing beyond the worst-case bound (a per-row result for a mean)."""
+    args = ("--framework", "numpy", "-p", "planted", "--dtype", "float16", "-k", "test_loss and vocab-32000")
+    code, out, results = run_suite(*args, env=plant(tmp_path, "naive_sum_in_the_dtype"))
+    assert code == 1 and {r["outcome"] for r in results["results"]} == {"imprecise"}
+    assert "imprecise: error" in out and "2 imprecise" in out
+    known = tmp_path / "known.toml"
+    known.write_text(
+        '[[divergence]]\nid = "planted"\nmatch = { case = "vocab-*" }\nkind = "precision"\n'
+        'reason = "planted"\nshows_as = "imprecise"\n'
+    )
+    code, out, results = run_suite(
+        *args, "--known-divergences", str(known), env=plant(tmp_path, "naive_sum_in_the_dtype")
+    )
+    assert code == 0 and {r["outcome"] for r in results["results"]} == {"known divergence"}, out
+    code, out, results = run_suite(
+        *args, "--known-divergences", str(known), env=plant(tmp_path, "rows_always")
+    )
+    assert code == 1 and {r["outcome"] for r in results["results"]} == {"diverged"}, out
+
+
 def test_an_implementation_that_refuses_at_run_time_is_unsupported(run_suite, tmp_path):
     code, out, results = run_suite(
         "--framework", "numpy", "-p", "planted", env=plant(tmp_path, "refuses_sums")

@@ -18,8 +18,8 @@ from typing import Any
 import ml_dtypes  # noqa: F401  (registers bfloat16 with NumPy: np.dtype("bfloat16"))
 import numpy as np
 
-from conformance.conventions import DEFAULT, Convention
-from conformance.vocabulary import DTYPES, EAGER, LABEL_KINDS, REDUCTIONS, SOFTMAX_CROSS_ENTROPY
+from conformance.adapters.implementation import Implementation, LossFn
+from conformance.vocabulary import EAGER
 
 HOST_DEVICES = "CONFORMANCE_HOST_DEVICES"  # this many host CPU devices, where a framework can
 PROGRAMS = 2048  # compiled functions a framework keeps (golden checks build about 600 per mode)
@@ -34,12 +34,6 @@ class PlacementError(AssertionError):
     """A result did not live on the device it was asked to run on."""
 
 
-# loss(logits, labels, label_smoothing, reduction, axis, **options) on framework tensors ->
-# framework tensor; ``axis`` is the class axis of the logits (and of probability labels), >= 0;
-# options (only those the implementation declares, only when set): ``weights`` (a tensor of
-# per-class weights), ``ignore_index`` (an int).
-LossFn = Callable[..., Any]
-OPTIONS = ("weights", "ignore_index")
 # differentiate(f, x) -> (f(x), gradient of sum(f(x)) with respect to x): the framework's autodiff.
 Differentiate = Callable[[Callable[[Any], Any], Any], tuple[Any, Any]]
 # A compiled mode: given f(x, labels, *options) -> value (or (value, gradient)), the compiled
@@ -60,57 +54,6 @@ class Mode:
 
 
 @dataclass(frozen=True)
-class Implementation:
-    """One public API of a framework that computes softmax cross-entropy with smoothing."""
-
-    name: str
-    framework: str
-    loss: LossFn
-    label_kinds: frozenset[str] = frozenset(LABEL_KINDS)
-    reductions: frozenset[str] = frozenset(REDUCTIONS)
-    dtypes: frozenset[str] = frozenset(DTYPES)
-    # where it takes the classes: "last", "second" ((N, C, d1, ...)), "any", or "rows" (2-D (N, K) only)
-    class_axis: str = "last"
-    note: str = ""
-    gradient: LossFn | None = None  # an analytic gradient, for a framework that does not differentiate
-    options: frozenset[str] = frozenset()  # of OPTIONS
-    smoothing: bool = True  # whether it takes label smoothing (else only 0)
-    smooths_by_hand: bool = False  # whether the adapter (not the API) applies the smoothing
-    convention: Convention = DEFAULT
-    operation: str = SOFTMAX_CROSS_ENTROPY  # or SIGMOID_CROSS_ENTROPY (oracle/sigmoid.py)
-    eager_only: str = ""  # why compiled modes do not check it (else they do)
-
-    def takes_axis(self, axis: int, rank: int) -> bool:
-        """Whether the class axis may be ``axis`` (>= 0) of logits of ``rank``."""
-        if self.class_axis == "rows":
-            return rank == 2 and axis == 1
-        return axis == rank - 1 or self.class_axis == "any" or (self.class_axis == "second" and axis == 1)
-
-    def unsupported(
-        self,
-        label_kind: str,
-        reduction: str,
-        dtype: str,
-        smoothing: float = 0.0,
-        options: tuple[str, ...] = (),
-    ) -> str | None:
-        """Why this combination is unsupported, or None if it is supported."""
-        for what, value, allowed in (
-            ("labels as", label_kind, self.label_kinds),
-            ("reduction", reduction, self.reductions),
-            ("dtype", dtype, self.dtypes),
-        ):
-            if value not in allowed:
-                return f"{self.name} does not support {what} {value} (supports {sorted(allowed)})"
-        if smoothing and not self.smoothing:
-            return f"{self.name} takes no label smoothing"
-        missing = [o for o in options if o not in self.options]
-        if missing:
-            return f"{self.name} does not take {', '.join(missing)}"
-        return None
-
-
-@dataclass(frozen=True)
 class Result:
     """What an implementation returned, brought back to NumPy."""
 
@@ -119,6 +62,9 @@ class Result:
     device: str  # the device the result lived on
     grad: np.ndarray | None = None  # of the sum of the value, with respect to the logits
     grad_dtype: str = ""
+
+
+LARGE_INPUT = 1 << 15  # logits from which a framework frees its builds once done (Framework.free)
 
 
 @dataclass
@@ -154,6 +100,18 @@ class Framework:
     programs: OrderedDict[tuple[Any, ...], tuple[Implementation, Mode, Callable[..., Any]]] = field(
         default_factory=OrderedDict, repr=False, compare=False
     )
+    # frees what the framework keeps of its builds beyond ``programs`` (JAX: its caches)
+    release: Callable[[], None] | None = None
+    ran_large: bool = field(default=False, repr=False, compare=False)  # since the last free()
+
+    def free(self) -> None:
+        """Drop the programs built so far: after the checks of a large input (LARGE_INPUT
+        logits), whose builds take about 100 MB a shape in JAX, so that a worker's memory
+        does not grow with every large shape a run meets."""
+        self.programs.clear()
+        if self.release is not None:
+            self.release()
+        self.ran_large = False
 
     def mode(self, name: str) -> Mode:
         for mode in self.modes:
@@ -188,6 +146,7 @@ class Framework:
         autodiff, or the implementation's analytic gradient). Inputs and results are checked
         to live on ``device``."""
         axis = axis % logits.ndim
+        self.ran_large |= logits.size >= LARGE_INPUT
         if not impl.takes_axis(axis, logits.ndim):
             raise Unsupported(f"{impl.name} takes the class axis {impl.class_axis}, not {axis}")
         if gradient and impl.gradient is None and self.differentiate is None:

@@ -193,6 +193,7 @@ def load(precision_defaults: bool = False) -> Framework:
         scope=lambda device: jax.default_device(devices[device]),
         differentiate=differentiate,
         details={"optax": optax.__version__, "compilation_cache": cache or "none"},
+        release=jax.clear_caches,
         where=where,
         device_names={name: str(d.device_kind) for name, d in devices.items()},
         precision={

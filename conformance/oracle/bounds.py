@@ -81,6 +81,12 @@ roundings, each of at most ``u``), and a reduction adds ``q (depth(N) + 1) + 3``
 ``|result|``. Float32 and float64 have ``q = 1``
 and no roundings to another dtype.
 
+Underflow: a value below the dtype's smallest normal number is rounded to a multiple of the
+smallest subnormal, an absolute error of up to half that spacing, which no relative bound
+covers (a float16 gradient of a mean over 2^18 elements is about 4e-6, subnormal). Both
+bounds are in epsilons of the result's size; compare.py adds one spacing (two such
+roundings) to every element's bound, absolutely: 6e-8 in float16, 1.4e-45 in float32.
+
 A result within the worst-case bound but beyond the tight one is ``imprecise``: right to
 within naive summation, less accurate than careful summation guarantees (an accumulator in
 the dtype that stalls, say). For K = 131,072 in float32 the tight row bound is about

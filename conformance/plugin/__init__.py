@@ -78,6 +78,11 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function):
     return (yield from outcomes.run_check(pyfuncitem))
 
 
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    if STATE in item.config.stash:
+        running.free_large_builds(item.config.stash[STATE], item, nextitem)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     report = (yield).get_result()

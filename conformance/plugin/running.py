@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.plugin.state import spec_of
+from conformance.adapters import Framework
+from conformance.plugin.state import State, spec_of
 
 PACKAGE = Path(__file__).resolve().parent.parent  # the folder of the suite's checks
 # a folder above an installed package (a project with its venv inside) does not run the suite
@@ -82,3 +83,15 @@ def add_time_limits(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if spec_of(item) is not None:
             item.add_marker(limit)
+
+
+def free_large_builds(state: State, item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Once the checks of a large input are done (a golden case's, when the next check takes
+    another case; a property check's, at its end), each framework that ran one frees its builds
+    (Framework.free): a worker that met every large shape of a run would hold gigabytes."""
+    spec, following = spec_of(item), spec_of(nextitem) if nextitem is not None else None
+    if spec is not None and following is not None and spec.case is not None and following.case is spec.case:
+        return  # the same golden case next: its builds serve again
+    for framework in state.frameworks.values():
+        if isinstance(framework, Framework) and framework.ran_large:
+            framework.free()

@@ -1,6 +1,7 @@
-"""An inline SVG scatter plot's geometry: error in epsilons against the largest |logit|,
-log-log, one panel per dtype, one colour per framework, the checks that exceeded their bound
-ringed. Plain data; templates/plot.html draws it."""
+"""Inline SVG scatter plots' geometry: error in epsilons against the largest |logit| and
+against the number of classes K, log-log, one panel per dtype, one colour per framework; the
+checks beyond their worst-case bound ringed red, those beyond the tight bound only ringed
+orange (imprecise). Plain data; templates/plot.html draws it."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ class Dot:
     x: float
     y: float
     colour: str
-    over: bool  # beyond its bound
+    over: str  # "": within both bounds; "tight": beyond the tight bound only; "worst": beyond both
     title: str
 
 
@@ -52,10 +53,19 @@ def _decades(lo: float, hi: float) -> list[float]:
     return [10.0**k for k in range(first, last + 1, step)]
 
 
-def panel(points: list[Point], dtype: str) -> Panel:
-    """One dtype's panel."""
-    shown = [p for p in points if math.isfinite(p.error_eps) and math.isfinite(p.max_abs_logit)]
-    xs = [max(p.max_abs_logit, 1e-3) for p in shown] or [1.0]
+AXES = {"max_abs_logit": "largest |logit| of the case", "classes": "number of classes K"}
+
+
+def _beyond(p: Point) -> str:
+    if p.error_eps > p.bound_eps:
+        return "worst"
+    return "tight" if p.tight_eps is not None and p.error_eps > p.tight_eps else ""
+
+
+def panel(points: list[Point], dtype: str, axis: str = "max_abs_logit") -> Panel:
+    """One dtype's panel, with ``axis`` (a key of AXES) across."""
+    shown = [p for p in points if math.isfinite(p.error_eps) and math.isfinite(getattr(p, axis))]
+    xs = [max(getattr(p, axis), 1e-3) for p in shown] or [1.0]
     ys = [max(p.error_eps, FLOOR) for p in shown] or [1.0]
     xlo, xhi = 10 ** math.floor(math.log10(min(xs))), 10 ** math.ceil(math.log10(max(xs)))
     ylo, yhi = 10 ** math.floor(math.log10(min(ys))), 10 ** math.ceil(math.log10(max(ys)))
@@ -66,11 +76,12 @@ def panel(points: list[Point], dtype: str) -> Panel:
         [(y(d), f"{d:g}") for d in _decades(ylo, yhi)],
         [
             Dot(
-                x(max(p.max_abs_logit, 1e-3)),
+                x(max(getattr(p, axis), 1e-3)),
                 y(max(p.error_eps, FLOOR)),
                 COLOURS.get(p.framework, OTHER),
-                p.error_eps > p.bound_eps,
-                f"{p.label}: {p.error_eps:.3g} eps (bound {p.bound_eps:.3g})",
+                _beyond(p),
+                f"{p.label}: {p.error_eps:.3g} eps (bounds: tight {p.tight_eps or p.bound_eps:.3g}, "
+                f"worst-case {p.bound_eps:.3g})",
             )
             for p in shown
         ],
@@ -82,7 +93,10 @@ def plots(points: list[Point]) -> dict[str, object]:
     dtypes = sorted({p.dtype for p in points}, key=dtype_order)
     frameworks = sorted({p.framework for p in points})
     return {
-        "panels": [panel([p for p in points if p.dtype == d], d) for d in dtypes],
+        "axes": [
+            (label, [panel([p for p in points if p.dtype == d], d, axis) for d in dtypes])
+            for axis, label in AXES.items()
+        ],
         "legend": [(f, COLOURS.get(f, OTHER)) for f in frameworks],
         "width": WIDTH,
         "height": HEIGHT,

@@ -195,7 +195,7 @@ def divergences(merged: Merged) -> tuple[list[dict[str, Any]], list[KnownGroup]]
 
 @dataclass(frozen=True)
 class Point:
-    """One golden loss check for the plot: input size against error."""
+    """One golden loss check for the plots: input size (largest |logit|, classes) against error."""
 
     max_abs_logit: float
     error_eps: float
@@ -203,6 +203,8 @@ class Point:
     framework: str
     dtype: str
     label: str
+    classes: float = 1.0  # K, the size of the case's rows
+    tight_eps: float | None = None  # the tight bound (absent in older results files)
 
 
 def error_points(merged: Merged) -> list[Point]:
@@ -214,8 +216,10 @@ def error_points(merged: Merged) -> list[Point]:
             continue
         label = f"{r['case']}: {r['implementation']} on {r.get('device', '')} in {r['dtype']}, {mode_of(r)}"
         size = number(info.get("max_abs_logit"))
+        classes = float((info.get("shape") or [1, 1])[-1])
         if size is not None:
-            points.append(Point(size, error, bound, r["framework"], r["dtype"], label))
+            tight = number(r.get("tight_eps"))
+            points.append(Point(size, error, bound, r["framework"], r["dtype"], label, classes, tight))
     return points
 
 
