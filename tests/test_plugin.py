@@ -291,3 +291,29 @@ def test_an_erroring_property_check_names_its_seed(run_suite, tmp_path):
     errored = [r for r in results["results"] if r["outcome"] == "errored"]
     assert errored and all("--hypothesis-seed" in r["reproduce"] for r in errored)
     assert all("planted: a known crash on sums" in r["message"] for r in errored)
+
+
+def test_a_large_case_frees_its_builds_once_its_checks_are_done(run_suite, tmp_path):
+    """Framework.free runs after the last check of a large golden case (2^15 logits and more),
+    not between the checks that share its builds."""
+    (tmp_path / "counting.py").write_text(
+        "from conformance.adapters import base\n"
+        "free = base.Framework.free\n"
+        "def counted(self):\n"
+        "    print('FREED', self.name, flush=True)\n"
+        "    return free(self)\n"
+        "base.Framework.free = counted\n"
+    )
+    code, out, results = run_suite(
+        "--framework",
+        "numpy",
+        "-p",
+        "counting",
+        "-s",
+        "-k",
+        "test_loss and (vocab-32000 or vocab-50257)",
+        env={"PYTHONPATH": str(tmp_path)},
+    )
+    checks = [r for r in results["results"] if r["outcome"] == "passed"]
+    assert code == 0 and len(checks) == 16, out  # 2 cases x 2 label kinds x 4 dtypes
+    assert out.count("FREED numpy") == 2  # once after each case

@@ -80,7 +80,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function):
 
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
     if STATE in item.config.stash:
-        running.free_large_builds(item.config.stash[STATE], item, nextitem)
+        running.free_builds(item.config.stash[STATE], item, nextitem)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -85,13 +85,33 @@ def add_time_limits(config: pytest.Config, items: list[pytest.Item]) -> None:
             item.add_marker(limit)
 
 
-def free_large_builds(state: State, item: pytest.Item, nextitem: pytest.Item | None) -> None:
-    """Once the checks of a large input are done (a golden case's, when the next check takes
-    another case; a property check's, at its end), each framework that ran one frees its builds
-    (Framework.free): a worker that met every large shape of a run would hold gigabytes."""
+FREE_ABOVE = 3 << 29  # 1.5 GiB resident: a worker above it frees every framework's builds
+
+
+def resident_memory() -> int:
+    """This process's resident memory in bytes (0 where /proc is not there to say)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def free_builds(state: State, item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Between checks, frameworks free what their compilers built (Framework.free): each that
+    ran a large input, once its checks are done (a golden case's, when the next check takes
+    another case; a property check's, at its end); and when the worker's memory is above
+    FREE_ABOVE, each that has caches of its own to release (JAX). Eager JAX keeps its builds
+    for every shape and dtype it met, about 250 MB per property check of one implementation
+    (and 100 MB per large shape): a worker that kept them all would hold 5 GB."""
     spec, following = spec_of(item), spec_of(nextitem) if nextitem is not None else None
     if spec is not None and following is not None and spec.case is not None and following.case is spec.case:
         return  # the same golden case next: its builds serve again
+    crowded = resident_memory() > FREE_ABOVE
     for framework in state.frameworks.values():
-        if isinstance(framework, Framework) and framework.ran_large:
+        if not isinstance(framework, Framework):
+            continue
+        if framework.ran_large:
             framework.free()
+        elif crowded and framework.release is not None:  # its caches, not the programs kept
+            framework.release()
