@@ -13,6 +13,11 @@ from tests.planting import known_file, plant
 NUMPY_ID = "article2-e0.001-indices-conformance.numpy.softmax_cross_entropy-cpu:0-float64-eager"
 
 
+# The planted losses compute half precision in the dtype, as the oracle's NumPy form does: at
+# the large vocabularies that is imprecise (tests/test_large_vocabulary.py), beside the point here.
+LOSS_SMALL = "test_loss and not vocab-"
+
+
 def test_numpy_run_passes_and_writes_results(run_suite):
     code, out, results = run_suite("--framework", "numpy")
     assert code == 0, out
@@ -80,14 +85,14 @@ def test_a_known_divergence_excuses_its_own_precision_only(run_suite, tmp_path):
     known = known_file(tmp_path, f'implementation = "conformance.numpy.*", dtype = "float64", {cases}')
     env = plant(tmp_path, "float32_inside")
     code, out, results = run_suite(
-        "--framework", "numpy", "-p", "planted", "--known-divergences", known, "-k", "test_loss", env=env
+        "--framework", "numpy", "-p", "planted", "--known-divergences", known, "-k", LOSS_SMALL, env=env
     )
     outcomes = {r["outcome"] for r in results["results"] if r["test"] == "loss" and r["dtype"] == "float64"}
     assert code == 0, out
     assert "known divergence" in outcomes and "diverged" not in outcomes
     env = plant(tmp_path, "smoothing_over_k_minus_1")
     code, out, results = run_suite(
-        "--framework", "numpy", "-p", "planted", "--known-divergences", known, "-k", "test_loss", env=env
+        "--framework", "numpy", "-p", "planted", "--known-divergences", known, "-k", LOSS_SMALL, env=env
     )
     assert code == 1
     beyond = [r for r in results["results"] if r["outcome"] == "diverged" and r["dtype"] == "float64"]
@@ -119,7 +124,7 @@ def test_an_imprecise_result_fails_the_run_unless_recorded_as_such(run_suite, tm
 
 def test_an_implementation_that_refuses_at_run_time_is_unsupported(run_suite, tmp_path):
     code, out, results = run_suite(
-        "--framework", "numpy", "-p", "planted", env=plant(tmp_path, "refuses_sums")
+        "--framework", "numpy", "-p", "planted", "-k", "not vocab-", env=plant(tmp_path, "refuses_sums")
     )
     assert code == 0, out
     refused = [r for r in results["results"] if r.get("case") == "article1-e0.1-sum" and r["test"] == "loss"]
@@ -262,7 +267,7 @@ def test_a_known_crash_excuses_its_own_exception_only(run_suite, tmp_path):
             "--known-divergences",
             str(known),
             "-k",
-            "test_loss",
+            LOSS_SMALL,
             env=env,
         )
         assert code == code_wanted, out[-2000:]
