@@ -16,7 +16,7 @@ eager). Each ``environment.frameworks`` entry holds its "version", "devices", "d
 "error_ulps" is the largest error in ulps of the exact value, in the check's dtype (a property
 check's: over its examples against the reference, with "worst_input" the example that gave it).
 A result of more than 64 elements keeps, in "expected" and "got", only the element at
-"worst_at" (its index) of its "shape".
+"worst_at" (its index) of its "shape" (and of the wrong shape, "got_shape" instead).
 "bound_eps" is the worst-case bound and "tight_eps" the tight one (oracle/bounds.py) where the
 error is measured; an "imprecise" outcome is beyond the tight bound only.
 "quantity" is "gradient" for a gradient check (else the loss); "convention" holds the

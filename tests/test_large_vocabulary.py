@@ -172,3 +172,14 @@ def test_a_smoothing_weight_in_float16_is_caught_at_large_k_only():
 def test_large_cases_stay_small_on_disk():
     assert (CASES_DIR / "large_vocabulary.toml").stat().st_size < 8000
     assert isinstance(Path(LARGE[0].path), Path)
+
+
+def test_a_record_keeps_the_worst_element_of_a_large_result():
+    expected = np.zeros((2, 1000))
+    got = expected.copy()
+    got[1, 7] = 1.0
+    kept = checks.recorded_values(got, expected, (1, 7))
+    assert kept == {"expected": [0.0], "got": [1.0], "worst_at": [1, 7], "shape": [2, 1000]}
+    assert checks.recorded_values(got[0], expected, (0,)) == {"shape": [2, 1000], "got_shape": [1000]}
+    small = checks.recorded_values(got[:, :3], expected[:, :3], (0, 0))
+    assert small == {"expected": [[0.0] * 3] * 2, "got": [[0.0] * 3] * 2}
