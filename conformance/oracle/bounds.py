@@ -70,15 +70,19 @@ Half precision: careful implementations accumulate float16 and bfloat16 in float
 ``acc_type``, aten/src/ATen/AccumulateType.h; jax.numpy's sums, which upcast half precision
 for the computation, jax/_src/numpy/reductions.py), so every step above takes float32's
 ``u_w``, ``q = u_w / u`` (2^-13, 2^-16) of the dtype's, and the value is rounded to the dtype
-on the way: at most five times by ``u`` of a value no larger than the loss (the target
-weights, smoothed in the dtype; ``log S``, as ``sum_k t_k log S <= L``; the log-probabilities
-a ``log_softmax`` returns, ``sum_k t_k |log p_k| <= L``; the smoothing term; the result), and
-once ``S`` itself (a reduction returns the dtype), which moves ``log S`` by ``u`` and the
-loss by ``u W``: ``u (5 |L| + W)``. A loss near 0 with ``W = 1`` is so only known to ``u``.
-A row is then within ``q (D + 7 + 2 ln K) (|L| + W) / 2 + (5 |L| + W) / 2`` epsilons, a
-gradient element within ``q (2 D + 12 + 2 ln K) / 2 + 3`` times its weight (the same six
-roundings, each of at most ``u``), and a reduction adds ``q (depth(N) + 1) + 3`` epsilons of
-``|result|``. Float32 and float64 have ``q = 1``
+on the way: seven times by ``u`` of a value no larger than the loss (the target weights,
+smoothed in the dtype, three: ``1 - e``, ``e / K`` and their sum; ``log S``, as
+``sum_k t_k log S <= L``; the log-probabilities a ``log_softmax`` returns,
+``sum_k t_k |log p_k| <= L``; the smoothing term; the result), and once ``S`` itself (a
+reduction returns the dtype), which moves ``log S`` by ``u`` and the loss by ``u W``:
+``u (7 |L| + W)``. A loss near 0 with ``W = 1`` is so only known to ``u``. A gradient
+element ``p_k T - t_k`` takes the targets' three roundings twice (in ``T``, where the
+roundings of K equal weights ``e / K`` add up rather than cancel, and in ``t_k``), ``p_k``'s
+two (its log-probability's and its own), ``S``'s, and the product's, the difference's and
+the weight's: twelve of at most ``u`` each. A row is then within
+``q (D + 7 + 2 ln K) (|L| + W) / 2 + (7 |L| + W) / 2`` epsilons, a gradient element within
+``q (2 D + 12 + 2 ln K) / 2 + 6`` times its weight, and a reduction adds
+``q (depth(N) + 1) + 3`` epsilons of ``|result|``. Float32 and float64 have ``q = 1``
 and no roundings to another dtype.
 
 Underflow: a value below the dtype's smallest normal number is rounded to a multiple of the
@@ -131,7 +135,9 @@ class Bound:
 # The accumulator careful implementations compute half precision in, and how many times at
 # most they round a value to the dtype on the way (see the docstring).
 ACCUMULATOR = {"float16": "float32", "bfloat16": "float32"}
-ROUNDINGS = 6
+LOSS_ROUNDINGS = 7  # of the loss's size: the targets' three, log S, log p, the smoothing term, the result
+GRAD_ROUNDINGS = 12  # of a gradient element's weight: the targets' three in T and in t_k, p, S, and three
+ROUNDINGS = 6  # of a reduced result's size: the rows', the sum's, the divisor's, the division's
 LEAF = 32  # the longest run of terms a careful sum adds in order (see the tight bound above)
 
 
@@ -164,17 +170,19 @@ def _scaled(units: float, dtype: str) -> tuple[float, float]:
     """(the epsilons of ``dtype`` that ``units`` roundoffs of the accumulator come to, made
     rigorous by gamma; the epsilons one rounding to ``dtype`` comes to), per unit of size."""
     q, rounding = working(dtype)
-    return q * units / 2 * gamma(units, ACCUMULATOR.get(dtype, dtype)), rounding * gamma(ROUNDINGS, dtype)
+    return q * units / 2 * gamma(units, ACCUMULATOR.get(dtype, dtype)), rounding * gamma(
+        GRAD_ROUNDINGS, dtype
+    )
 
 
 def tight_row_bound_eps(
     row_losses: np.ndarray, num_classes: int, dtype: str, weight_scale: float = 1.0
 ) -> np.ndarray:
-    """``q (D + 7 + 2 ln K) (|L_i| + W) / 2 + r (5 |L_i| + W)`` per row, ``D = depth(K)`` and
+    """``q (D + 7 + 2 ln K) (|L_i| + W) / 2 + r (7 |L_i| + W)`` per row, ``D = depth(K)`` and
     ``(q, r)`` as ``working`` gives them; 0 where not finite."""
     losses = np.abs(np.asarray(row_losses, np.float64))
     inside, rounding = _scaled(depth(num_classes) + 7 + 2 * math.log(max(num_classes, 1)), dtype)
-    each = inside * (losses + weight_scale) + rounding * ((ROUNDINGS - 1) * losses + weight_scale)
+    each = inside * (losses + weight_scale) + rounding * (LOSS_ROUNDINGS * losses + weight_scale)
     return np.where(np.isfinite(losses), each, 0.0)
 
 
@@ -203,7 +211,7 @@ def tight_grad_bound_eps(shape: tuple[int, ...], weight: float, dtype: str) -> n
     grad_bound_eps)."""
     k = shape[-1]
     inside, rounding = _scaled(2 * depth(k) + 12 + 2 * math.log(max(k, 1)), dtype)
-    return np.full(shape, (inside + ROUNDINGS * rounding) * weight)
+    return np.full(shape, (inside + GRAD_ROUNDINGS * rounding) * weight)
 
 
 def row_bound_eps(row_losses: np.ndarray, num_classes: int, weight_scale: float = 1.0) -> np.ndarray:
