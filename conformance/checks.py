@@ -42,7 +42,7 @@ class Divergence(CheckFailure):
 
 class Imprecise(Divergence):
     """Within the worst-case bound but beyond the tight one: less accurate than careful
-    summation guarantees (oracle/bounds.py)."""
+    summation guarantees (oracle/tight.py)."""
 
 
 class Raised(CheckFailure):
@@ -148,7 +148,8 @@ def run(point: Point, case: Case, gradient: bool = False) -> tuple[np.ndarray, d
 def loss_bound(
     case: Case, label_kind: str, dtype: str, exact: Exact, convention: Convention = DEFAULT
 ) -> Bound:
-    """The derived bounds (oracle/bounds.py) for the case's loss in ``dtype``, in epsilons."""
+    """The derived bounds (oracle/bounds.py, oracle/tight.py) for the case's loss in
+    ``dtype``, in epsilons."""
     logits, labels = inputs(case, label_kind, dtype)
     return OPERATIONS[case.operation].loss_bound(
         logits.astype(np.float64),
@@ -244,7 +245,7 @@ def judge(
     problems = [] if result.passed else [f"{result.summary()} (eps = {eps:.3g})"]
     problems += dtype_problems(point, record)
     record.update(
-        recorded_values(np.asarray(got, np.float64), exact.hi, result.where),
+        compare.recorded_values(np.asarray(got, np.float64), exact.hi, result.where),
         error_eps=result.error_eps,
         error_ulps=result.error_ulps,
         bound_eps=result.bound_eps,
@@ -271,25 +272,6 @@ def judge(
             failure_message(point, case, got, exact, [problem], reproduce, quantity), record, case
         )
     return record
-
-
-MAX_RECORDED = 64  # the most elements a record keeps of a result and its exact value
-
-
-def recorded_values(got: np.ndarray, expected: np.ndarray, where: tuple[int, ...]) -> dict[str, Any]:
-    """What a record keeps of a result: every element where there are few, else (a gradient
-    of 2^18 classes) its shape and the element where the error against the bound is worst,
-    so that a results file stays readable and small."""
-    if max(got.size, expected.size) <= MAX_RECORDED:
-        return {"expected": expected.tolist(), "got": got.tolist()}
-    if got.shape != expected.shape:  # a wrong shape: the shapes say it
-        return {"shape": list(expected.shape), "got_shape": list(got.shape)}
-    return {
-        "expected": [float(expected[where])],
-        "got": [float(got[where])],
-        "worst_at": list(where),
-        "shape": list(expected.shape),
-    }
 
 
 def dtype_problems(point: Point, record: dict[str, Any]) -> list[str]:

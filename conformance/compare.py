@@ -6,6 +6,7 @@ the best a rounded result can be). Imports no framework."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import ml_dtypes
 import numpy as np
@@ -26,7 +27,7 @@ class Comparison:
     max_rel: float
     problem: str = ""  # what failed besides size: shape, non-finite values
     error_ulps: float = 0.0  # the largest error in ulps of the exact value, in the dtype
-    precise: bool = True  # within the tight bound too (oracle/bounds.py)
+    precise: bool = True  # within the tight bound too (oracle/tight.py)
     tight_error_eps: float = 0.0  # the error in epsilons where error / tight bound is worst
     tight_eps: float = 0.0  # the tight bound at that element
     where: tuple[int, ...] = ()  # the element where error / bound is worst
@@ -58,7 +59,7 @@ def overflow_limit(dtype: str) -> float:
 
 def underflow(dtype: str) -> float:
     """The absolute error every element may have besides its bound: the dtype's smallest
-    subnormal spacing, two roundings below the normal range (oracle/bounds.py, underflow)."""
+    subnormal spacing, two roundings below the normal range (oracle/tight.py, underflow)."""
     return float(ml_dtypes.finfo(dtype).smallest_subnormal)
 
 
@@ -126,3 +127,22 @@ def compare(got: np.ndarray, exact: Exact, bounds: Bound | np.ndarray, dtype: st
         tight_eps=float(tight[loosest] / eps),
         where=tuple(int(i) for i in worst),
     )
+
+
+MAX_RECORDED = 64  # the most elements a record keeps of a result and its exact value
+
+
+def recorded_values(got: np.ndarray, expected: np.ndarray, where: tuple[int, ...]) -> dict[str, Any]:
+    """What a record keeps of a result: every element where there are few, else (a gradient
+    of 2^18 classes) its shape and the element where the error against the bound is worst,
+    so that a results file stays readable and small."""
+    if max(got.size, expected.size) <= MAX_RECORDED:
+        return {"expected": expected.tolist(), "got": got.tolist()}
+    if got.shape != expected.shape:  # a wrong shape: the shapes say it
+        return {"shape": list(expected.shape), "got_shape": list(got.shape)}
+    return {
+        "expected": [float(expected[where])],
+        "got": [float(got[where])],
+        "worst_at": list(where),
+        "shape": list(expected.shape),
+    }

@@ -10,7 +10,7 @@ neither what it documents nor another convention); ``raises``, a glob on the exc
 take (any other exception there is not excused). ``within`` names the dtype whose accuracy
 the implementation still reaches (float32 for one that computes a float64 call in float32);
 a result that misses even that is not excused. ``shows_as = "imprecise"`` (kind ``precision``)
-excuses a result beyond the tight bound only (oracle/bounds.py): one beyond the worst-case
+excuses a result beyond the tight bound only (oracle/tight.py): one beyond the worst-case
 bound is then a new divergence. Matching checks are expected failures,
 strictly: one that starts passing fails; ``strict = false`` only for a property check whose
 divergence shows on so few drawn cases that a search of 100 may miss it.

@@ -17,7 +17,7 @@ eager). Each ``environment.frameworks`` entry holds its "version", "devices", "d
 check's: over its examples against the reference, with "worst_input" the example that gave it).
 A result of more than 64 elements keeps, in "expected" and "got", only the element at
 "worst_at" (its index) of its "shape" (and of the wrong shape, "got_shape" instead).
-"bound_eps" is the worst-case bound and "tight_eps" the tight one (oracle/bounds.py) where the
+"bound_eps" is the worst-case bound and "tight_eps" the tight one (oracle/tight.py) where the
 error is measured; an "imprecise" outcome is beyond the tight bound only.
 "quantity" is "gradient" for a gradient check (else the loss); "convention" holds the
 conventions (conventions.py) the implementation follows, and "environment.conventions"

@@ -48,7 +48,7 @@ GRADIENT = "gradient"
 PASSED = "passed"
 DIVERGED = "diverged"  # beyond the worst-case bound (or a non-finite value, a wrong shape)
 # Within the worst-case bound, beyond the tight one: right to within naive summation, less
-# accurate than careful summation guarantees (oracle/bounds.py).
+# accurate than careful summation guarantees (oracle/tight.py).
 IMPRECISE = "imprecise"
 ERRORED = "errored"
 REJECTED = "rejected"  # a user's loss refused a parameter value (a smoothing factor)

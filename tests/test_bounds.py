@@ -10,25 +10,25 @@ import numpy as np
 import pytest
 
 from conformance import compare
-from conformance.oracle import bounds
+from conformance.oracle import bounds, tight
 from conformance.oracle.bounds import Bound
 from conformance.oracle.numbers import EXTENDED, HAS_EXTENDED, Exact
 
 
 def test_depth_is_a_run_of_32_then_a_tree():
-    assert [bounds.depth(n) for n in (0, 1, 2, 32)] == [0, 0, 1, 31]
-    assert bounds.depth(33) == 32 and bounds.depth(64) == 32 and bounds.depth(65) == 33
-    assert bounds.depth(2**18) == 31 + 13
+    assert [tight.depth(n) for n in (0, 1, 2, 32)] == [0, 0, 1, 31]
+    assert tight.depth(33) == 32 and tight.depth(64) == 32 and tight.depth(65) == 33
+    assert tight.depth(2**18) == 31 + 13
 
 
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
 def test_the_tight_bound_grows_like_log_k(dtype):
     loss = np.array([10.0])
-    tight = [bounds.tight_row_bound_eps(loss, k, dtype)[0] for k in (2**15, 2**18)]
+    careful = [tight.tight_row_bound_eps(loss, k, dtype)[0] for k in (2**15, 2**18)]
     worst = [bounds.row_bound_eps(loss, k)[0] for k in (2**15, 2**18)]
     assert worst[1] / worst[0] > 7.9  # linear in K
-    assert tight[1] / tight[0] < 1.15  # log K: 3 more levels of the tree
-    assert tight[1] < worst[1] / 1000
+    assert careful[1] / careful[0] < 1.15  # log K: 3 more levels of the tree
+    assert careful[1] < worst[1] / 1000
 
 
 def test_half_precision_counts_its_float32_accumulator_and_its_roundings():
@@ -36,17 +36,17 @@ def test_half_precision_counts_its_float32_accumulator_and_its_roundings():
     size, one of the targets' total) and float32's share of the rest, far below the float32
     figure in half's eps."""
     loss = np.array([12.0])
-    half = bounds.tight_row_bound_eps(loss, 2**17, "float16")[0]
-    single = bounds.tight_row_bound_eps(loss, 2**17, "float32")[0]
-    rounded = (7 * 12 + 1) / 2 * bounds.gamma(12, "float16")
+    half = tight.tight_row_bound_eps(loss, 2**17, "float16")[0]
+    single = tight.tight_row_bound_eps(loss, 2**17, "float32")[0]
+    rounded = (7 * 12 + 1) / 2 * tight.gamma(12, "float16")
     assert rounded < half < rounded + single * 2.0**-13 * 1.01
-    assert bounds.working("float32") == (1.0, 0.0) and bounds.working("bfloat16") == (2.0**-16, 0.5)
+    assert tight.working("float32") == (1.0, 0.0) and tight.working("bfloat16") == (2.0**-16, 0.5)
 
 
 def test_gamma_makes_a_first_order_bound_rigorous():
-    assert bounds.gamma(10, "float64") == pytest.approx(1.0)
-    assert bounds.gamma(128, "bfloat16") == pytest.approx(2.0)
-    assert math.isinf(bounds.gamma(256, "bfloat16"))
+    assert tight.gamma(10, "float64") == pytest.approx(1.0)
+    assert tight.gamma(128, "bfloat16") == pytest.approx(2.0)
+    assert math.isinf(tight.gamma(256, "bfloat16"))
 
 
 def test_bound_keeps_tight_at_most_worst_and_adds():

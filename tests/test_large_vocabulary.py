@@ -11,7 +11,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from conformance import checks, golden
+from conformance import checks, compare, golden
 from conformance.adapters import Implementation, load
 from conformance.cases import CASES_DIR, CaseError, load_file
 from conformance.cases.files import to_toml
@@ -180,8 +180,8 @@ def test_a_record_keeps_the_worst_element_of_a_large_result():
     expected = np.zeros((2, 1000))
     got = expected.copy()
     got[1, 7] = 1.0
-    kept = checks.recorded_values(got, expected, (1, 7))
+    kept = compare.recorded_values(got, expected, (1, 7))
     assert kept == {"expected": [0.0], "got": [1.0], "worst_at": [1, 7], "shape": [2, 1000]}
-    assert checks.recorded_values(got[0], expected, (0,)) == {"shape": [2, 1000], "got_shape": [1000]}
-    small = checks.recorded_values(got[:, :3], expected[:, :3], (0, 0))
+    assert compare.recorded_values(got[0], expected, (0,)) == {"shape": [2, 1000], "got_shape": [1000]}
+    small = compare.recorded_values(got[:, :3], expected[:, :3], (0, 0))
     assert small == {"expected": [[0.0] * 3] * 2, "got": [[0.0] * 3] * 2}

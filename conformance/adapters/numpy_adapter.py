@@ -1,7 +1,7 @@
 """NumPy: the suite's own stable form, the baseline of a user without a framework.
 
 Half precision (float16, bfloat16) is computed in float32 and each result rounded once to the
-input's dtype, as careful implementations do (oracle/bounds.py, the tight bound): NumPy's own
+input's dtype, as careful implementations do (oracle/tight.py): NumPy's own
 float16 sums accumulate in float32, but ml_dtypes' bfloat16 sums run left to right in
 bfloat16, which lost half the loss of a 2^17-class row, and the spread e / K of 2^17 classes
 is beyond float16's range (K itself is)."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 
-from conformance.oracle import bounds, sigmoid, softmax
+from conformance.oracle import bounds, sigmoid, softmax, tight
 from conformance.oracle.bounds import Bound
 from conformance.oracle.numbers import DIGITS, Exact
 from conformance.oracle.targets import Options
@@ -46,13 +46,13 @@ def _softmax_loss_bound(
     k, divisor, w = x.shape[-1], o.divisor(y), o.weight_scale()
     return Bound(
         bounds.loss_bound_eps(rows, k, r, exact, divisor, w),
-        bounds.tight_loss_bound_eps(rows, k, r, exact, dtype, divisor, w),
+        tight.tight_loss_bound_eps(rows, k, r, exact, dtype, divisor, w),
     )
 
 
 def _softmax_grad_bound(shape: tuple[int, ...], y: np.ndarray, r: str, o: Options, dtype: str) -> Bound:
     weight = softmax.grad_weight(y, r, o)
-    return Bound(bounds.grad_bound_eps(shape, weight), bounds.tight_grad_bound_eps(shape, weight, dtype))
+    return Bound(bounds.grad_bound_eps(shape, weight), tight.tight_grad_bound_eps(shape, weight, dtype))
 
 
 def _sigmoid_tier(tier: Callable[..., Exact]) -> Tier:
@@ -72,7 +72,7 @@ def _sigmoid_loss_bound(
     rows_mean = o.convention.rows_mean
     return Bound(
         bounds.binary_bound_eps(x, elements, r, exact, rows_mean),
-        bounds.binary_bound_eps(x, elements, r, exact, rows_mean, bounds.tree_summing),
+        bounds.binary_bound_eps(x, elements, r, exact, rows_mean, tight.tree_summing),
     )
 
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 
-from conformance.oracle import bounds
+from conformance.oracle import tight
 from conformance.oracle.numbers import DIGITS, EXTENDED, HAS_EXTENDED, Exact, to_exact
 from conformance.oracle.targets import NO_OPTIONS, Options, is_indices, one_hot
 from conformance.vocabulary import REDUCTIONS
@@ -134,7 +134,7 @@ def extended_softmax_cross_entropy(
     options: Options = NO_OPTIONS,
 ) -> Exact:
     """The loss in extended precision (eps 2^-63 or better), far faster than mpmath for large
-    inputs; ``error`` carries bounds.py's bound at that precision, so a float64 check still
+    inputs; ``error`` carries tight.py's bound at that precision, so a float64 check still
     knows how exact its reference is."""
     if not HAS_EXTENDED:
         return exact_softmax_cross_entropy(logits, labels, label_smoothing, reduction, options)
@@ -142,7 +142,7 @@ def extended_softmax_cross_entropy(
     rows = softmax_cross_entropy(x, labels, label_smoothing, "none", options)
     value = softmax_cross_entropy(x, labels, label_smoothing, reduction, options)
     divisor = options.divisor(labels) if reduction == "mean" else 1.0
-    error = bounds.extended_loss_error(rows, value, x.shape[-1], reduction, divisor, options.weight_scale())
+    error = tight.extended_loss_error(rows, value, x.shape[-1], reduction, divisor, options.weight_scale())
     return Exact.from_extended(value, error)
 
 
@@ -153,14 +153,14 @@ def extended_softmax_cross_entropy_grad(
     reduction: str = "mean",
     options: Options = NO_OPTIONS,
 ) -> Exact:
-    """The gradient of the reduced loss in extended precision, with bounds.py's gradient
+    """The gradient of the reduced loss in extended precision, with tight.py's gradient
     bound at that precision as its ``error``."""
     if not HAS_EXTENDED:
         return exact_softmax_cross_entropy_grad(logits, labels, label_smoothing, reduction, options)
     x = np.asarray(logits, np.float64).astype(EXTENDED)
     grad = softmax_cross_entropy_grad(x, labels, label_smoothing, reduction, options)
     weight = grad_weight(labels, reduction, options)
-    return Exact.from_extended(grad, bounds.extended_grad_error(x.shape[-1], weight))
+    return Exact.from_extended(grad, tight.extended_grad_error(x.shape[-1], weight))
 
 
 def grad_weight(labels: np.ndarray, reduction: str, options: Options = NO_OPTIONS) -> float:
