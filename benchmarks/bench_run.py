@@ -14,7 +14,6 @@ disk and are not counted here: ``python -m benchmarks.bench`` counts them per ch
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.adapters import jax_adapter, tensorflow_adapter, torch_adapter
+from conformance.results import read
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RUN: tuple[str, ...] = ()  # pytest conformance as the README gives it: default profile, every core
@@ -43,7 +43,7 @@ def timed_run(args: tuple[str, ...], env: dict[str, str], folder: Path) -> dict[
     wall = time.perf_counter() - start
     if not results.exists():
         return {"wall_s": wall, "error": (proc.stdout + proc.stderr)[-2000:].decode(errors="replace")}
-    records = json.loads(results.read_text())["results"]
+    records = read(results)["results"]
     seconds = junit_seconds(junit)
     outcomes: dict[str, int] = defaultdict(int)
     judged: dict[str, dict[str, float]] = defaultdict(lambda: {"examples": 0, "rows": 0, "seconds": 0.0})

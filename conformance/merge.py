@@ -10,18 +10,13 @@ the newer file's result stands.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+from conformance.results import ResultsFileError, read
 
-from conformance.results import SCHEMA, SCHEMA_VERSION
-
-
-class ResultsFileError(ValueError):
-    """A results file that cannot be merged; the message names the file and the problem."""
+__all__ = ["MATCHING", "Merged", "ResultsFileError", "Run", "load", "merge"]
 
 
 @dataclass(frozen=True)
@@ -47,26 +42,9 @@ class Merged:
 
 
 def load(path: Path) -> dict[str, Any]:
-    """One results file, checked against the schema; ResultsFileError if it cannot be used."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as e:
-        raise ResultsFileError(f"{path}: cannot be read: {e.strerror or e}") from e
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ResultsFileError(f"{path}: not a complete JSON document (truncated?): {e}") from e
-    version = document.get("schema_version") if isinstance(document, dict) else None
-    if version != SCHEMA_VERSION:
-        raise ResultsFileError(
-            f"{path}: schema_version {version!r}, this report reads version {SCHEMA_VERSION}"
-        )
-    try:
-        jsonschema.validate(document, SCHEMA)
-    except jsonschema.ValidationError as e:
-        where = "/".join(str(p) for p in e.absolute_path) or "(top level)"
-        raise ResultsFileError(f"{path}: field {where}: {e.message}") from None
-    return document
+    """One results file, checked against the schema, one flat record per check
+    (results.read); ResultsFileError, naming the file and the problem, if it cannot be used."""
+    return read(path)
 
 
 MATCHING = ("suite_version", "cases_digest")  # what runs must share to be merged

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from conformance.results import read
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,7 +49,7 @@ def run_suite(tmp_path):
             env={**os.environ, **(env or {})},
             timeout=600,
         )
-        data = json.loads(results.read_text()) if results.exists() else {}
+        data = read(results) if results.exists() else {}  # one flat record per check
         return proc.returncode, proc.stdout + proc.stderr, data
 
     return run
@@ -90,4 +91,5 @@ def sample_results(tmp_path_factory) -> Path:
         env={**os.environ, **plant(folder, "float32_inside")},
     )
     assert results.exists(), proc.stdout[-3000:] + proc.stderr[-3000:]
+    read(results)  # readable, or ResultsFileError says why
     return results

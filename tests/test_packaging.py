@@ -4,12 +4,12 @@ point; and the report imports and renders where nothing but its own dependencies
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import venv
 from pathlib import Path
 
+from conformance.results import read
 from tests.conftest import ROOT
 
 PIP = ("-m", "pip", "install", "-q", "--disable-pip-version-check")
@@ -57,7 +57,7 @@ def test_a_wheel_installed_outside_the_checkout_runs_the_suite(tmp_path):
         cwd=elsewhere,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    data = json.loads(results.read_text())
+    data = read(results)
     passed = [r for r in data["results"] if r["outcome"] == "passed" and r["test"] == "loss"]
     assert passed, proc.stdout[-3000:]
     assert all("site-packages" in case["path"] for case in data["cases"].values())  # package data

@@ -7,6 +7,7 @@ import dataclasses
 import re
 import shlex
 import tempfile
+import time
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -137,6 +138,10 @@ class Recorder:
         self.described: dict[str, dict[str, Any]] = {}  # from the workers, under xdist
         self.path: Path | None = None
         self.report: Path | None = None
+        self.started = time.monotonic()  # again at the session's start
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.started = time.monotonic()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         described = dict(report.user_properties).get("conformance_framework", {})
@@ -160,6 +165,7 @@ class Recorder:
         env = results.environment(self.frameworks(), command)
         env["hypothesis_profile"] = state.options.profile
         env["cases_digest"] = cases_digest(state.options.cases_dir)
+        env["duration_s"] = round(time.monotonic() - self.started, 1)  # to the write
         with tempfile.TemporaryDirectory() as folder:  # no results file asked for: the report's input
             path = Path(wanted) if wanted else Path(folder) / "results.json"
             results.write(path, self.records, env, cases)

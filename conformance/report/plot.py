@@ -6,7 +6,8 @@ orange (imprecise). Plain data; templates/plot.html draws it."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 
 from conformance.report.views import Point, dtype_order
 
@@ -23,6 +24,7 @@ class Dot:
     colour: str
     over: str  # "": within both bounds; "tight": beyond the tight bound only; "worst": beyond both
     title: str
+    ids: tuple[str, ...] = ()  # the checks drawn here
 
 
 @dataclass
@@ -74,7 +76,7 @@ def panel(points: list[Point], dtype: str, axis: str = "max_abs_logit") -> Panel
         dtype,
         [(x(d), f"{d:g}") for d in _decades(xlo, xhi)],
         [(y(d), f"{d:g}") for d in _decades(ylo, yhi)],
-        [
+        merged_dots(
             Dot(
                 x(max(getattr(p, axis), 1e-3)),
                 y(max(p.error_eps, FLOOR)),
@@ -82,10 +84,31 @@ def panel(points: list[Point], dtype: str, axis: str = "max_abs_logit") -> Panel
                 _beyond(p),
                 f"{p.label}: {p.error_eps:.3g} eps (bounds: tight {p.tight_eps or p.bound_eps:.3g}, "
                 f"worst-case {p.bound_eps:.3g})",
+                (p.check,),
             )
             for p in shown
-        ],
+        ),
     )
+
+
+SHOWN_TITLES = 4  # a merged dot's title names this many of its checks, then counts the rest
+
+
+def merged_dots(dots: Iterable[Dot]) -> list[Dot]:
+    """Dots that fall on the same pixel in the same colour and ring drawn once, their title
+    naming the first few checks and counting the others (most golden checks of a dtype share
+    a case's size and an error of 0: thousands of circles, a few hundred points)."""
+    same: dict[tuple[int, int, str, str], list[Dot]] = {}
+    for d in dots:
+        same.setdefault((round(d.x), round(d.y), d.colour, d.over), []).append(d)
+    merged = []
+    for group in same.values():
+        titles = [d.title for d in group[:SHOWN_TITLES]]
+        if len(group) > SHOWN_TITLES:
+            titles.append(f"and {len(group) - SHOWN_TITLES} more checks here")
+        ids = tuple(i for d in group for i in d.ids)
+        merged.append(replace(group[0], title="\n".join(titles), ids=ids))
+    return merged
 
 
 def plots(points: list[Point]) -> dict[str, object]:

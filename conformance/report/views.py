@@ -205,6 +205,7 @@ class Point:
     label: str
     classes: float = 1.0  # K, the size of the case's rows
     tight_eps: float | None = None  # the tight bound (absent in older results files)
+    check: str = ""  # the check's id
 
 
 def error_points(merged: Merged) -> list[Point]:
@@ -219,7 +220,9 @@ def error_points(merged: Merged) -> list[Point]:
         classes = float((info.get("shape") or [1, 1])[-1])
         if size is not None:
             tight = number(r.get("tight_eps"))
-            points.append(Point(size, error, bound, r["framework"], r["dtype"], label, classes, tight))
+            points.append(
+                Point(size, error, bound, r["framework"], r["dtype"], label, classes, tight, r["id"])
+            )
     return points
 
 

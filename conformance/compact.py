@@ -1,0 +1,239 @@
+"""The results file's compact form (schema version 2), and back to one flat record per check.
+
+A run's records repeat a lot: each names its implementation's framework, version, operation
+and conventions, its known divergence in full, its reproduce command, where it ran. Version 2
+(``compact``) writes each of those once; ``expand`` gives back the flat records of version 1
+(results.py), sorted by id, so that their readers (merge.py, the report, the tests) see no
+difference. The compact document::
+
+    {"schema_version": 2, "created": ..., "cases": {...},
+     "environment": {..., "reproduce_options": " --hypothesis-profile ci"},
+     "id_starts": {test: text},
+     "implementations": {name: {"framework", "framework_version", "operation", "convention"}},
+     "known_divergences": {id: entry},
+     "messages": [text, ...],
+     "results": [{"framework", "implementation", "device", "dtype", "mode", "labels",
+                  "checks": [{"test", "case", "outcome", ...}, ...]}, ...]}
+
+- "results" holds the checks grouped by where they ran: a group holds those of
+  ``GROUP_FIELDS`` its checks have, all the same (a check that lacks one is in a group that
+  lacks it), and its checks omit them.
+- A check omits its "id" where it is its test's "id_starts" entry followed by its
+  ``ID_FIELDS`` joined by "-" and a "]" (``conformance/test_golden.py::test_loss[`` +
+  ``CASE-LABELS-IMPLEMENTATION-DEVICE-DTYPE-MODE]``).
+- A check omits "framework_version", "operation" and "convention" where they are its
+  implementation's entry in "implementations"; one that lacks a field its entry has holds null.
+- A check's "known_divergence" is the id of its entry in "known_divergences" (the entry
+  itself where it differs from the one there).
+- A message that more than one check gave is in "messages" once, and those checks'
+  "message" is its index there.
+- "reproduce" is omitted where it is ``shlex.join(["pytest", id])`` followed by
+  ``environment["reproduce_options"]`` (the options most checks' commands add); null where a
+  check has none.
+- "returned_dtype" and "returned_device" are omitted where they are the check's dtype and
+  device: the check holds ``"returned_as_asked": true`` instead.
+- "worst_input" (the drawn example a property check's "error_ulps" came from) is kept only
+  where the check did not pass, or where it is the one the report's accuracy table shows
+  for its group (``worst_inputs``). ``expand(compact(d))["results"]`` is d's records, sorted
+  by id, with only those dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shlex
+from collections import Counter
+from typing import Any
+
+VERSION = 2  # results.SCHEMA_VERSION
+GROUP_FIELDS = ("framework", "implementation", "device", "dtype", "mode", "labels")
+IMPLEMENTATION_FIELDS = ("framework_version", "operation", "convention")
+ID_FIELDS = ("case", "labels", "implementation", "device", "dtype", "mode")
+NULLABLE = (*IMPLEMENTATION_FIELDS, "reproduce")  # null: the check has none
+TABLES = ("id_starts", "implementations", "known_divergences", "messages")
+WORST_GROUP = ("operation", "framework", "implementation", "device", "dtype", "mode")
+_RETURNED = {"returned_dtype": "dtype", "returned_device": "device"}
+
+
+def compact(document: dict[str, Any]) -> dict[str, Any]:
+    """The version-2 form of a version-1 document (its records sorted by id; not modified)."""
+    records = [dict(r) for r in sorted(document["results"], key=lambda r: r["id"])]
+    worst_inputs(records)
+    options = _common_reproduce_options(records)
+    starts = _id_starts(records)
+    implementations = _implementations(records)
+    divergences: dict[str, Any] = {}
+    counts = Counter(r["message"] for r in records if isinstance(r.get("message"), str))
+    messages = [m for m, n in counts.items() if n > 1]
+    index = {m: i for i, m in enumerate(messages)}
+    groups: dict[tuple[tuple[str, Any], ...], list[dict[str, Any]]] = {}
+    for record in records:
+        _compact_record(record, options, implementations, divergences, index)
+        if record.get("test") in starts and record["id"] == starts[record["test"]] + _id_end(record):
+            del record["id"]
+        key = tuple((f, record.pop(f)) for f in GROUP_FIELDS if f in record)
+        groups.setdefault(key, []).append(record)
+    return {
+        "schema_version": VERSION,
+        "created": document["created"],
+        "environment": {**document["environment"], "reproduce_options": options},
+        "cases": document.get("cases", {}),
+        "id_starts": starts,
+        "implementations": implementations,
+        "known_divergences": divergences,
+        "messages": messages,
+        "results": [{**dict(key), "checks": checks} for key, checks in groups.items()],
+    }
+
+
+class ExpandError(ValueError):
+    """A compact document whose check refers to what its tables lack: ``where`` is the path
+    to the field (as JSON Schema errors give it), the message what is wrong."""
+
+    def __init__(self, where: str, problem: str):
+        super().__init__(problem)
+        self.where = where
+
+
+def expand(document: dict[str, Any]) -> dict[str, Any]:
+    """The document with one flat record per check, as version 1 had them (sorted by id);
+    ExpandError if a check refers to what the tables lack."""
+    options = document["environment"].get("reproduce_options", "")
+    tables = {name: document.get(name, [] if name == "messages" else {}) for name in TABLES}
+    records = []
+    for g, group in enumerate(document["results"]):
+        shared = {f: group[f] for f in GROUP_FIELDS if f in group}
+        for c, check in enumerate(group["checks"]):
+            try:
+                records.append(_expand_record({**shared, **check}, tables, options))
+            except LookupError as e:
+                field, problem = e.args
+                raise ExpandError(f"results/{g}/checks/{c}/{field}", problem) from None
+    records.sort(key=lambda r: r["id"])
+    rest = {k: v for k, v in document.items() if k not in TABLES}
+    return {**rest, "results": records}
+
+
+def _expand_record(record: dict[str, Any], tables: dict[str, Any], options: str) -> dict[str, Any]:
+    """One check's flat record; LookupError(field, problem) where the file lacks what it needs."""
+    if "id" not in record:
+        if record["test"] not in tables["id_starts"]:
+            raise LookupError("id", f"{record['test']!r} is not in the file's id_starts")
+        record["id"] = tables["id_starts"][record["test"]] + _id_end(record)
+    entry = tables["implementations"].get(record.get("implementation"), {})
+    for field in IMPLEMENTATION_FIELDS:
+        if field in entry:
+            record.setdefault(field, entry[field])
+    known, message = record.get("known_divergence"), record.get("message")
+    if isinstance(known, str):
+        if known not in tables["known_divergences"]:
+            raise LookupError("known_divergence", f"{known!r} is not in the file's known_divergences")
+        record["known_divergence"] = tables["known_divergences"][known]
+    if isinstance(message, int):
+        if not 0 <= message < len(tables["messages"]):
+            raise LookupError("message", f"{message!r} is not in the file's messages")
+        record["message"] = tables["messages"][message]
+    if record.pop("returned_as_asked", False):
+        if not all(asked in record for asked in _RETURNED.values()):
+            raise LookupError("returned_as_asked", "the check has no dtype or no device")
+        record.update({returned: record[asked] for returned, asked in _RETURNED.items()})
+    record.setdefault("reproduce", shlex.join(["pytest", record["id"]]) + options)
+    return {k: v for k, v in record.items() if not (k in NULLABLE and v is None)}
+
+
+def worst_inputs(records: list[dict[str, Any]]) -> None:
+    """Drop "worst_input" from each passed check (in place) but the one the report shows: of
+    the passed checks with an "error_ulps" in a group (operation, implementation, device,
+    dtype, mode, and whether it compared with another result), the largest, NaN the largest,
+    the first by id of equals."""
+    worst: dict[tuple[Any, ...], tuple[tuple[bool, float], dict[str, Any]]] = {}
+    for r in records:
+        if r.get("outcome") != "passed":
+            continue
+        try:
+            ulps = float(r["error_ulps"])
+        except (KeyError, TypeError, ValueError):
+            r.pop("worst_input", None)
+            continue
+        key = (*(r.get(f) for f in WORST_GROUP), "compared_with" in r, r.get("test"))
+        key = key if key[-1] in ("document", "case_files") else key[:-1]  # not in the report's table
+        rank = (math.isnan(ulps), ulps)
+        if key in worst and not rank > worst[key][0]:
+            r.pop("worst_input", None)
+            continue
+        if key in worst:
+            worst[key][1].pop("worst_input", None)
+        worst[key] = (rank, r)
+
+
+def _common_reproduce_options(records: list[dict[str, Any]]) -> str:
+    """The options most reproduce commands add after ``pytest ID`` ("" if none do)."""
+    found = Counter(
+        r["reproduce"][len(start) :]
+        for r in records
+        if isinstance(r.get("reproduce"), str)
+        and r["reproduce"].startswith(start := shlex.join(["pytest", r["id"]]))
+    )
+    return found.most_common(1)[0][0] if found else ""
+
+
+def _implementations(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each implementation's framework, version, operation and conventions: for each field,
+    the value most of its checks hold (absent if most lack it)."""
+    seen: dict[str, dict[str, Counter[str]]] = {}
+    for r in records:
+        if isinstance(r.get("implementation"), str):
+            fields = seen.setdefault(r["implementation"], {})
+            for f in ("framework", *IMPLEMENTATION_FIELDS):
+                fields.setdefault(f, Counter())[json.dumps(r.get(f), sort_keys=True)] += 1
+    entries = {}
+    for name, fields in seen.items():
+        chosen = {f: json.loads(counts.most_common(1)[0][0]) for f, counts in fields.items()}
+        entries[name] = {f: v for f, v in chosen.items() if v is not None}
+    return entries
+
+
+def _compact_record(
+    record: dict[str, Any],
+    options: str,
+    implementations: dict[str, dict[str, Any]],
+    divergences: dict[str, Any],
+    messages: dict[str, int],
+) -> None:
+    """Drop from one record (in place) what the document's tables and the rules above give."""
+    entry = implementations.get(record["implementation"], {}) if "implementation" in record else {}
+    for field in IMPLEMENTATION_FIELDS:
+        if field in entry and field not in record:
+            record[field] = None
+        elif field in entry and record[field] == entry[field]:
+            del record[field]
+    known = record.get("known_divergence")
+    key = known.get("id") if isinstance(known, dict) else None
+    if isinstance(key, str) and divergences.setdefault(key, known) == known:
+        record["known_divergence"] = key  # else it differs from the table's entry: kept whole
+    if isinstance(record.get("message"), str) and record["message"] in messages:
+        record["message"] = messages[record["message"]]
+    if all(r in record and f in record and record[r] == record[f] for r, f in _RETURNED.items()):
+        for returned in _RETURNED:
+            del record[returned]
+        record["returned_as_asked"] = True
+    if "reproduce" not in record:
+        record["reproduce"] = None
+    elif record["reproduce"] == shlex.join(["pytest", record["id"]]) + options:
+        del record["reproduce"]
+
+
+def _id_starts(records: list[dict[str, Any]]) -> dict[str, str]:
+    """Per test, how most of its ids start: the id less ``_id_end``."""
+    found: dict[str, Counter[str]] = {}
+    for r in records:
+        end = _id_end(r)
+        if r["id"].endswith(end) and isinstance(r.get("test"), str):
+            found.setdefault(r["test"], Counter())[r["id"][: -len(end)]] += 1
+    return {test: starts.most_common(1)[0][0] for test, starts in found.items()}
+
+
+def _id_end(record: dict[str, Any]) -> str:
+    """How a check's id ends: its ``ID_FIELDS`` joined by "-", then "]"."""
+    return "-".join(str(record[f]) for f in ID_FIELDS if f in record) + "]"
