@@ -97,7 +97,7 @@ def bare_call_seconds(fw: Framework, impl: Implementation, case: Case, kind: str
     """The framework call alone: inputs prepared on the device, the result fetched."""
     device = fw.devices[0]
     logits, labels = checks.inputs(case, kind, dtype)
-    with fw.scope(device):
+    with fw.scope(device, dtype):
         x, y = fw.put(logits, device), fw.put(labels, device)
         return median_time(
             lambda: fw.fetch(impl.loss(x, y, case.label_smoothing, case.reduction, logits.ndim - 1)), 30

@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from conformance import compare, vocabulary
+from conformance import compare, definitions, vocabulary
 from conformance.adapters import Framework, Implementation, Unsupported
 from conformance.adapters.base import PlacementError
 from conformance.cases import Case
 from conformance.conventions import DEFAULT, Convention
-from conformance.messages import failure_message, input_lines
+from conformance.messages import dtype_problems, failure_message, input_lines
 from conformance.oracle.bounds import Bound
 from conformance.oracle.numbers import Exact
 from conformance.oracle.operations import OPERATIONS
@@ -171,7 +171,9 @@ def check_loss(point: Point, case: Case, reproduce: str = "", within: str | None
     convention = point.impl.convention
     exact = exact_loss(case, point.label_kind, point.dtype, convention)
     bound = loss_bound(case, point.label_kind, point.dtype, exact, convention)
-    return judge(point, case, got, exact, bound, record, reproduce, within)
+    logits, labels = inputs(case, point.label_kind, point.dtype)
+    explain = definitions.explainer(case, case.options(convention), logits, labels, bound.worst, point.dtype)
+    return judge(point, case, got, exact, bound, record, reproduce, within, explain=explain)
 
 
 def check_grad(point: Point, case: Case, reproduce: str = "", within: str | None = None) -> dict[str, Any]:
@@ -230,6 +232,7 @@ def judge(
     reproduce: str,
     within: str | None = None,
     exact_at: Callable[[str], Exact] | None = None,
+    explain: Callable[[np.ndarray], str] | None = None,
 ) -> dict[str, Any]:
     """Compare, fill in the record, and raise Divergence if the result is out of bounds
     (Imprecise if it is beyond the tight bound only).
@@ -238,11 +241,13 @@ def judge(
     call that computes in float32 must at least be float32-accurate): a result that misses
     even that raises BeyondKnownDivergence, which no known divergence excuses.
     ``exact_at(dtype)`` is the exact value for the inputs rounded to ``dtype`` (default: the
-    case's loss).
+    case's loss). ``explain(got)`` names another definition that gives what it returned, if one does.
     """
     result = compare.compare(got, exact, bound_eps, point.dtype)
     eps = vocabulary.EPSILON[point.dtype]
     problems = [] if result.passed else [f"{result.summary()} (eps = {eps:.3g})"]
+    if problems and explain is not None and (named := explain(np.asarray(got))):
+        problems.append(named)
     problems += dtype_problems(point, record)
     record.update(
         compare.recorded_values(np.asarray(got, np.float64), exact.hi, result.where),
@@ -272,12 +277,6 @@ def judge(
             failure_message(point, case, got, exact, [problem], reproduce, quantity), record, case
         )
     return record
-
-
-def dtype_problems(point: Point, record: dict[str, Any]) -> list[str]:
-    """A result in another dtype than its inputs is a finding in itself."""
-    returned = record["returned_dtype"]
-    return [] if returned == point.dtype else [f"returned {returned} for {point.dtype} inputs"]
 
 
 def within_known(

@@ -65,3 +65,19 @@ def input_lines(point: Point, case: Case) -> list[str]:
         *([f"         weights={list(case.weights)}"] if case.weights is not None else []),
         *([f"         ignore_index={case.ignore_index}"] if case.ignore_index is not None else []),
     ]
+
+
+def dtype_problems(point: Point, record: dict[str, Any]) -> list[str]:
+    """A result in another dtype than its inputs is a finding in itself."""
+    returned = record["returned_dtype"]
+    if returned == point.dtype:
+        return []
+    problem = f"returned {returned} for {point.dtype} inputs"
+    x64 = point.framework.precision.get("jax_enable_x64")
+    if x64 is not None and point.dtype != "float64":  # a setting of the process, not of the loss
+        problem += (
+            f"; JAX's 64-bit mode decides the dtype of what a loss makes itself (jax.nn.one_hot, "
+            f"jnp.array of Python numbers): jax_enable_x64 is {x64.rsplit(': ', 1)[-1]} in this "
+            "process, as configured (JAX_ENABLE_X64), and the suite turns it on in float64 checks only"
+        )
+    return [problem]

@@ -201,7 +201,7 @@ def entropy_floor(point: Point, case: Case, draw: Draw, reproduce: str = "", wit
             f"row {i}: loss {float(got[i])!r} is below the target's entropy {float(entropy[i])!r} "
             f"by more than the bound {float(bound[i]):.3g}"
         )
-    problems += checks.dtype_problems(point, record)
+    problems += messages.dtype_problems(point, record)
     if problems:
         floor = Exact.from_float64(np.asarray(entropy, np.float64))
         message = messages.failure_message(point, case, got, floor, problems, reproduce)

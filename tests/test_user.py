@@ -124,3 +124,61 @@ def test_a_constructor_that_crashes_is_an_error_not_a_rejection(run_suite, tmp_p
     outcomes = {r["outcome"] for r in results["results"] if r.get("device")}
     assert "errored" in outcomes and "rejected" not in outcomes
     assert "NameError" in out
+
+
+IDIOM = "jax:tests/user_losses/jax_optax_idiom.py:loss"
+
+
+@pytest.mark.parametrize(("x64", "float32_outcome"), [("0", "passed"), ("1", "diverged")])
+def test_a_jax_loss_is_judged_in_the_64_bit_mode_its_program_runs_in(run_suite, x64, float32_outcome):
+    """The optax idiom's one-hot labels are float32 under JAX's default and float64 under x64:
+    its float32 loss is float32 in a default program (passes) and float64 in a program that
+    turns x64 on (JAX_ENABLE_X64=1: a finding for that program). Float64 checks run under
+    jax.enable_x64 either way, so they check float64."""
+    pytest.importorskip("jax")
+    code, out, results = run_suite(
+        "--impl", IDIOM, "--dtype", "float32,float64", "-k", "test_loss", env={"JAX_ENABLE_X64": x64}
+    )
+    records = [r for r in results["results"] if r.get("implementation") == "jax_optax_idiom.loss"]
+    by_dtype = {
+        d: {r["outcome"] for r in records if r["dtype"] == d} - {"unsupported"}
+        for d in ("float32", "float64")
+    }
+    assert by_dtype["float64"] == {"passed"}, out[-3000:]
+    assert float32_outcome in by_dtype["float32"]
+    if float32_outcome == "diverged":
+        assert all(
+            "returned float64 for float32 inputs" in r["message"]
+            for r in records
+            if r["outcome"] == "diverged"
+        )
+    else:
+        assert by_dtype["float32"] == {"passed"} and code == 0
+
+
+DEFINITIONS = "numpy:tests/user_losses/numpy_definitions.py:"
+
+
+@pytest.mark.parametrize(
+    ("name", "named"),
+    [
+        ("fairseq", "the e/(K-1) convention"),
+        ("flax_kl", "a KL divergence"),
+        ("summed", "the sum over the batch instead of the mean"),
+        ("unsmoothed", "smoothing ignored"),
+    ],
+)
+def test_a_loss_of_another_definition_is_named_in_its_failures(run_suite, name, named):
+    code, out, results = run_suite("--impl", DEFINITIONS + name, "--dtype", "float64", "-k", "test_loss")
+    diverged = [r for r in results["results"] if r["outcome"] == "diverged" and r.get("framework") == "numpy"]
+    assert code == 1 and diverged, out[-3000:]
+    assert all(
+        f"your loss matches {named}" in r["message"] or "or " + named in r["message"] for r in diverged
+    ), [r["message"] for r in diverged if named not in r["message"]][:1]
+
+
+def test_a_correct_loss_is_never_given_another_definitions_name(run_suite):
+    code, out, results = run_suite("--impl", DEFINITIONS + "correct", "--dtype", "float64", "-k", "test_loss")
+    assert "your loss matches" not in out
+    mine = [r for r in results["results"] if r.get("implementation") == "numpy_definitions.correct"]
+    assert mine and {r["outcome"] for r in mine} <= {"passed", "unsupported"}, out[-3000:]

@@ -86,7 +86,7 @@ class Framework:
     implementations: list[Implementation]
     put: Callable[[np.ndarray, str], Any]
     fetch: Callable[[Any], tuple[np.ndarray, str]]
-    scope: Callable[[str], Any]
+    scope: Callable[[str, str], Any]  # (device, dtype): the context a check runs in
     differentiate: Differentiate | None = None
     details: dict[str, str] = field(default_factory=dict)
     where: Callable[[Any], str] | None = None
@@ -159,7 +159,7 @@ class Framework:
         how = self.mode(mode)
         if how.compile is not None and impl.gradient is not None and gradient:
             raise Unsupported(f"{impl.name}'s analytic gradient is not compiled")
-        with self.scope(device):
+        with self.scope(device, str(logits.dtype)):
             tensors = [self.put(logits, device), self.put(labels, device)]
             if weights is not None:
                 tensors.append(self.put(np.asarray(weights, logits.dtype), device))

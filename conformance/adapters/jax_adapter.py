@@ -1,10 +1,16 @@
 """JAX: ``optax.softmax_cross_entropy`` with ``optax.smooth_labels``,
 ``optax.softmax_cross_entropy_with_integer_labels`` (ignored rows masked with its ``where``),
-and a ``jax.nn.log_softmax`` form. Float64 is enabled (``jax_enable_x64``) so that float64
-really is float64."""
+and a ``jax.nn.log_softmax`` form.
+
+64-bit mode is the user's setting, as in their program: a float64 check runs inside
+``jax.enable_x64(True)`` (so that float64 really is float64), every other check under JAX's
+configuration as it is (by default 32-bit: ``jax.nn.one_hot`` gives float32, integer labels
+are int32). Turning it on for the whole process, as the suite once did, changed what a user's
+loss returns in float32 (a float64 one-hot made the optax idiom return float64)."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
@@ -152,6 +158,18 @@ def jit(f):
 
 
 PRECISION_FLAGS = ("jax_enable_x64", "jax_default_matmul_precision")
+X64_SCOPED = "True in float64 checks (jax.enable_x64), as configured in the others"
+
+
+def scope(jax: Any, device: Any, dtype: str) -> contextlib.ExitStack:
+    """A check's context: its device, and 64-bit mode for a float64 check only."""
+    stack = contextlib.ExitStack()
+    stack.enter_context(jax.default_device(device))
+    if dtype == "float64":
+        stack.enter_context(jax.enable_x64(True))
+    return stack
+
+
 BUILDS = [0]  # XLA programs compiled in this process (counted once load() has run)
 
 
@@ -174,7 +192,6 @@ def load(precision_defaults: bool = False) -> Framework:
     import jax
     import optax
 
-    jax.config.update("jax_enable_x64", True)
     cache = compilation_cache(jax)
     if not precision_defaults:
         jax.config.update("jax_default_matmul_precision", "highest")
@@ -190,15 +207,15 @@ def load(precision_defaults: bool = False) -> Framework:
         implementations=list(IMPLEMENTATIONS),
         put=lambda array, device: jax.device_put(array, devices[device]),
         fetch=fetch,
-        scope=lambda device: jax.default_device(devices[device]),
+        scope=lambda device, dtype: scope(jax, devices[device], dtype),
         differentiate=differentiate,
         details={"optax": optax.__version__, "compilation_cache": cache or "none"},
         release=jax.clear_caches,
         where=where,
         device_names={name: str(d.device_kind) for name, d in devices.items()},
         precision={
-            name: str(getattr(jax.config, name))
-            for name in ("jax_enable_x64", "jax_default_matmul_precision")
+            "jax_enable_x64": f"{X64_SCOPED}: {jax.config.jax_enable_x64}",  # type: ignore[attr-defined]
+            "jax_default_matmul_precision": str(jax.config.jax_default_matmul_precision),  # type: ignore[attr-defined]
         },
         modes=(Mode(EAGER),)
         + (() if jit_disabled else (Mode("jit", jit, note="jax.jit of the loss, or of its jax.vjp"),)),

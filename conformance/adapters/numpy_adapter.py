@@ -104,7 +104,7 @@ def load(precision_defaults: bool = False) -> Framework:
         implementations=list(IMPLEMENTATIONS),
         put=lambda array, device: np.array(array),
         fetch=lambda array: (np.asarray(array), DEVICE),
-        scope=lambda device: contextlib.nullcontext(),
+        scope=lambda device, dtype: contextlib.nullcontext(),
         where=lambda array: DEVICE,
         device_names={DEVICE: "host CPU"},
     )

@@ -283,7 +283,7 @@ def load(precision_defaults: bool = False) -> Framework:
         implementations=list(IMPLEMENTATIONS),
         put=put,
         fetch=fetch,
-        scope=lambda device: tf.device(devices[device]),
+        scope=lambda device, dtype: tf.device(devices[device]),
         differentiate=differentiate,
         details={
             **({"keras": tf.keras.__version__} if hasattr(tf.keras, "__version__") else {}),

@@ -1,0 +1,51 @@
+"""Label-smoothed cross-entropies written the ways people write them, in NumPy (class-index
+labels, a float64 mean unless said): the suite's definition, and four others it should name
+when they diverge. Run as ``--impl numpy:tests/user_losses/numpy_definitions.py:NAME``."""
+
+import numpy as np
+
+
+def _log_softmax(x):
+    shifted = x - x.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def _targets(logits, labels, e):
+    k = logits.shape[-1]
+    one_hot = np.zeros_like(logits)
+    one_hot[np.arange(len(labels)), labels] = 1
+    return one_hot * (1 - e) + e / k
+
+
+def correct(logits, labels, label_smoothing):
+    """y (1 - e) + e/K over all classes: the suite's definition."""
+    t = _targets(logits, labels, label_smoothing)
+    return -(t * _log_softmax(logits)).sum(axis=-1).mean()
+
+
+def fairseq(logits, labels, label_smoothing):
+    """fairseq's label_smoothed_nll_loss: e spread over the K - 1 other classes."""
+    logp = _log_softmax(logits)
+    nll = -logp[np.arange(len(labels)), labels]
+    smooth = -logp.sum(axis=-1)
+    eps_i = label_smoothing / (logits.shape[-1] - 1)
+    return ((1 - label_smoothing - eps_i) * nll + eps_i * smooth).mean()
+
+
+def flax_kl(logits, labels, label_smoothing):
+    """The Flax examples' form: the KL divergence from the smoothed targets."""
+    t = _targets(logits, labels, label_smoothing)
+    with np.errstate(divide="ignore"):
+        log_t = np.where(t > 0, np.log(np.where(t > 0, t, 1)), 0)
+    return (t * (log_t - _log_softmax(logits))).sum(axis=-1).mean()
+
+
+def summed(logits, labels, label_smoothing):
+    """The right rows, summed over the batch where the mean is asked for."""
+    t = _targets(logits, labels, label_smoothing)
+    return -(t * _log_softmax(logits)).sum()
+
+
+def unsmoothed(logits, labels, label_smoothing):
+    """label_smoothing taken and dropped."""
+    return -_log_softmax(logits)[np.arange(len(labels)), labels].mean()
