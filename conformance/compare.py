@@ -46,7 +46,28 @@ class Comparison:
                 f"{self.tight_eps:.3g} eps (careful summation) but is within the worst-case "
                 f"bound {self.bound_eps:.3g} eps (naive summation)"
             )
+        if self.problem and not 0 < self.error_eps < np.inf:  # the mismatch says it all
+            return self.problem
         return f"{self.problem}; elsewhere {text}" if self.problem else text
+
+
+def _in_words(value: float) -> str:
+    if np.isnan(value):
+        return "NaN (undefined)"
+    if np.isinf(value):
+        return "+inf" if value > 0 else "-inf"
+    return repr(float(value))
+
+
+def non_finite_mismatch(got: np.ndarray, exact: np.ndarray, mismatched: np.ndarray) -> str:
+    """The first element where a non-finite value stands for a finite one, or the other way
+    round, in words: what the exact value is and what came back."""
+    where = tuple(int(i) for i in np.argwhere(mismatched)[0])
+    at = f"at element {list(where)}: " if got.ndim else ""
+    more = int(mismatched.sum()) - 1
+    return f"{at}the exact value is {_in_words(exact[where])} but it returned {_in_words(got[where])}" + (
+        f" (and {more} more element{'s' if more > 1 else ''} like it)" if more else ""
+    )
 
 
 def overflow_limit(dtype: str) -> float:
@@ -99,11 +120,9 @@ def compare(got: np.ndarray, exact: Exact, bounds: Bound | np.ndarray, dtype: st
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(err == 0, 0.0, err / bound)
     problems = []
-    if bad_special.any():
-        where = np.argwhere(bad_special)[0].tolist()
-        problems.append(
-            f"non-finite mismatch at {where}: got {g[tuple(where)]}, exact {exact.hi[tuple(where)]}"
-        )
+    mismatched = bad_special | (finite & ~overflowed & ~np.isfinite(g))
+    if mismatched.any():
+        problems.append(non_finite_mismatch(g, exact.hi, mismatched))
     if ratio.size == 0:
         return Comparison(not problems, 0.0, 0.0, 0.0, 0.0, "; ".join(problems))
     worst = np.unravel_index(np.argmax(ratio), ratio.shape)

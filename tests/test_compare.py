@@ -57,7 +57,7 @@ def test_double_double_low_part_counts():
 def test_non_finite_values_must_match_exactly():
     assert compare.compare(np.array([np.nan, np.inf]), exact(np.nan, np.inf), np.ones(2), "float64").passed
     bad = compare.compare(np.array([np.inf]), exact(np.nan), np.ones(1), "float64")
-    assert not bad.passed and "non-finite" in bad.problem
+    assert not bad.passed and "the exact value is NaN (undefined) but it returned +inf" in bad.problem
     bad = compare.compare(np.array([np.inf]), exact(1.0), np.ones(1), "float64")
     assert not bad.passed
 
@@ -109,8 +109,16 @@ def test_a_message_says_what_is_wrong_without_contradicting_itself():
     result = compare.compare(np.array([0.0, 1.0]), exact(np.nan, 1.0), np.array([0.0, 0.0]), "float32")
     assert not result.passed
     text = result.summary()
-    assert text.startswith("non-finite mismatch at [0]") and "elsewhere error 0 eps within bound" in text
+    assert text == "at element [0]: the exact value is NaN (undefined) but it returned 0.0"
     assert "exceeds" not in text
+    # a scalar: no element named; a NaN for a finite value, in words, not "error inf eps"
+    scalar = compare.compare(np.array(np.nan), Exact.from_float64(np.array(0.5)), np.array(4.0), "float32")
+    assert scalar.summary() == "the exact value is 0.5 but it returned NaN (undefined)"
+    two = compare.compare(np.array([np.inf, -np.inf, 2.0]), exact(1.0, 1.0, 2.0), np.full(3, 4.0), "float32")
+    assert (
+        two.summary()
+        == "at element [0]: the exact value is 1.0 but it returned +inf (and 1 more element like it)"
+    )
     eps = vocabulary.EPSILON["float32"]
     assert (
         "exceeds bound"
