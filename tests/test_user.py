@@ -180,5 +180,6 @@ def test_a_loss_of_another_definition_is_named_in_its_failures(run_suite, name, 
 def test_a_correct_loss_is_never_given_another_definitions_name(run_suite):
     code, out, results = run_suite("--impl", DEFINITIONS + "correct", "--dtype", "float64", "-k", "test_loss")
     assert "your loss matches" not in out and code == 0, out[-3000:]
+    assert "numpy_definitions.correct: passed (" in out and "the report: " in out
     mine = [r for r in results["results"] if r.get("implementation") == "numpy_definitions.correct"]
     assert mine and {r["outcome"] for r in mine} <= {"passed", "unsupported"}, out[-3000:]
