@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from conformance import user
@@ -9,6 +12,7 @@ from conformance import user
 LOG_FIRST = "torch:examples/label_smoothing_log_probabilities.py:LabelSmoothingCrossEntropy"
 PROB_FIRST = "torch:examples/label_smoothing_probabilities.py:LabelSmoothingCrossEntropy"
 NAME = "LabelSmoothingCrossEntropy"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def mine(records: list[dict], test: str | None = None) -> list[dict]:
@@ -56,6 +60,15 @@ def test_the_probabilities_first_module_is_caught_with_a_small_counterexample(ru
     assert "--impl" in drawn[0]["reproduce"] and PROB_FIRST in drawn[0]["reproduce"]
     logits_line = next(line for line in drawn[0]["message"].splitlines() if "logits=" in line)
     assert logits_line.count(",") <= 3, f"not shrunk: {logits_line}"
+    # the README quotes this counterexample and the value it gives: what the run printed
+    readme = (ROOT / "README.md").read_text()
+    quoted = re.search(r"float32 check prints `(logits=[^`]*)`", readme)
+    got = re.search(r"the loss comes back as `([^`]*)`", readme)
+    assert quoted and got, "the README no longer quotes the counterexample"
+    printed = "".join(drawn[0]["message"].split())
+    assert "".join(quoted.group(1).split()) in printed and f"got{got.group(1)}" in printed, drawn[0][
+        "message"
+    ]
 
 
 def test_a_function_and_frameworks_beside_it(run_suite, tmp_path):
