@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import sys
 from typing import Any
 
 import numpy as np
@@ -15,9 +16,15 @@ from hypothesis.errors import Unsatisfiable
 
 from conformance import properties, user
 from conformance.cases import Case
+from conformance.checks import CheckFailure, Divergence
 from conformance.messages import input_lines
 from conformance.plugin.recorder import reproduce_command
-from conformance.plugin.state import SEED, Spec
+from conformance.plugin.state import SEED, STATE, Spec
+
+if sys.version_info >= (3, 11):
+    from builtins import BaseExceptionGroup
+else:  # pragma: no cover - Hypothesis depends on the backport there
+    from exceptiongroup import BaseExceptionGroup
 
 # A check expected to fail (a known divergence) needs one counterexample, not the smallest:
 # shrinking it would cost most of the run and change nothing in its outcome.
@@ -33,6 +40,25 @@ def fingerprint(value: Any) -> bytes:
     if isinstance(value, np.ndarray):
         return value.tobytes() + str(value.dtype).encode()
     return repr(value).encode()
+
+
+def leaves(group: BaseExceptionGroup) -> list[BaseException]:
+    return [
+        leaf for e in group.exceptions for leaf in (leaves(e) if isinstance(e, BaseExceptionGroup) else [e])
+    ]
+
+
+def distinct_failures(group: BaseExceptionGroup) -> BaseException:
+    """One failure that shows all of Hypothesis' distinct ones (a ZeroDivisionError at one
+    class and a definition difference elsewhere, say): the first divergence carries the
+    record and the outcome (else the first failure), its message lists every one."""
+    failures = leaves(group)
+    primary = next((f for f in failures if isinstance(f, Divergence)), failures[0] if failures else group)
+    if not isinstance(primary, CheckFailure) or len(failures) == 1:
+        return primary
+    listed = "\n".join(f"[{n}] {type(f).__name__}: {f}" for n, f in enumerate(failures, 1))
+    message = f"{len(failures)} distinct failures of this property, each shrunk:\n{listed}"
+    return type(primary)(message, primary.record, primary.case)
 
 
 @pytest.mark.conformance("property")
@@ -80,8 +106,14 @@ def test_property(spec: Spec, request: pytest.FixtureRequest, record_property) -
 
     if chosen is not None:
         check = seed(int(chosen))(check)
+    if spec.known:
+        check = KNOWN(check)
+    elif spec.at.impl in request.config.stash[STATE].options.user:  # every distinct failure, each shrunk
+        check = settings(report_multiple_bugs=True)(check)
     try:
-        (KNOWN(check) if spec.known else check)()
+        check()
+    except BaseExceptionGroup as group:  # distinct failures (a user's implementation)
+        raise distinct_failures(group) from None
     except Unsatisfiable:
         if not refused:
             raise

@@ -196,3 +196,17 @@ def test_a_correct_loss_is_never_given_another_definitions_name(run_suite):
     assert "numpy_definitions.correct: passed (" in out and "the report: " in out
     mine = [r for r in results["results"] if r.get("implementation") == "numpy_definitions.correct"]
     assert mine and {r["outcome"] for r in mine} <= {"passed", "unsupported"}, out[-3000:]
+
+
+def test_every_distinct_failure_of_a_property_is_reported(run_suite):
+    """fairseq's form divides by K - 1: at one class it raises ZeroDivisionError, elsewhere it
+    computes the e/(K-1) convention. Both are shown, each shrunk, and the convention named."""
+    args = ("--impl", DEFINITIONS + "fairseq", "--dtype", "float64", "--hypothesis-profile", "ci")
+    code, out, results = run_suite(
+        *args, "-k", "agreement and not gradient", target="conformance/test_properties.py"
+    )
+    (record,) = [r for r in results["results"] if r["test"] == "agreement" and r.get("framework") == "numpy"]
+    assert code == 1 and record["outcome"] == "diverged", out[-3000:]
+    message = record["message"]
+    assert message.startswith("2 distinct failures of this property, each shrunk")
+    assert "raised ZeroDivisionError" in message and "your loss matches the e/(K-1) convention" in message
