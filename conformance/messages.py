@@ -3,6 +3,7 @@ the error against the bound, and one command that runs it again."""
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,8 +16,15 @@ if TYPE_CHECKING:
 
 
 def _show(array: Any, precision: int | None = None) -> str:
-    """An array in a message: in full when small, else its corners (``...`` between)."""
+    """A result in a message: in full when small, else its corners (``...`` between)."""
     return np.array2string(np.asarray(array), separator=", ", precision=precision, threshold=60, edgeitems=3)
+
+
+def _whole(array: Any) -> str:
+    """An input in a message: every element, each in the fewest digits that give it back
+    exactly, so that a counterexample can be copied (never elided; inputs too large to print
+    come from a generator, which is shown instead)."""
+    return np.array2string(np.asarray(array), separator=", ", threshold=sys.maxsize, floatmode="unique")
 
 
 def failure_message(
@@ -43,7 +51,7 @@ def failure_message(
 
 def input_lines(point: Point, case: Case) -> list[str]:
     """Where a check ran and on what input."""
-    logits, labels = _show(case.logits.astype(point.dtype)), _show(case.labels_as(point.label_kind))
+    logits, labels = _whole(case.logits.astype(point.dtype)), _whole(case.labels_as(point.label_kind))
     if case.logits_from is not None:  # too many to print: how they were made
         made = f" {case.description}" if case.drawn and case.description else ""  # row scales, gaps
         logits = f"{case.logits_from.describe()}{made}"

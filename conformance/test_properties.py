@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import random
 import sys
+import time
 from typing import Any
 
 import numpy as np
@@ -61,6 +62,14 @@ def distinct_failures(group: BaseExceptionGroup) -> BaseException:
     return type(primary)(message, primary.record, primary.case)
 
 
+def shrunk_within(error: BaseException, failed_at: list[float], budget: float) -> BaseException:
+    """The failure, saying so where shrinking it ran out of its budget (--shrink-budget)."""
+    if not isinstance(error, CheckFailure) or not failed_at or time.monotonic() - failed_at[0] <= budget:
+        return error
+    note = f"shrinking stopped at its budget of {budget:g} s (--shrink-budget): a smaller input may fail too"
+    return type(error)(f"{error}\n  {note}", error.record, error.case)
+
+
 @pytest.mark.conformance("property")
 def test_property(spec: Spec, request: pytest.FixtureRequest, record_property) -> None:
     """The property named first in the test id holds for this implementation, device, dtype."""
@@ -81,6 +90,7 @@ def test_property(spec: Spec, request: pytest.FixtureRequest, record_property) -
     drawn = hashlib.sha256()  # every value drawn, in order: the same in two runs or not
     examples = rows = 0  # examples drawn, and the rows of logits they held (many per call)
     worst: tuple[float, Case] | None = None  # the largest error in ulps against the exact value, and where
+    failed_at: list[float] = []  # when examples failed
 
     @given(data=st.data())
     def check(data: st.DataObject) -> None:
@@ -97,6 +107,9 @@ def test_property(spec: Spec, request: pytest.FixtureRequest, record_property) -
         rows += len(case.logits)
         try:
             judged = prop.check(point, case, draw, reproduce, spec.within)
+        except CheckFailure:
+            failed_at.append(time.monotonic())  # from the first, Hypothesis shrinks
+            raise
         except user.Rejected as e:  # a parameter value the user's implementation refuses
             refused.append(str(e))
             reject()
@@ -110,10 +123,13 @@ def test_property(spec: Spec, request: pytest.FixtureRequest, record_property) -
         check = KNOWN(check)
     elif spec.at.impl in request.config.stash[STATE].options.user:  # every distinct failure, each shrunk
         check = settings(report_multiple_bugs=True)(check)
+    budget = request.config.getoption("shrink_budget")
     try:
         check()
     except BaseExceptionGroup as group:  # distinct failures (a user's implementation)
-        raise distinct_failures(group) from None
+        raise shrunk_within(distinct_failures(group), failed_at, budget) from None
+    except CheckFailure as e:
+        raise shrunk_within(e, failed_at, budget) from None
     except Unsatisfiable:
         if not refused:
             raise

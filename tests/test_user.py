@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conformance import user
@@ -210,3 +211,39 @@ def test_every_distinct_failure_of_a_property_is_reported(run_suite):
     message = record["message"]
     assert message.startswith("2 distinct failures of this property, each shrunk")
     assert "raised ZeroDivisionError" in message and "your loss matches the e/(K-1) convention" in message
+
+
+DEFECTS = "numpy:tests/user_losses/numpy_defects.py:"
+
+
+def test_shrinking_stops_at_its_budget_and_says_so(run_suite):
+    """A defect whose every call takes 0.3 s: with --shrink-budget 1, the check ends with
+    the counterexample shrunk so far, and its message names the budget."""
+    args = ("--impl", DEFECTS + "slow_and_wrong", "--dtype", "float32", "--shrink-budget", "1")
+    args += ("--hypothesis-profile", "ci")
+    _, out, results = run_suite(
+        *args, "-k", "agreement and not gradient", target="conformance/test_properties.py"
+    )
+    (record,) = [r for r in results["results"] if r["test"] == "agreement" and r.get("framework") == "numpy"]
+    assert record["outcome"] == "diverged", out[-3000:]
+    assert "shrinking stopped at its budget of 1 s (--shrink-budget)" in record["message"]
+
+
+def test_a_counterexample_is_printed_whole_in_digits_that_give_it_back():
+    """Every input element, none elided, each in the fewest digits that round-trip."""
+    from conformance.adapters import numpy_adapter
+    from conformance.cases import Case
+    from conformance.checks import Point
+    from conformance.messages import input_lines
+
+    logits = (np.arange(300, dtype=np.float64).reshape(3, 100) / 7).astype(np.float32)
+    case = Case("drawn", "(drawn)", "a test", logits.astype(np.float64), np.array([0, 1, 2]), 0.1, "mean", ())
+    fw = numpy_adapter.load()
+    point = Point(fw, fw.implementations[0], "cpu:0", "float32", "indices")
+    text = "\n".join(input_lines(point, case))
+    assert "..." not in text
+    printed = text.split("logits=")[1].split("labels=")[0]
+    values = np.array(
+        [float(v) for v in printed.replace("[", " ").replace("]", " ").replace(",", " ").split()]
+    )
+    assert np.array_equal(values.astype(np.float32), logits.ravel())

@@ -15,7 +15,7 @@ from collections.abc import Generator
 
 import pytest
 
-from conformance.plugin import options, outcomes, params, recorder, running
+from conformance.plugin import options, outcomes, params, profiles, recorder, running
 from conformance.plugin.state import STATE, State
 
 
@@ -47,6 +47,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything can import TensorFlow
     config.stash[STATE] = State(options.from_config(config))
+    profiles.limit_shrinking(config.getoption("shrink_budget"))
     config.stash[STATE].check_devices()
     config.pluginmanager.register(recorder.Recorder(config), "conformance-recorder")
 

@@ -17,6 +17,7 @@ from conformance.plugin.profiles import check_known, choose, register
 from conformance.vocabulary import DTYPES, MODES, PLATFORMS
 
 CHECK_TIMEOUT = 600.0  # seconds: a hung check is stopped; the slowest real ones take about a minute
+SHRINK_BUDGET = 60.0  # seconds Hypothesis may spend shrinking one check's failure (its own limit: 300)
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,14 @@ def addoption(parser: pytest.Parser) -> None:
         default=CHECK_TIMEOUT,
         help=f"seconds one check may take before it is stopped and recorded as errored (default "
         f"{CHECK_TIMEOUT:g}; pytest-timeout's own --timeout, if given, takes precedence)",
+    )
+    group.addoption(
+        "--shrink-budget",
+        type=float,
+        default=SHRINK_BUDGET,
+        metavar="SECONDS",
+        help=f"seconds Hypothesis may spend shrinking a property check's failure (default "
+        f"{SHRINK_BUDGET:g}); a counterexample it had no time to shrink further says so",
     )
     group.addoption(
         "--known-divergences", default=str(divergences.DEFAULT_PATH), help="known divergences file"

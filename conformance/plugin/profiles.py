@@ -87,3 +87,11 @@ def choose(given: str | None) -> str:
     profile = "ci" if os.environ.get("CI") else "default"
     settings.load_profile(profile)
     return profile
+
+
+def limit_shrinking(seconds: float) -> None:
+    """Let Hypothesis shrink one failure for at most ``seconds`` (its own limit is five
+    minutes, a module constant it documents as the one to patch for another)."""
+    from hypothesis.internal.conjecture import engine
+
+    engine.MAX_SHRINKING_SECONDS = seconds  # type: ignore[assignment]

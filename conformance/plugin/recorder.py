@@ -83,7 +83,7 @@ def attach_record(item: pytest.Item, report: pytest.TestReport, call: pytest.Cal
             record["written_case"] = str(write_failure(Path(folder), item, spec, error.case))
     record["outcome"] = classify(item, report, error)
     if error is not None and not isinstance(error, pytest.skip.Exception):
-        record["message"] = str(error)[:4000]
+        record["message"] = kept(str(error))
     elif report.skipped and isinstance(report.longrepr, tuple):
         record["message"] = str(report.longrepr[2]).removeprefix("Skipped: ")
     if spec.known is not None:
@@ -127,6 +127,20 @@ def write_failure(folder: Path, item: pytest.Item, spec: Spec, case: Case) -> Pa
     path = folder / f"{name}.toml"
     results.write_atomically(path, to_toml(drawn, golden.exact_expected(drawn), "property checks"))
     return path
+
+
+MESSAGE_KEPT = 4000  # characters of a message a record keeps
+
+
+def kept(message: str) -> str:
+    """A message as a record keeps it: whole, or cut at MESSAGE_KEPT characters saying where
+    the rest is (a counterexample of thousands of inputs is printed whole, in the terminal)."""
+    if len(message) <= MESSAGE_KEPT:
+        return message
+    return (
+        message[:MESSAGE_KEPT]
+        + " … (cut here: pytest's output shows it whole; --write-failures DIR saves a drawn case)"
+    )
 
 
 def verdict_line(name: str, records: list[dict[str, Any]], report_path: str | None) -> str:
