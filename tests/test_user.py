@@ -195,6 +195,8 @@ def test_a_correct_loss_is_never_given_another_definitions_name(run_suite):
     code, out, results = run_suite("--impl", DEFINITIONS + "correct", "--dtype", "float64", "-k", "test_loss")
     assert "your loss matches" not in out and code == 0, out[-3000:]
     assert "numpy_definitions.correct: passed (" in out and "the report: " in out
+    # the counts are of the user's checks, and say what pytest calls the same
+    assert "(of your implementations; " in out and "in pytest's words: " in out
     mine = [r for r in results["results"] if r.get("implementation") == "numpy_definitions.correct"]
     assert mine and {r["outcome"] for r in mine} <= {"passed", "unsupported"}, out[-3000:]
 

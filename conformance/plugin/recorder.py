@@ -129,6 +129,11 @@ def write_failure(folder: Path, item: pytest.Item, spec: Spec, case: Case) -> Pa
     return path
 
 
+PYTEST_WORDS = (
+    "in pytest's words: diverged, imprecise, errored and stale divergences failed; unsupported, "
+    "rejected and skipped checks skipped; known divergences xfailed (xpassed where a non-strict "
+    "one did not show: passed here)"
+)
 MESSAGE_KEPT = 4000  # characters of a message a record keeps
 
 
@@ -243,9 +248,17 @@ class Recorder:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if not self.records or hasattr(self.config, "workerinput"):
             return
-        counts = Counter(record["outcome"] for record in self.records)
+        users = {impl.name for impl in self.config.stash[STATE].options.user}
+        # an --impl run counts the user's checks; the suite's own (a document's numbers) apart
+        mine = [r for r in self.records if not users or r.get("implementation") in users]
+        counts = Counter(record["outcome"] for record in mine)
         terminalreporter.write_sep("-", "conformance")
-        terminalreporter.write_line(", ".join(f"{counts[o]} {o}" for o in OUTCOMES if o in counts))
+        line = ", ".join(f"{counts[o]} {o}" for o in OUTCOMES if o in counts)
+        if users and len(mine) < len(self.records):
+            others = len(self.records) - len(mine)
+            line += f" (of your implementations; {others} checks of the suite's own besides)"
+        terminalreporter.write_line(line)
+        terminalreporter.write_line(PYTEST_WORDS)
         for name, fw in self.frameworks().items():
             if "missing" in fw:
                 terminalreporter.write_line(f"{name}: skipped: {fw['missing']}")
