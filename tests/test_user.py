@@ -253,3 +253,19 @@ def test_a_counterexample_is_printed_whole_in_digits_that_give_it_back():
         [float(v) for v in printed.replace("[", " ").replace("]", " ").replace(",", " ").split()]
     )
     assert np.array_equal(values.astype(np.float32), logits.ravel())
+
+
+def test_the_optax_idiom_in_the_logits_dtype_passes_in_every_dtype(run_suite):
+    """Half precision in, half out: with its one-hot labels in the logits' dtype the idiom
+    passes in float16 and bfloat16 too (without, JAX promotes float16 logits and float32
+    one-hot labels to float32: a returned dtype the suite reports)."""
+    pytest.importorskip("jax")
+    code, out, results = run_suite("--impl", IDIOM + "_in_dtype", "-k", "test_loss")
+    mine = [r for r in results["results"] if r.get("implementation") == "jax_optax_idiom.loss_in_dtype"]
+    assert {r["dtype"] for r in mine if r["outcome"] == "passed"} == {
+        "float64",
+        "float32",
+        "float16",
+        "bfloat16",
+    }
+    assert code == 0 and {r["outcome"] for r in mine} <= {"passed", "unsupported"}, out[-3000:]

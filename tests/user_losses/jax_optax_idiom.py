@@ -10,3 +10,9 @@ import optax
 def loss(logits, labels, label_smoothing):
     one_hot = jax.nn.one_hot(labels, logits.shape[-1])
     return jnp.mean(optax.softmax_cross_entropy(logits, optax.smooth_labels(one_hot, label_smoothing)))
+
+
+def loss_in_dtype(logits, labels, label_smoothing):
+    """The same with the one-hot labels in the logits' dtype: half precision in, half out."""
+    one_hot = jax.nn.one_hot(labels, logits.shape[-1], dtype=logits.dtype)
+    return jnp.mean(optax.softmax_cross_entropy(logits, optax.smooth_labels(one_hot, label_smoothing)))
