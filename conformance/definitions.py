@@ -36,6 +36,7 @@ class Alternative:
     targets: Callable[[np.ndarray, float, int], np.ndarray]  # (one-hot or probabilities, e, K) -> t
     kl: bool = False  # minus the targets' entropy: a KL divergence, not a cross-entropy
     reduction: Callable[[str], str | None] = lambda r: r  # the reduction it applies instead (None: n/a)
+    empty_mean: str = "nan"  # the mean of no rows: 0/0, or "zero"
 
 
 def _suite_targets(y: np.ndarray, e: float, k: int) -> np.ndarray:
@@ -60,6 +61,13 @@ ALTERNATIVES = (
         kl=True,
     ),
     Alternative("smoothing ignored (e = 0)", "a loss that drops label_smoothing", lambda y, e, k: y),
+    Alternative(
+        "the mean of an empty batch as 0 (where 0/0 is NaN)",
+        "TF1's losses, by their empty_mean = zero convention",
+        _suite_targets,
+        reduction=lambda r: r if r == "mean" else None,
+        empty_mean="zero",
+    ),
     Alternative(
         "the sum over the batch instead of the mean",
         "a reduction left at sum",
@@ -96,7 +104,7 @@ def value(
         rows = -np.sum(np.where(t == 0, 0, t * softmax.log_softmax(x)), axis=-1)
         if alternative.kl:
             rows += np.sum(np.where(t == 0, 0, t * np.log(t)), axis=-1)
-    return np.asarray(softmax.reduce(rows, how)).astype(np.float64)
+    return np.asarray(softmax.reduce(rows, how, None, alternative.empty_mean)).astype(np.float64)
 
 
 def named(

@@ -269,3 +269,15 @@ def test_the_optax_idiom_in_the_logits_dtype_passes_in_every_dtype(run_suite):
         "bfloat16",
     }
     assert code == 0 and {r["outcome"] for r in mine} <= {"passed", "unsupported"}, out[-3000:]
+
+
+def test_an_empty_batch_mean_of_zero_is_said_in_words_and_named(run_suite):
+    args = ("--impl", DEFINITIONS + "empty_mean_zero", "--dtype", "float32", "-k", "empty_batch")
+    _, out, results = run_suite(*args, target="conformance/test_properties.py")
+    (record,) = [
+        r for r in results["results"] if r["test"] == "empty_batch" and r.get("framework") == "numpy"
+    ]
+    assert record["outcome"] == "diverged", out[-3000:]
+    assert "the exact value is NaN (undefined) but it returned 0.0" in record["message"]
+    assert "your loss matches the mean of an empty batch as 0" in record["message"]
+    assert "exceeds" not in record["message"]
