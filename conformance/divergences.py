@@ -14,18 +14,26 @@ excuses a result beyond the tight bound only (oracle/tight.py): one beyond the w
 bound is then a new divergence. Matching checks are expected failures,
 strictly: one that starts passing fails; ``strict = false`` only for a property check whose
 divergence shows on so few drawn cases that a search of 100 may miss it.
+
+``versions`` gates an entry: package name -> the PEP 440 versions it applies to
+(``{ keras = "<=3.15.1" }``), ``upstream`` the issue or pull request that reports or fixes it.
+Where an installed version is outside its range, the entry does not excuse its checks: one
+that passes there is recorded as fixed in that version; one that still fails is a new
+divergence whose message names the entry and its gate (a regression, or a wrong gate).
 """
 
 from __future__ import annotations
 
 import fnmatch
+import importlib.metadata
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jsonschema
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -62,6 +70,8 @@ SCHEMA: dict[str, Any] = {
                     "strict": {"type": "boolean"},
                     "raises": _PATTERNS,
                     "shows_as": {"enum": ["diverged", "imprecise"]},
+                    "versions": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "upstream": {"type": "string", "pattern": "^https://"},
                 },
             },
         }
@@ -86,6 +96,21 @@ class KnownDivergence:
     raises: str | list[str] = ""  # globs on "Type: message" when it shows as the implementation raising
     also_diverges: bool = False  # (set by find) some of the entries combined raise, others diverge
     shows_as: str = "diverged"  # "imprecise": excuses only a result beyond the tight bound
+    versions: dict[str, str] = field(default_factory=dict)  # package -> PEP 440 specifier
+    upstream: str = ""  # the upstream issue or pull request
+
+    def gate(self) -> str:
+        """The versions it applies to, as written ("keras<=3.15.1"), "" where it names none."""
+        return ", ".join(f"{package}{spec}" for package, spec in sorted(self.versions.items()))
+
+    def outside(self, installed: Callable[[str], str | None]) -> str:
+        """Why it does not apply to the installed versions ("keras 3.16.0 is outside
+        keras<=3.15.1"), or "" where it does (or a package it names is not installed)."""
+        for package, spec in sorted(self.versions.items()):
+            version = installed(package)
+            if version is not None and not SpecifierSet(spec).contains(version, prereleases=True):
+                return f"{package} {version} is outside {package}{spec}"
+        return ""
 
     def expects(self, exception: str) -> bool:
         """Whether ``exception`` ("Type: message") is the one this divergence shows as."""
@@ -109,6 +134,15 @@ def load(path: Path = DEFAULT_PATH) -> list[KnownDivergence]:
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
         raise ValueError(f"{path}: {where}: {error.message}")
+    for n, entry in enumerate(data["divergence"]):
+        for package, spec in entry.get("versions", {}).items():
+            try:
+                SpecifierSet(spec)
+            except InvalidSpecifier:
+                raise ValueError(
+                    f"{path}: divergence/{n}/versions/{package} ({entry['id']}): {spec!r} is not a "
+                    'PEP 440 version specifier (like ">=2.0,<2.14")'
+                ) from None
     return [KnownDivergence(**entry) for entry in data["divergence"]]
 
 
@@ -136,4 +170,28 @@ def find(known: Sequence[KnownDivergence], check: dict[str, str]) -> KnownDiverg
         raises=patterns,  # an exception any of them expects is expected
         also_diverges=0 < len(raising) < len(found),  # and so is a divergence, if one of them diverges
         shows_as="imprecise" if all(k.shows_as == "imprecise" for k in found) else "diverged",
+        versions={p: v for k in found for p, v in k.versions.items()},
+        upstream=" ".join(k.upstream for k in found if k.upstream),
     )
+
+
+def installed_version(package: str) -> str | None:
+    """The installed version of ``package`` (its distribution's), None where it is not installed."""
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def gated(
+    known: Sequence[KnownDivergence], installed: Callable[[str], str | None] = installed_version
+) -> tuple[list[KnownDivergence], list[tuple[KnownDivergence, str]]]:
+    """The entries that apply to the installed versions, and those that do not, each with why."""
+    applying, outside = [], []
+    for k in known:
+        why = k.outside(installed)
+        if why:
+            outside.append((k, why))
+        else:
+            applying.append(k)
+    return applying, outside

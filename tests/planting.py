@@ -85,10 +85,12 @@ def plant(tmp_path, name: str) -> dict[str, str]:
     return {"PYTHONPATH": str(tmp_path)}
 
 
-def known_file(tmp_path, match: str, within: str = "float32") -> str:
+def known_file(tmp_path, match: str, within: str = "float32", versions: str = "") -> str:
+    """``versions``: its gate as TOML ('numpy = "<1"'), none if empty."""
     path = tmp_path / "known.toml"
+    gate = f"versions = {{ {versions} }}\n" if versions else ""
     path.write_text(
         f'[[divergence]]\nid = "planted"\nmatch = {{ {match} }}\nkind = "precision"\n'
-        f'reason = "planted"\nwithin = "{within}"\n'
+        f'reason = "planted"\nwithin = "{within}"\n{gate}'
     )
     return str(path)

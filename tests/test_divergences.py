@@ -66,3 +66,37 @@ def test_keras_index_rounded_to_k_raises_as_recorded():
         assert known is not None and not known.strict, test
         assert known.expects(raised.value.record["exception"]), raised.value.record["exception"]
         assert not known.expects("InvalidArgumentError: something else")
+
+
+def test_a_version_gate_says_which_installed_versions_it_excludes():
+    k = KnownDivergence(
+        "axis", {"implementation": "tf.keras.*"}, "defect", "because", versions={"keras": ">=3.0,<3.16"}
+    )
+    assert k.gate() == "keras>=3.0,<3.16"
+    assert k.outside(lambda package: "3.15.1") == ""
+    assert k.outside(lambda package: "3.16.0") == "keras 3.16.0 is outside keras>=3.0,<3.16"
+    assert k.outside(lambda package: None) == ""  # not installed: its checks do not run anyway
+    applying, outside = divergences.gated([k, entry("other", None)], lambda package: "3.16.0")
+    assert [a.id for a in applying] == ["other"] and [(o.id, why) for o, why in outside] == [
+        ("axis", "keras 3.16.0 is outside keras>=3.0,<3.16")
+    ]
+    # PyTorch's local version label (+cpu) is inside a range of releases
+    torch_gate = KnownDivergence("t", {}, "precision", "r", versions={"torch": ">=2.0"})
+    assert torch_gate.outside(lambda package: "2.13.0+cpu") == ""
+
+
+def test_every_gated_entry_names_its_upstream_report_and_a_bad_gate_is_named(tmp_path):
+    for k in divergences.load():
+        if k.versions:
+            assert k.upstream.startswith("https://"), k.id
+    bad = tmp_path / "known.toml"
+    bad.write_text(
+        '[[divergence]]\nid = "x"\nmatch = { test = "loss" }\nkind = "defect"\nreason = "r"\n'
+        'versions = { keras = "3.16" }\n'
+    )
+    try:
+        divergences.load(bad)
+    except ValueError as e:
+        assert "divergence/0/versions/keras (x): '3.16' is not a PEP 440 version specifier" in str(e)
+    else:
+        raise AssertionError("a bad specifier was accepted")

@@ -322,3 +322,30 @@ def test_a_large_case_frees_its_builds_once_its_checks_are_done(run_suite, tmp_p
     checks = [r for r in results["results"] if r["outcome"] == "passed"]
     assert code == 0 and len(checks) == 16, out  # 2 cases x 2 label kinds x 4 dtypes
     assert out.count("FREED numpy") == 2  # once after each case
+
+
+def test_a_known_divergence_outside_its_versions_excuses_nothing(run_suite, tmp_path):
+    """The same entry gated to NumPy < 1 (today's is 2): the float32-inside plant's float64
+    checks are new divergences that name the entry and its gate; gated to >= 1 it excuses them.
+    Without the plant, its checks pass here: reported as fixed in this version."""
+    cases = 'case = ["article*", "non-dyadic*", "soft-labels*", "class-index-*"]'  # not: float32 numbers
+    match = f'implementation = "conformance.numpy.*", dtype = "float64", {cases}'
+    args = ("--framework", "numpy", "-p", "planted", "-k", LOSS_SMALL)
+    env = plant(tmp_path, "float32_inside")
+    known = known_file(tmp_path, match, versions='numpy = ">=1"')
+    code, out, results = run_suite(*args, "--known-divergences", known, env=env)
+    assert code == 0 and "known divergence" in {r["outcome"] for r in results["results"]}, out[-3000:]
+    known = known_file(tmp_path, match, versions='numpy = "<1"')
+    code, out, results = run_suite(*args, "--known-divergences", known, env=env)
+    new = [r for r in results["results"] if r["outcome"] == "diverged"]
+    assert code == 1 and new, out[-3000:]
+    assert all(
+        "known divergence planted shows here, where it is said not to apply (numpy " in r["message"]
+        for r in new
+    )
+    assert all("is outside numpy<1): a regression, or its version gate is wrong" in r["message"] for r in new)
+    # NumPy's own loss, not planted: its checks pass
+    code, out, results = run_suite("--framework", "numpy", "-k", LOSS_SMALL, "--known-divergences", known)
+    fixed = [r for r in results["results"] if "gated_divergence" in r]
+    assert code == 0 and fixed and {r["outcome"] for r in fixed} == {"passed"}, out[-3000:]
+    assert "fixed here: planted (numpy " in out and f"{len(fixed)} of its checks passed" in out

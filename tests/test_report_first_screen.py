@@ -130,3 +130,20 @@ def test_a_new_finding_says_what_its_check_found_not_where_it_ran():
         merged([check("torch.f", "torch", outcome="errored", message="TypeError: no\n  at x")])
     )
     assert raised.what == "TypeError: no"
+
+
+def test_an_entry_outside_its_versions_whose_checks_pass_is_a_fixed_finding():
+    gated = {
+        "id": "axis",
+        "kind": "defect",
+        "reason": "Wrong axis.",
+        "versions": "keras>=3.0,<3.16",
+        "outside": "keras 3.16.0 is outside keras>=3.0,<3.16",
+        "upstream": "https://example.org/23451",
+    }
+    records = [known("p", "precision"), check("tf.f", "tensorflow", gated_divergence=gated)]
+    found = findings(merged(records))
+    assert [(f.kind, f.id) for f in found] == [("precision", "p"), ("fixed", "axis")]
+    fixed = found[1]
+    assert fixed.gate == "keras>=3.0,<3.16" and fixed.upstream == "https://example.org/23451"
+    assert fixed.what.startswith("Fixed here: keras 3.16.0 is outside keras>=3.0,<3.16")

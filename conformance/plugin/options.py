@@ -25,7 +25,7 @@ class Options:
     """What a run was asked to check, validated: every name known, every file readable."""
 
     selected: tuple[str, ...]  # frameworks to load
-    known: tuple[divergences.KnownDivergence, ...]
+    known: tuple[divergences.KnownDivergence, ...]  # those whose version gate the installed versions pass
     cases_dir: Path
     profile: str  # the Hypothesis profile in force
     user: tuple[Implementation, ...] = ()  # the user's own implementations (--impl)
@@ -34,6 +34,8 @@ class Options:
     modes: tuple[str, ...] = MODES
     devices: tuple[str, ...] = ()  # names or platforms (none: every device)
     precision_defaults: bool = False
+    # those outside their version gate here, each with why: they excuse nothing
+    outside: tuple[tuple[divergences.KnownDivergence, str], ...] = ()
 
 
 def addoption(parser: pytest.Parser) -> None:
@@ -178,7 +180,7 @@ def from_config(config: pytest.Config) -> Options:
     if own:  # the user's frameworks, beside those --framework names
         selected = tuple(dict.fromkeys([*(selected if named else ()), *(u.framework for u in own)]))
     try:
-        known = divergences.load(Path(config.getoption("known_divergences")))
+        known, outside = divergences.gated(divergences.load(Path(config.getoption("known_divergences"))))
     except (OSError, ValueError) as e:
         raise pytest.UsageError(f"--known-divergences: {e}") from e
     cases_dir = Path(config.getoption("cases_dir"))
@@ -203,4 +205,5 @@ def from_config(config: pytest.Config) -> Options:
         modes=modes,
         devices=devices,
         precision_defaults=config.getoption("precision_defaults"),
+        outside=tuple(outside),
     )

@@ -186,6 +186,10 @@ def _param(state: State, spec: Spec) -> Any:
         return pytest.param(replace(spec, skipped_as=UNSUPPORTED), id=spec.id(), marks=[mark])
     marks = []
     known = divergences.find(state.options.known, spec.fields())
+    if known is None:  # one said not to apply to these versions: judged as any check, and noted
+        gated_out = [(k, why) for k, why in state.options.outside if k.matches(spec.fields())]
+        if gated_out:
+            spec = replace(spec, fixed=gated_out[0])
     if known is not None:
         divergence = Imprecise if known.shows_as == "imprecise" else Divergence
         raises: Any = (Raised, divergence) if known.also_diverges else Raised if known.raises else divergence

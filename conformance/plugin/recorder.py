@@ -88,6 +88,16 @@ def attach_record(item: pytest.Item, report: pytest.TestReport, call: pytest.Cal
         record["message"] = str(report.longrepr[2]).removeprefix("Skipped: ")
     if spec.known is not None:
         record["known_divergence"] = spec.known.__dict__
+    if spec.fixed is not None:  # an entry said not to apply to these versions
+        entry, why = spec.fixed
+        record["gated_divergence"] = {
+            "id": entry.id,
+            "kind": entry.kind,
+            "reason": entry.reason,
+            "versions": entry.gate(),
+            "outside": why,
+            "upstream": entry.upstream,
+        }
     if spec.point is not None:  # what the implementation computes, and by which conventions
         record["operation"] = spec.point.impl.operation
         if spec.point.impl not in state.options.user:  # the user declares none
@@ -262,6 +272,16 @@ class Recorder:
         for name, fw in self.frameworks().items():
             if "missing" in fw:
                 terminalreporter.write_line(f"{name}: skipped: {fw['missing']}")
+        fixed = Counter(
+            r["gated_divergence"]["id"]
+            for r in self.records
+            if "gated_divergence" in r and r["outcome"] == PASSED
+        )
+        for entry, why in self.config.stash[STATE].options.outside:
+            if fixed[entry.id]:
+                terminalreporter.write_line(
+                    f"fixed here: {entry.id} ({why}): {fixed[entry.id]} of its checks passed"
+                )
         report_path = self.config.getoption("report")
         for impl in self.config.stash[STATE].options.user:
             terminalreporter.write_line(verdict_line(impl.name, self.records, report_path))

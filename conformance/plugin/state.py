@@ -28,6 +28,8 @@ class Spec:
     other: Case | None = None
     framework: str = ""
     known: divergences.KnownDivergence | None = None  # the known divergence it is expected to show
+    # a known divergence that would match but whose version gate excludes the installed versions
+    fixed: tuple[divergences.KnownDivergence, str] | None = None
     edge: str = ""  # the edge input (edges.py) of a convention check
     mode: str = ""  # the mode of a check that no point runs: one selected but unavailable here
     skipped_as: str = ""  # the outcome it is collected skipped with (unsupported, or skipped)

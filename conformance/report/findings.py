@@ -5,7 +5,8 @@ how big (the worst error) and the checks behind it, with the reproduce command o
 - A known divergence is one entry of the known divergences file. A check that shows several
   (recorded as one entry "a + b", divergences.find) counts for each of them.
 - A new one is a failing check that no entry explains, grouped by outcome, implementation and
-  check: a stale entry (one that no longer shows) is a finding of its own.
+  check: a stale entry (one that no longer shows) is a finding of its own, and so is an entry
+  whose version gate excludes the installed version and whose checks pass there (fixed).
 
 Order: new ones first (they fail the run), then stale entries, then defects, precision losses
 and definitions, each by the number of checks that show them. Plain data."""
@@ -21,10 +22,10 @@ from typing import Any
 from conformance import divergences
 from conformance.merge import Merged
 from conformance.report.views import dtype_order, mode_of, mode_order, number
-from conformance.vocabulary import FAILING, KNOWN_DIVERGENCE, STALE_DIVERGENCE
+from conformance.vocabulary import FAILING, KNOWN_DIVERGENCE, PASSED, STALE_DIVERGENCE
 
-NEW, STALE = "new", "stale"
-KIND_ORDER = (NEW, STALE, "defect", "precision", "definition")
+NEW, STALE, FIXED = "new", "stale", "fixed"
+KIND_ORDER = (NEW, STALE, "defect", "precision", "definition", FIXED)
 
 
 @dataclass
@@ -36,6 +37,7 @@ class Finding:
     reason: str
     evidence: str = ""
     upstream: str = ""  # the entry's upstream issue (an http(s) address), where it names one
+    gate: str = ""  # the versions the entry applies to ("keras<=3.15.1")
     records: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -124,6 +126,15 @@ def judgement(message: str) -> str:
     return (judged or lines or [""])[0]
 
 
+def _gate(entry: dict[str, Any]) -> str:
+    versions = entry.get("versions") or {}
+    return (
+        ", ".join(f"{p}{v}" for p, v in sorted(versions.items()))
+        if isinstance(versions, dict)
+        else str(versions)
+    )
+
+
 def _upstream(entry: dict[str, Any]) -> str:
     link = str(entry.get("upstream", ""))
     return link if link.startswith(("https://", "http://")) else ""
@@ -150,9 +161,19 @@ def findings(merged: Merged) -> list[Finding]:
                         str(part.get("reason", "")),
                         str(part.get("evidence", "")),
                         _upstream(part),
+                        _gate(part),
                     ),
                 )
                 finding.records.append(r)
+        elif r["outcome"] == PASSED and (gated := r.get("gated_divergence")):
+            reason = f"Fixed here: {gated.get('outside', '')}, and its checks pass. {gated.get('reason', '')}"
+            finding = found.setdefault(
+                (FIXED, str(gated["id"])),
+                Finding(
+                    FIXED, str(gated["id"]), reason, "", _upstream(gated), str(gated.get("versions", ""))
+                ),
+            )
+            finding.records.append(r)
         elif r["outcome"] in FAILING:
             name = (
                 f"{r['outcome']}: {r['test']} of {r.get('implementation', r.get('framework', 'the suite'))}"
