@@ -85,10 +85,7 @@ def test_a_version_gate_says_which_installed_versions_it_excludes():
     assert torch_gate.outside(lambda package: "2.13.0+cpu") == ""
 
 
-def test_every_gated_entry_names_its_upstream_report_and_a_bad_gate_is_named(tmp_path):
-    for k in divergences.load():
-        if k.versions:
-            assert k.upstream.startswith("https://"), k.id
+def test_a_bad_gate_is_named_with_its_entry(tmp_path):
     bad = tmp_path / "known.toml"
     bad.write_text(
         '[[divergence]]\nid = "x"\nmatch = { test = "loss" }\nkind = "defect"\nreason = "r"\n'
