@@ -281,3 +281,19 @@ def test_an_empty_batch_mean_of_zero_is_said_in_words_and_named(run_suite):
     assert "the exact value is NaN (undefined) but it returned 0.0" in record["message"]
     assert "your loss matches the mean of an empty batch as 0" in record["message"]
     assert "exceeds" not in record["message"]
+
+
+def test_a_loss_that_is_the_frameworks_own_is_told_the_fault_is_the_frameworks(run_suite):
+    """F.cross_entropy called as the user's loss, in float16 at 32,000 classes: it fails as
+    PyTorch's own does, and the message names PyTorch's known divergence."""
+    pytest.importorskip("torch")
+    args = ("--impl", "torch:tests/user_losses/torch_cross_entropy.py:loss", "--dtype", "float16")
+    code, out, results = run_suite(*args, "-k", "test_loss and vocab-32000")
+    mine = [r for r in results["results"] if r.get("implementation") == "torch_cross_entropy.loss"]
+    (record,) = [r for r in mine if r["outcome"] != "unsupported"]
+    assert code == 1 and record["outcome"] == "diverged", out[-3000:]
+    assert (
+        "your loss returns what torch.nn.functional.cross_entropy returns on these inputs"
+        in record["message"]
+    )
+    assert "known divergence half-precision-class-sum-overflows (precision) of torch" in record["message"]

@@ -13,7 +13,8 @@ import pytest
 from conformance import user
 from conformance.adapters import Unsupported
 from conformance.checks import CheckFailure, Imprecise, Raised
-from conformance.plugin.state import OUTCOME, spec_of
+from conformance.plugin.shared import framework_divergence
+from conformance.plugin.state import OUTCOME, STATE, spec_of
 from conformance.vocabulary import (
     DIVERGED,
     ERRORED,
@@ -46,6 +47,9 @@ def run_check(item: pytest.Item) -> Generator[None, Any, Any]:
                 "a regression, or its version gate is wrong"
             )
             raise type(e)(f"{e}\n  {note}", e.record, e.case) from e
+        shared = framework_divergence(item.config.stash[STATE], spec, e)
+        if shared:  # a user's loss that fails exactly as its framework's own implementation does
+            raise type(e)(f"{e}\n  {shared}", e.record, e.case) from e
         if isinstance(e, Raised):
             _expected(spec, e)
         raise

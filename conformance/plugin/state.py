@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 import pytest
 
 from conformance import divergences
-from conformance.adapters import Framework, FrameworkMissing, load
+from conformance.adapters import Framework, FrameworkMissing, Implementation, load
 from conformance.cases import Case, CaseError, load_all
 from conformance.checks import Point
 from conformance.plugin.options import Options
@@ -99,6 +99,7 @@ class State:
     loaded_cases: tuple[list[Case], list[CaseError]] | None = None
     found_devices: dict[str, list[str]] = field(default_factory=dict)  # each framework's, unfiltered
     described: set[str] = field(default_factory=set)  # frameworks whose description went out
+    builtins: dict[str, list[Implementation]] = field(default_factory=dict)  # each's own, run or not
 
     def framework(self, name: str) -> Framework | str:
         """The framework with the implementations to check, on the devices and in the modes
@@ -111,6 +112,7 @@ class State:
                 self.frameworks[name] = str(e)
             else:
                 self.found_devices[name] = list(fw.devices)
+                self.builtins[name] = list(fw.implementations)
                 own = fw.implementations if o.builtin is None or name in o.builtin else []
                 self.frameworks[name] = replace(
                     fw,
