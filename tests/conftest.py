@@ -23,6 +23,7 @@ def run_suite(tmp_path):
         env: dict[str, str] | None = None,
         target: str = "conformance/test_golden.py",
         serial: bool = True,
+        timeout: int = 600,
     ) -> tuple[int, str, dict]:
         """``target``: the golden checks by default (seconds); "conformance" for everything.
         ``serial``: -n 0 unless ``args`` give -n (else the suite's default, every core)."""
@@ -47,7 +48,7 @@ def run_suite(tmp_path):
             capture_output=True,
             text=True,
             env={**os.environ, **(env or {})},
-            timeout=600,
+            timeout=timeout,
         )
         data = read(results) if results.exists() else {}  # one flat record per check
         return proc.returncode, proc.stdout + proc.stderr, data
