@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from conformance import divergences
 from conformance.merge import Merged
 from conformance.report.views import dtype_order, mode_of, mode_order, number
 from conformance.vocabulary import FAILING, KNOWN_DIVERGENCE, PASSED, STALE_DIVERGENCE
@@ -96,10 +95,13 @@ class Finding:
 @cache
 def _catalogue() -> dict[str, dict[str, Any]]:
     """The installed known divergences file's entries by id (for the parts of a combined entry
-    that no check showed alone); empty where it cannot be read."""
+    that no check showed alone); empty where it cannot be read, or where the suite's own
+    dependencies are not installed (a report builds with Jinja2 and jsonschema alone)."""
     try:
+        from conformance import divergences  # packaging, for its version gates
+
         return {k.id: dict(k.__dict__) for k in divergences.load()}
-    except (OSError, ValueError):
+    except (OSError, ValueError, ImportError):
         return {}
 
 
