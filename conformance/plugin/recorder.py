@@ -152,10 +152,8 @@ def kept(message: str) -> str:
     the rest is (a counterexample of thousands of inputs is printed whole, in the terminal)."""
     if len(message) <= MESSAGE_KEPT:
         return message
-    return (
-        message[:MESSAGE_KEPT]
-        + " … (cut here: pytest's output shows it whole; --write-failures DIR saves a drawn case)"
-    )
+    cut = " … (cut here: pytest's output shows it whole; --write-failures DIR saves a drawn case) … "
+    return message[: MESSAGE_KEPT - 1000] + cut + message[-1000:]  # its end says what was wrong
 
 
 def verdict_line(name: str, records: list[dict[str, Any]], report_path: str | None) -> str:
