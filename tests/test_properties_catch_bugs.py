@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from conformance import checks, properties
 from conformance.adapters import Implementation, load, numpy_adapter
+from conformance.cases import Case
 from conformance.oracle import softmax
 from conformance.plugin import profiles
 from conformance.strategies import SMOOTHING, smoothings
@@ -166,3 +167,37 @@ def test_drawn_smoothing_keeps_e_over_k_a_normal_number_of_the_dtype(data):
     e = data.draw(smoothings("float16", 4096))
     assert e == 0 or e / 4096 >= ml_dtypes.finfo("float16").tiny
     assert smoothings("float32", 4096) is SMOOTHING
+
+
+def smoothing_over_one(x, labels, e, reduction):
+    """Keras' defect with the classes off the last axis of size 1: targets y (1 - e) + e / 1."""
+    y = np.eye(x.shape[-1])[labels] if labels.ndim == 1 else labels
+    return correct(x, y * (1 - e) + e, 0.0, reduction)
+
+
+def first_class_doubled(x, labels, e, reduction):
+    """Not invariant under a permutation: the first class's logit counts twice."""
+    return correct(np.concatenate([2 * x[..., :1], x[..., 1:]], axis=-1), labels, e, reduction)
+
+
+@pytest.mark.parametrize(("loss", "invariant"), [(smoothing_over_one, True), (first_class_doubled, False)])
+def test_an_identity_judges_an_implementation_by_the_size_of_its_own_result(loss, invariant):
+    """A loss 400 times the reference's (smoothing by e / 1 over 1000 classes: 2671 where the
+    exact loss is 7) rounds at its own size: its permuted rows differ by an ulp of 2671, which a
+    bound sized by the reference's 7 called imprecise (9 of these 20 permutations did, a CI run
+    on Keras once). A loss that is not invariant still fails."""
+    rng = np.random.default_rng(0)
+    k = 1000
+    labels = np.zeros((1, k))
+    labels[0, 3] = 1.0
+    case = Case("t", "t", "planted", rng.normal(0, 1e-3, (1, k)), labels, 0.386, "none", ("0",))
+    impl = Implementation(f"planted.{loss.__name__}", "numpy", with_axis(loss), class_axis="any")
+    point = checks.Point(load("numpy"), impl, "cpu:0", "float64", "probabilities")
+    failed = 0
+    for seed in range(20):
+        order = np.random.default_rng(seed).permutation(k).tolist()
+        try:
+            properties.permutation(point, case, lambda _, order=order: order)
+        except checks.Divergence:
+            failed += 1
+    assert failed == (0 if invariant else 20)

@@ -42,7 +42,14 @@ def _softmax_tier(loss: Callable[..., Exact], grad: Callable[..., Exact]) -> Tie
 def _softmax_loss_bound(
     x: np.ndarray, y: np.ndarray, e: float, r: str, o: Options, exact: Exact, dtype: str
 ) -> Bound:
-    rows = softmax.softmax_cross_entropy(x, y, e, "none", o)
+    rows = np.abs(softmax.softmax_cross_entropy(x, y, e, "none", o))
+    if r == "none" and np.size(exact.hi) == rows.size:
+        # Rows as large as the loss judged: for the reference they are the same, but an identity
+        # check (properties.py) judges an implementation by its own result, which a known
+        # defect of definition can make far larger than the reference's (Keras smoothing by
+        # e / 1 over 1000 classes: 2674 where the loss is 7), and rounds at that size.
+        own = np.where(np.isfinite(exact.hi), np.abs(exact.hi), 0.0)
+        rows = np.where(np.isfinite(rows), np.maximum(rows, np.reshape(own, rows.shape)), rows)
     k, divisor, w = x.shape[-1], o.divisor(y), o.weight_scale()
     return Bound(
         bounds.loss_bound_eps(rows, k, r, exact, divisor, w),
