@@ -175,12 +175,20 @@ def find(known: Sequence[KnownDivergence], check: dict[str, str]) -> KnownDiverg
     )
 
 
+# A package a gate names -> the distributions that install it (TensorFlow's CPU build is
+# tensorflow-cpu).
+DISTRIBUTIONS = {"tensorflow": ("tensorflow", "tensorflow-cpu", "tf-nightly")}
+
+
 def installed_version(package: str) -> str | None:
-    """The installed version of ``package`` (its distribution's), None where it is not installed."""
-    try:
-        return importlib.metadata.version(package)
-    except importlib.metadata.PackageNotFoundError:
-        return None
+    """The installed version of ``package`` (of the first distribution that installs it), None
+    where it is not installed."""
+    for distribution in DISTRIBUTIONS.get(package, (package,)):
+        try:
+            return importlib.metadata.version(distribution)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return None
 
 
 def gated(

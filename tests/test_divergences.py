@@ -30,6 +30,21 @@ def test_repository_entries_are_valid():
     known = divergences.load()
     assert {k.kind for k in known} <= {"definition", "precision", "defect"}
     assert all(k.reason and k.evidence for k in known)
+    assert [k.id for k in known if not k.versions] == []  # every entry names the versions it applies to
+
+
+def test_a_gate_on_tensorflow_reads_the_cpu_build_s_version(monkeypatch):
+    """tensorflow-cpu installs the tensorflow module: a gate on "tensorflow" reads its version."""
+    found = {"tensorflow-cpu": "2.21.0"}
+
+    def version(distribution: str) -> str:
+        if distribution not in found:
+            raise divergences.importlib.metadata.PackageNotFoundError(distribution)
+        return found[distribution]
+
+    monkeypatch.setattr(divergences.importlib.metadata, "version", version)
+    assert divergences.installed_version("tensorflow") == "2.21.0"
+    assert divergences.installed_version("keras") is None
 
 
 def test_one_raising_and_one_diverging_expect_either():
