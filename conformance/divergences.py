@@ -15,6 +15,9 @@ bound is then a new divergence. Matching checks are expected failures,
 strictly: one that starts passing fails; ``strict = false`` only for a property check whose
 divergence shows on so few drawn cases that a search of 100 may miss it.
 
+``repro`` names the check its standalone reproducer runs (``conformance-repro ID``, see
+conformance/repro): every ``defect`` and ``precision`` entry has one.
+
 ``versions`` gates an entry: package name -> the PEP 440 versions it applies to
 (``{ keras = "<=3.15.1" }``), ``upstream`` the issue or pull request that reports or fixes it.
 Where an installed version is outside its range, the entry does not excuse its checks: one
@@ -72,6 +75,19 @@ SCHEMA: dict[str, Any] = {
                     "shows_as": {"enum": ["diverged", "imprecise"]},
                     "versions": {"type": "object", "additionalProperties": {"type": "string"}},
                     "upstream": {"type": "string", "pattern": "^https://"},
+                    "repro": {
+                        "type": "object",
+                        "required": ["implementation", "case", "dtype"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "implementation": {"type": "string"},
+                            "case": {"type": "string"},
+                            "dtype": {"enum": ["float16", "bfloat16", "float32", "float64"]},
+                            "labels": {"enum": ["indices", "probabilities"]},
+                            "test": {"enum": ["loss", "gradient"]},
+                            "mode": {"type": "string"},
+                        },
+                    },
                 },
             },
         }
@@ -98,6 +114,9 @@ class KnownDivergence:
     shows_as: str = "diverged"  # "imprecise": excuses only a result beyond the tight bound
     versions: dict[str, str] = field(default_factory=dict)  # package -> PEP 440 specifier
     upstream: str = ""  # the upstream issue or pull request
+    # the check its standalone reproducer runs (conformance/repro): implementation, case, dtype,
+    # labels, test (loss or gradient), mode
+    repro: dict[str, str] = field(default_factory=dict)
 
     def gate(self) -> str:
         """The versions it applies to, as written ("keras<=3.15.1"), "" where it names none."""

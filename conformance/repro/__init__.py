@@ -1,0 +1,37 @@
+"""Standalone reproducers of known divergences: ``conformance-repro ID`` (or ``python -m
+conformance.repro ID``) writes a one-file script that imports only the framework, runs the
+check the entry's ``repro`` table names, and exits 1 while the divergence shows, 0 once it is
+fixed. check.py resolves and judges the check, source.py takes the adapter's code, script.py
+writes the script."""
+
+from __future__ import annotations
+
+from conformance import divergences
+from conformance.divergences import KnownDivergence
+from conformance.repro.check import NoReproducer, judged
+from conformance.repro.script import render
+
+KINDS = ("defect", "precision")  # the kinds that are findings to file upstream: each has one
+
+__all__ = ["KINDS", "NoReproducer", "entry", "reproducible", "script"]
+
+
+def reproducible() -> list[KnownDivergence]:
+    """The known divergences that have a reproducer."""
+    return [k for k in divergences.load() if k.repro]
+
+
+def entry(id: str) -> KnownDivergence:
+    """The known divergence ``id``; raises NoReproducer naming the ids there are."""
+    for k in divergences.load():
+        if k.id == id:
+            return k
+    raise NoReproducer(f"no known divergence {id!r}; conformance-repro --list lists them")
+
+
+def script(id: str) -> tuple[str, bool]:
+    """The reproducer of known divergence ``id``, and whether the suite sees it here (the
+    exit status the script should give: 1 if so)."""
+    k = entry(id)
+    check = judged(k)
+    return render(k, check), check.fails

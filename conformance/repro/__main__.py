@@ -1,0 +1,46 @@
+"""conformance-repro: write the standalone reproducer of a known divergence.
+
+conformance-repro --list           the known divergences with a reproducer
+conformance-repro ID [-o FILE]     its script, on stdout or into FILE
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from conformance.repro import NoReproducer, reproducible, script
+from conformance.results import write_atomically
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="conformance-repro", description=__doc__.split("\n")[0])
+    parser.add_argument("id", nargs="?", help="a known divergence's id (conformance/known_divergences.toml)")
+    parser.add_argument("--list", action="store_true", help="list the known divergences with a reproducer")
+    parser.add_argument("-o", "--output", type=Path, help="write the script here (default: stdout)")
+    args = parser.parse_args(argv)
+    if args.list or not args.id:
+        for k in reproducible():
+            r = k.repro
+            check = f"{r['implementation']}, {r['case']}, {r['dtype']}, {r.get('test', 'loss')}"
+            print(f"{k.id}  ({k.kind}; {check})")
+        return 0
+    try:
+        text, shows = script(args.id)
+    except NoReproducer as e:
+        print(f"conformance-repro: {e}", file=sys.stderr)
+        return 2
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        write_atomically(args.output, text)
+        print(
+            f"{args.output}: exits {int(shows)} here ({'it shows' if shows else 'it does not show'})",
+            file=sys.stderr,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""Standalone reproducers: every defect and precision finding has one; each script runs with
+the suite made unimportable, and exits as the suite judges the same check (1 while the
+divergence shows, 0 where it does not)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from conformance import divergences, repro
+from conformance.adapters import FrameworkMissing
+from conformance.repro import __main__ as cli
+from conformance.repro.check import judged
+from conformance.repro.script import render
+
+# What a script may import: the frameworks, NumPy and the standard library it uses.
+ALLOWED = {
+    "__future__",
+    "importlib",
+    "math",
+    "sys",
+    "fractions",
+    "numpy",
+    "torch",
+    "tensorflow",
+    "jax",
+    "optax",
+    "os",
+}
+# Run a script with the suite unimportable: an import of conformance raises.
+BLOCKED = (
+    "import runpy, sys; sys.modules['conformance'] = None; runpy.run_path(sys.argv[1], run_name='__main__')"
+)
+
+
+def run_script(text: str, folder: Path) -> subprocess.CompletedProcess[str]:
+    path = folder / "repro.py"
+    path.write_text(text)
+    return subprocess.run(
+        [sys.executable, "-c", BLOCKED, str(path)], capture_output=True, text=True, timeout=600, cwd=folder
+    )
+
+
+def imports(text: str) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Import):
+            found |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            found.add((node.module or "").split(".")[0])
+    return found
+
+
+def test_every_defect_and_precision_finding_has_a_reproducer():
+    missing = [k.id for k in divergences.load() if k.kind in repro.KINDS and not k.repro]
+    assert missing == []
+
+
+@pytest.mark.parametrize("id", [k.id for k in repro.reproducible()])
+def test_a_reproducer_runs_standalone_and_exits_as_the_suite_judges(id, tmp_path):
+    entry = repro.entry(id)
+    try:
+        check = judged(entry)
+    except FrameworkMissing as e:
+        pytest.skip(str(e))
+    text = render(entry, check)
+    assert imports(text) <= ALLOWED, imports(text) - ALLOWED
+    assert check.fails, f"{id}: the suite does not see it here; a gate or the repro table is wrong"
+    proc = run_script(text, tmp_path)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out[-3000:]
+    assert "DIVERGES" in proc.stdout and "ModuleNotFoundError" not in out, out[-3000:]
+
+
+def test_a_reproducer_of_a_check_that_passes_exits_0(tmp_path):
+    """A divergence fixed upstream: a script of a check the suite passes says so, and exits 0
+    (here PyTorch on the entry's case, which it computes within the bound)."""
+    entry = repro.entry("keras-smoothing-divides-by-the-last-axis-golden")
+    fixed = replace(entry, repro={**entry.repro, "implementation": "torch.nn.functional.cross_entropy"})
+    check = judged(fixed)
+    assert not check.fails
+    proc = run_script(render(fixed, check), tmp_path)
+    assert proc.returncode == 0 and "FIXED: within the bound" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_a_planted_wrong_exact_value_makes_a_passing_check_diverge(tmp_path):
+    """The script's verdict comes from its own comparison: an exact value moved by 1e-4 of
+    itself (about 840 ulps in float32), beyond the bound, turns a passing check into a divergence."""
+    entry = repro.entry("keras-smoothing-divides-by-the-last-axis-golden")
+    fixed = replace(entry, repro={**entry.repro, "implementation": "torch.nn.functional.cross_entropy"})
+    check = judged(fixed)
+    planted = replace(check, exact_hi=check.exact_hi * (1 + 1e-4))
+    proc = run_script(render(fixed, planted), tmp_path)
+    assert proc.returncode == 1 and "ulps off" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_the_command_lists_reproducers_and_names_an_unknown_id(capsys):
+    assert cli.main(["--list"]) == 0
+    listed = capsys.readouterr().out
+    assert "torch-log-softmax-backward-sums-in-order  (precision; torch.nn.functional.cross_entropy" in listed
+    assert len(listed.splitlines()) == len(repro.reproducible())
+    assert cli.main(["no-such-divergence"]) == 2
+    assert "no known divergence 'no-such-divergence'" in capsys.readouterr().err
