@@ -64,7 +64,8 @@ def test_a_wheel_installed_outside_the_checkout_runs_the_suite(tmp_path):
     assert (elsewhere / "parity.html").stat().st_size > 0
     # the reproducers' command and their cases are installed too
     listed = run(python, "-m", "conformance.repro", "--list", cwd=elsewhere)
-    assert listed.returncode == 0 and "torch-log-softmax-backward-sums-in-order" in listed.stdout, listed.stderr
+    assert listed.returncode == 0, listed.stderr
+    assert "torch-log-softmax-backward-sums-in-order" in listed.stdout
     cases = "from conformance.repro.check import cases; assert 'repro-single-class-rank-3' in cases()"
     assert run(python, "-c", cases, cwd=elsewhere).returncode == 0
     # the checkout's files beside the installed wheel: a usage error that says what to run

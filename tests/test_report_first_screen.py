@@ -8,6 +8,7 @@ import math
 from conformance.merge import Merged, Run
 from conformance.report import findings as findings_module
 from conformance.report.findings import findings
+from conformance.report.page import render
 from conformance.report.scoreboard import scoreboard, verdict
 
 
@@ -147,3 +148,16 @@ def test_an_entry_outside_its_versions_whose_checks_pass_is_a_fixed_finding():
     fixed = found[1]
     assert fixed.gate == "keras>=3.0,<3.16" and fixed.upstream == "https://example.org/23451"
     assert fixed.what.startswith("Fixed here: keras 3.16.0 is outside keras>=3.0,<3.16")
+
+
+def test_a_finding_with_a_reproducer_names_the_command_that_writes_it():
+    with_script = check(
+        "tf.f",
+        "tensorflow",
+        outcome="known divergence",
+        known_divergence={"id": "r", "kind": "defect", "reason": "R.", "repro": {"case": "c"}},
+    )
+    found = {f.id: f for f in findings(merged([with_script, known("d", "definition")]))}
+    assert found["r"].repro == "conformance-repro r" and found["d"].repro == ""
+    page = render(merged([with_script]))
+    assert "<code>conformance-repro r -o repro.py</code>" in page

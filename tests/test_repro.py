@@ -106,3 +106,11 @@ def test_the_command_lists_reproducers_and_names_an_unknown_id(capsys):
     assert len(listed.splitlines()) == len(repro.reproducible())
     assert cli.main(["no-such-divergence"]) == 2
     assert "no known divergence 'no-such-divergence'" in capsys.readouterr().err
+
+
+def test_the_readme_lists_every_finding_with_its_versions_upstream_link_and_reproducer():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    table = readme.split("<!-- findings table: conformance-repro --markdown -->\n")[1].split("<!-- end")[0]
+    assert table == repro.markdown(), "README's findings table is stale: paste conformance-repro --markdown"
+    assert "| torch-log-softmax-backward-sums-in-order | precision |" in table
+    assert "[keras-team/keras/issues/23451](https://github.com/keras-team/keras/issues/23451)" in table

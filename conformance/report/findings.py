@@ -37,6 +37,7 @@ class Finding:
     evidence: str = ""
     upstream: str = ""  # the entry's upstream issue (an http(s) address), where it names one
     gate: str = ""  # the versions the entry applies to ("keras<=3.15.1")
+    repro: str = ""  # the command that writes its standalone reproducer, where it has one
     records: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -164,6 +165,7 @@ def findings(merged: Merged) -> list[Finding]:
                         str(part.get("evidence", "")),
                         _upstream(part),
                         _gate(part),
+                        f"conformance-repro {part['id']}" if part.get("repro") else "",
                     ),
                 )
                 finding.records.append(r)

@@ -13,7 +13,7 @@ from conformance.repro.script import render
 
 KINDS = ("defect", "precision")  # the kinds that are findings to file upstream: each has one
 
-__all__ = ["KINDS", "NoReproducer", "entry", "reproducible", "script"]
+__all__ = ["KINDS", "NoReproducer", "entry", "markdown", "reproducible", "script"]
 
 
 def reproducible() -> list[KnownDivergence]:
@@ -35,3 +35,22 @@ def script(id: str) -> tuple[str, bool]:
     k = entry(id)
     check = judged(k)
     return render(k, check), check.fails
+
+
+def markdown() -> str:
+    """The README's table of findings: each known divergence of kind defect or precision, the
+    implementation its reproducer runs, the versions it applies to, its upstream link and the
+    command that writes its reproducer."""
+    rows = [
+        "| finding | kind | reproduced on | versions | upstream | reproducer |",
+        "|---|---|---|---|---|---|",
+    ]
+    for k in divergences.load():
+        if k.kind not in KINDS:
+            continue
+        r = k.repro
+        upstream = f"[{k.upstream.split('github.com/')[-1]}]({k.upstream})" if k.upstream else "none filed"
+        on = f"`{r['implementation']}`, {r['dtype']}" if r else "none"
+        command = f"`conformance-repro {k.id}`" if r else "none"
+        rows.append(f"| {k.id} | {k.kind} | {on} | `{k.gate()}` | {upstream} | {command} |")
+    return "\n".join(rows) + "\n"

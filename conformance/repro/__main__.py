@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from conformance.repro import NoReproducer, reproducible, script
+from conformance.repro import NoReproducer, markdown, reproducible, script
 from conformance.results import write_atomically
 
 
@@ -18,8 +18,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="conformance-repro", description=__doc__.split("\n")[0])
     parser.add_argument("id", nargs="?", help="a known divergence's id (conformance/known_divergences.toml)")
     parser.add_argument("--list", action="store_true", help="list the known divergences with a reproducer")
+    parser.add_argument("--markdown", action="store_true", help="the README's table of findings")
     parser.add_argument("-o", "--output", type=Path, help="write the script here (default: stdout)")
     args = parser.parse_args(argv)
+    if args.markdown:
+        sys.stdout.write(markdown())
+        return 0
     if args.list or not args.id:
         for k in reproducible():
             r = k.repro
