@@ -225,3 +225,21 @@ def test_a_mode_that_cannot_run_here_is_unsupported_not_eager(run_suite):
     (record,) = [r for r in results["results"] if r["test"] == "mode"]
     assert record["outcome"] == "unsupported" and "JAX_DISABLE_JIT" in record["message"]
     assert not [r for r in results["results"] if r.get("mode") == "jit" and r["outcome"] == "passed"]
+
+
+def test_torch_takes_the_classes_on_axis_1_only():
+    """PyTorch reads dim 1 of (N, C, d1) logits as the classes: rank-3 logits with the classes
+    last are not its layout (handed them, it read the batch's d1 as C: 'Expected target size
+    [1, 3], got [1, 4]'), and are unsupported, not run."""
+    from conformance.adapters import Unsupported, load
+
+    torch = load("torch")
+    impl = torch.implementation("torch.nn.functional.cross_entropy")
+    assert impl.takes_axis(1, 2) and impl.takes_axis(1, 3) and not impl.takes_axis(2, 3)
+    logits = np.zeros((1, 4, 3), np.float32)
+    with pytest.raises(Unsupported, match="takes the class axis second, not 2"):
+        torch.run(impl, "cpu:0", logits, np.zeros((1, 4), np.int64), 0.0, "mean", axis=2)
+    taken = torch.run(
+        impl, "cpu:0", np.moveaxis(logits, 2, 1), np.zeros((1, 4), np.int64), 0.0, "mean", axis=1
+    )
+    assert np.isclose(float(taken.value), np.log(3))

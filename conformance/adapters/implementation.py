@@ -42,7 +42,9 @@ class Implementation:
         """Whether the class axis may be ``axis`` (>= 0) of logits of ``rank``."""
         if self.class_axis == "rows":
             return rank == 2 and axis == 1
-        return axis == rank - 1 or self.class_axis == "any" or (self.class_axis == "second" and axis == 1)
+        if self.class_axis == "second":  # (N, C, d1, ...): PyTorch reads dim 1 as the classes, always
+            return axis == 1
+        return axis == rank - 1 or self.class_axis == "any"
 
     def unsupported(
         self,
