@@ -64,7 +64,13 @@ def sample_results(tmp_path_factory) -> Path:
     from tests.planting import plant
 
     folder = tmp_path_factory.mktemp("sample")
-    results = folder / "results.json"
+    env = plant(folder, "float32_inside")
+    return golden_results(folder / "results.json", "-p", "planted", "--mode", "eager,jit", env=env)
+
+
+def golden_results(results: Path, *args: str, env: dict[str, str] | None = None) -> Path:
+    """Run the golden checks serially in a subprocess with ``args``; the results file it wrote
+    (asserted readable)."""
     proc = subprocess.run(
         [
             sys.executable,
@@ -74,14 +80,11 @@ def sample_results(tmp_path_factory) -> Path:
             "-q",
             "-p",
             "no:cacheprovider",
-            "-p",
-            "planted",
+            *args,
             "--results",
             str(results),
             "--report",
             "",
-            "--mode",
-            "eager,jit",
             "-n",
             "0",
         ],
@@ -89,7 +92,7 @@ def sample_results(tmp_path_factory) -> Path:
         capture_output=True,
         text=True,
         timeout=900,
-        env={**os.environ, **plant(folder, "float32_inside")},
+        env={**os.environ, **(env or {})},
     )
     assert results.exists(), proc.stdout[-3000:] + proc.stderr[-3000:]
     read(results)  # readable, or ResultsFileError says why

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from conformance import results
+from conformance.cases import CASES_DIR, load_file
 from conformance.merge import ResultsFileError, load, merge
 from conformance.report import page, views, write_report
 from conformance.report.__main__ import main
@@ -158,6 +159,12 @@ def test_a_pytest_run_writes_the_report_and_ends_with_its_path(run_suite, tmp_pa
     html = report.read_text()
     assert 'id="matrix"' in html and "conformance.numpy.softmax_cross_entropy" in html
     assert "source-notes.md, Article 2" in html  # the golden table carries the provenance
+    # the golden cases by file: the replayed upstream reports are one group, each case in it
+    groups = re.findall(r'<h3 class="golden-file">(\S+) <span class="muted">· (\d+) cases', html)
+    assert ("upstream.toml", str(len(load_file(CASES_DIR / "upstream.toml")[0]))) in groups
+    upstream = html.split('<h3 class="golden-file">upstream.toml')[1].split('<h3 class="golden-file">')[0]
+    assert upstream.count('<details class="golden"') >= 15
+    assert "<b>upstream-jax-40384-gradient-tail</b>" in upstream
 
 
 def test_write_report_leaves_no_half_written_page(tmp_path, monkeypatch):

@@ -5,8 +5,6 @@ either is missing; .ci/run checks that this test ran."""
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from conformance import results
 from conformance.report import write_report
 from conformance.results import read
 from conformance.vocabulary import OPERATIONS
+from tests.conftest import golden_results
 
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -160,34 +159,12 @@ def test_the_first_screen_answers_who_agrees_and_what_is_wrong(browser, sample_r
 
 @pytest.fixture(scope="module")
 def impl_results(tmp_path_factory) -> Path:
-    """A real ``--impl`` run: the README's example loss (PyTorch) through the golden checks alone."""
+    """A real ``--impl`` run: the README's example loss (PyTorch) through the golden checks alone,
+    without PyTorch's own implementations beside it (``--framework none``)."""
     pytest.importorskip("torch", reason="torch is not installed")
-    results_path = tmp_path_factory.mktemp("impl") / "results.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "conformance/test_golden.py",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--impl",
-            IMPL,
-            "--results",
-            str(results_path),
-            "--report",
-            "",
-            "-n",
-            "0",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
+    return golden_results(
+        tmp_path_factory.mktemp("impl") / "results.json", "--impl", IMPL, "--framework", "none"
     )
-    assert results_path.exists(), proc.stdout[-3000:] + proc.stderr[-3000:]
-    return results_path
 
 
 IMPL = "torch:examples/label_smoothing_probabilities.py:LabelSmoothingCrossEntropy"

@@ -43,8 +43,9 @@ def addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--framework",
         default=None,
-        help=f"comma list of frameworks to check (default: all of {', '.join(FRAMEWORKS)}; "
-        "with --impl, none but the user's)",
+        help=f"comma list of frameworks to check (default: all of {', '.join(FRAMEWORKS)}); with "
+        "--impl, the frameworks whose own implementations run beside yours (default: those of your "
+        "implementations; none: yours alone)",
     )
     group.addoption(
         "--impl",
@@ -168,7 +169,8 @@ def from_config(config: pytest.Config) -> Options:
     given_profile = config.getoption("hypothesis_profile", None)
     check_known(given_profile)
     named = config.getoption("framework")
-    selected = comma_list(config, "framework", FRAMEWORKS)
+    alone = named is not None and named.strip() == "none"  # with --impl: the user's alone
+    selected = () if alone else comma_list(config, "framework", FRAMEWORKS)
     dtypes, modes = comma_list(config, "dtype", DTYPES), comma_list(config, "mode", MODES)
     host_devices = config.getoption("host_devices")
     if host_devices is not None:
@@ -177,6 +179,8 @@ def from_config(config: pytest.Config) -> Options:
         own = tuple(user.load(spec) for spec in config.getoption("impl"))
     except user.UserImplementationError as e:
         raise pytest.UsageError(str(e)) from e
+    if alone and not own:
+        raise pytest.UsageError("--framework none: only with --impl (your implementations alone)")
     if own:  # the user's frameworks, beside those --framework names
         selected = tuple(dict.fromkeys([*(selected if named else ()), *(u.framework for u in own)]))
     try:
@@ -199,8 +203,9 @@ def from_config(config: pytest.Config) -> Options:
         cases_dir,
         choose(given_profile),
         user=own,
-        # with --impl, the frameworks' own implementations only of those --framework names
-        builtin=None if not own else split_names(named or ""),
+        # with --impl, the own implementations of the user's frameworks beside theirs, or of
+        # those --framework names (none: "none")
+        builtin=None if not own else () if alone else split_names(named) if named else selected,
         dtypes=dtypes,
         modes=modes,
         devices=devices,

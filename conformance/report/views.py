@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from conformance.merge import Merged
@@ -147,6 +148,11 @@ class GoldenCase:
     document: dict[str, Any] | None  # the check of a document's printed number, if any
     results: list[dict[str, Any]]  # every implementation's loss check of this case
 
+    @property
+    def file(self) -> str:
+        """The case file it comes from (its group on the page): upstream.toml, say."""
+        return Path(str(self.info.get("path", ""))).name or "(drawn or unknown)"
+
 
 def golden(merged: Merged) -> list[GoldenCase]:
     by_case: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -156,7 +162,12 @@ def golden(merged: Merged) -> list[GoldenCase]:
             documents[r["case"]] = r
         elif r["test"] in ("loss", "document_reproduced") and "case" in r and "implementation" in r:
             by_case[r["case"]].append(r)
-    ids = sorted(set(merged.cases) | set(by_case), key=lambda c: (c not in documents, c))
+
+    def file(c: str) -> str:
+        return Path(str(merged.cases.get(c, {}).get("path", ""))).name
+
+    # by file (upstream.toml's replayed reports one group), a document's cases first in each
+    ids = sorted(set(merged.cases) | set(by_case), key=lambda c: (file(c), c not in documents, c))
     return [
         GoldenCase(
             c,
