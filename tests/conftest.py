@@ -65,7 +65,9 @@ def sample_results(tmp_path_factory) -> Path:
 
     folder = tmp_path_factory.mktemp("sample")
     env = plant(folder, "float32_inside")
-    return golden_results(folder / "results.json", "-p", "planted", "--mode", "eager,jit", env=env)
+    # the replayed upstream reports left out: they double the run (15 minutes on two cores)
+    args = ("-p", "planted", "--mode", "eager,jit", "-k", "not upstream-")
+    return golden_results(folder / "results.json", *args, env=env)
 
 
 def golden_results(results: Path, *args: str, env: dict[str, str] | None = None) -> Path:
@@ -91,7 +93,7 @@ def golden_results(results: Path, *args: str, env: dict[str, str] | None = None)
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=1200,
         env={**os.environ, **(env or {})},
     )
     assert results.exists(), proc.stdout[-3000:] + proc.stderr[-3000:]

@@ -30,6 +30,7 @@ ALLOWED = {
     "tensorflow",
     "jax",
     "optax",
+    "mlx",
     "os",
 }
 # Run a script with the suite unimportable: an import of conformance raises.

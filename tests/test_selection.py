@@ -21,7 +21,10 @@ def ids(results: dict) -> list[str]:
             ("--mode", "interpreted"),
             "--mode: unknown interpreted; known: eager, jit, function, function-xla, compile",
         ),
-        (("--framework", "numpy,mxnet"), "--framework: unknown mxnet; known: numpy, torch, tensorflow, jax"),
+        (
+            ("--framework", "numpy,mxnet"),
+            "--framework: unknown mxnet; known: numpy, torch, tensorflow, jax, mlx",
+        ),
         (("--device", "npu:0"), "--device: not a device: npu:0"),
         (("--device", "cuda:7"), "--device: no device cuda:7; there are numpy: cpu:0"),
         (("--host-devices", "0"), "--host-devices: 0; at least 1"),

@@ -6,7 +6,7 @@ import importlib
 
 from conformance.adapters.base import Framework, Implementation, Result, Unsupported
 
-FRAMEWORKS = ("numpy", "torch", "tensorflow", "jax")
+FRAMEWORKS = ("numpy", "torch", "tensorflow", "jax", "mlx")  # mlx: opt-in (pyproject's extras)
 
 __all__ = ["FRAMEWORKS", "Framework", "FrameworkMissing", "Implementation", "Result", "Unsupported", "load"]
 

@@ -28,7 +28,13 @@ SCHEMA: dict[str, Any] = {
     "properties": {
         "generator": {"enum": list(GENERATORS)},
         "seed": {"type": "integer", "minimum": 0, "maximum": 2**32 - 1},
-        "shape": {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "integer", "minimum": 1}},
+        # rows (none: an empty batch) and classes (at least one)
+        "shape": {
+            "type": "array",
+            "prefixItems": [{"type": "integer", "minimum": 0}, {"type": "integer", "minimum": 1}],
+            "minItems": 2,
+            "maxItems": 2,
+        },
         "scale": {"type": "number", "exclusiveMinimum": 0},
     },
 }

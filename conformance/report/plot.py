@@ -11,7 +11,13 @@ from dataclasses import dataclass, field, replace
 
 from conformance.report.views import Point, dtype_order
 
-COLOURS = {"numpy": "#4c72b0", "torch": "#dd8452", "tensorflow": "#55a868", "jax": "#8172b3"}
+COLOURS = {
+    "numpy": "#4c72b0",
+    "torch": "#dd8452",
+    "tensorflow": "#55a868",
+    "jax": "#8172b3",
+    "mlx": "#da8bc3",
+}
 OTHER = "#937860"
 WIDTH, HEIGHT, PAD = 460, 300, 56
 FLOOR = 1e-3  # an error of 0 epsilons is drawn here (log axis)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from conformance import checks, compare, vocabulary
+from conformance import checks, compare, edges, vocabulary
 from conformance.adapters import load
 from conformance.cases import Case, load_all, load_file
 from conformance.divergences import KnownDivergence
@@ -21,7 +21,14 @@ from conformance.vocabulary import EAGER
 # golden run does not read this file).
 CASES_PATH = Path(__file__).resolve().parent / "cases.toml"
 # An implementation's framework, by the start of its name.
-FRAMEWORK_OF = {"torch": "torch", "tf": "tensorflow", "optax": "jax", "jax": "jax", "conformance": "numpy"}
+FRAMEWORK_OF = {
+    "torch": "torch",
+    "tf": "tensorflow",
+    "optax": "jax",
+    "jax": "jax",
+    "mlx": "mlx",
+    "conformance": "numpy",
+}
 
 
 class NoReproducer(LookupError):
@@ -62,7 +69,8 @@ def point_and_case(entry: KnownDivergence) -> tuple[checks.Point, Case, bool]:
         raise NoReproducer(f"{entry.id} names no check to reproduce (no repro table)")
     name = spec["implementation"]
     framework = load(FRAMEWORK_OF[name.split(".")[0]])
-    case = cases().get(spec["case"])
+    edge = edges.EDGES.get(spec["case"])  # an edge input (edges.py): label-K, say
+    case = edge.case(spec["case"]) if edge is not None else cases().get(spec["case"])
     if case is None:
         raise NoReproducer(f"{entry.id}: repro.case {spec['case']!r} is neither a golden nor a repro case")
     impl = framework.implementation(name)
@@ -76,12 +84,19 @@ def judged(entry: KnownDivergence) -> Judged:
     """Run the entry's check through the suite (no known divergence applied)."""
     point, case, gradient = point_and_case(entry)
     fails, message = False, ""
+    edge = edges.EDGES.get(case.id) if case.path.startswith("(edge") else None
     try:
-        (checks.check_grad if gradient else checks.check_loss)(point, case)
+        if edge is not None:
+            edges.check_edge(point, case.id)
+        else:
+            (checks.check_grad if gradient else checks.check_loss)(point, case)
     except checks.CheckFailure as e:
         fails, message = True, str(e)
     convention = point.impl.convention
-    if gradient:
+    if edge is not None:  # the exact value under the implementation's convention
+        exact, like = edges.expected_under(edge, getattr(convention, edge.convention), case, point)
+        bound = checks.loss_bound(like, point.label_kind, point.dtype, exact, convention)
+    elif gradient:
         exact = checks.exact_grad(case, point.label_kind, point.dtype, convention)
         bound = OPERATIONS[case.operation].grad_bound(
             exact.hi.shape,

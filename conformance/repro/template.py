@@ -45,6 +45,14 @@ HARNESSES = {
         ("jax", "jaxlib", "optax"),
         "JAX (and optax)",
     ),
+    "mlx": Harness(
+        "import mlx.core as mx",
+        "mx.array(values)",
+        "mx.array(values, dtype=mx.float64).astype(getattr(mx, dtype))",
+        "np.array(tensor.astype(mx.float64)), str(tensor.dtype).removeprefix('mlx.core.')",
+        ("mlx", "mlx-cpu"),
+        "MLX",
+    ),
 }
 
 TEMPLATE = Template('''\
