@@ -50,9 +50,7 @@ def _array(name: str, values: np.ndarray, integer: bool) -> str:
     )
 
 
-def _generated(
-    name: str, table: generator.Generated, shape: tuple[int, ...], dtype: str, judged: Judged
-) -> str:
+def _generated(name: str, table: generator.Generated, dtype: str, judged: Judged) -> str:
     """The suite's generator (generator.py) in a few lines, rounded to the dtype and laid out."""
     rounding = {
         "float64": "values",
@@ -76,7 +74,7 @@ def _inputs(judged: Judged, logits: np.ndarray, labels: np.ndarray) -> tuple[str
     for name, values, table in (("LOGITS", logits, case.logits_from), ("LABELS", labels, case.labels_from)):
         integer = values.dtype.kind in "iu"
         if table is not None and not integer:
-            lines.append(_generated(name, table, values.shape, dtype, judged))
+            lines.append(_generated(name, table, dtype, judged))
             code = standalone(generator._mix, generator.hashes, generator._grid) + GENERATOR
         else:
             lines.append(_array(name, values, integer))
