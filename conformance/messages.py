@@ -75,17 +75,34 @@ def input_lines(point: Point, case: Case) -> list[str]:
     ]
 
 
-def dtype_problems(point: Point, record: dict[str, Any]) -> list[str]:
-    """A result in another dtype than its inputs is a finding in itself."""
+# The dtypes that hold every value of a dtype: a result in one of them rounds less than the
+# inputs' dtype promises (a widening), unlike a narrower one, which loses digits.
+_WIDER = {"float16": ("float32", "float64"), "bfloat16": ("float32", "float64"), "float32": ("float64",)}
+
+
+def dtype_problems(point: Point, record: dict[str, Any], value_passed: bool = False) -> list[str]:
+    """A result in another dtype than its inputs is a finding in itself; say which way it
+    went, what in the environment decides it, and whether the value itself is within bound."""
     returned = record["returned_dtype"]
     if returned == point.dtype:
         return []
     problem = f"returned {returned} for {point.dtype} inputs"
+    if returned in _WIDER.get(point.dtype, ()):
+        problem += f": a wider dtype than its inputs (a {point.dtype} program gets {returned} back)" + (
+            f"; the value itself is within {point.dtype}'s bound" if value_passed else ""
+        )
+        if returned == "float32" and point.dtype in ("float16", "bfloat16"):
+            problem += (
+                "; Keras' losses do the same by default, recorded as a definition "
+                "(keras-loss-default-dtype-float32-half-precision)"
+            )
     x64 = point.framework.precision.get("jax_enable_x64")
     if x64 is not None and point.dtype != "float64":  # a setting of the process, not of the loss
         problem += (
-            f"; JAX's 64-bit mode decides the dtype of what a loss makes itself (jax.nn.one_hot, "
-            f"jnp.array of Python numbers): jax_enable_x64 is {x64.rsplit(': ', 1)[-1]} in this "
-            "process, as configured (JAX_ENABLE_X64), and the suite turns it on in float64 checks only"
+            f"; JAX promotes {point.dtype} with the dtype of arrays a loss makes itself "
+            "(jax.nn.one_hot, jnp.array of Python numbers: float32 by default, float64 in 64-bit mode); "
+            f"jax_enable_x64 is {x64.rsplit(': ', 1)[-1]} in this process, as configured "
+            "(JAX_ENABLE_X64), and the suite turns it on in float64 checks only; made in logits.dtype, "
+            "they keep the inputs' dtype"
         )
     return [problem]

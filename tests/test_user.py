@@ -198,6 +198,21 @@ def test_a_jax_loss_is_judged_in_the_64_bit_mode_its_program_runs_in(run_suite, 
         assert by_dtype["float32"] == {"passed"} and code == 0
 
 
+def test_a_wider_result_says_so_and_what_would_keep_the_inputs_dtype(run_suite):
+    """The idiom's float16 loss comes back float32 under JAX's default (float16 logits promoted
+    with float32 one-hot labels): the message says it is wider, that the value is within
+    float16's bound, and how to keep float16."""
+    pytest.importorskip("jax")
+    args = ("--impl", IDIOM, "--framework", "none", "--dtype", "float16")
+    _, out, results = run_suite(*args, "-k", "test_loss and article2-e0.001")
+    (record,) = [r for r in results["results"] if r["outcome"] == "diverged"]
+    message = record["message"]
+    assert "returned float32 for float16 inputs: a wider dtype than its inputs" in message, out[-3000:]
+    assert "the value itself is within float16's bound" in message
+    assert "made in logits.dtype, they keep the inputs' dtype" in message
+    assert "exceeds" not in message
+
+
 DEFINITIONS = "numpy:tests/user_losses/numpy_definitions.py:"
 
 
