@@ -30,6 +30,13 @@ MEANINGS: dict[tuple[str, str], str] = {
         "a class index in [-K, 0) counts from the end (Python-style); one at K or beyond, or below -K, "
         "gives a NaN row (jnp.take_along_axis)"
     ),
+    ("default_ignore_index", "none"): (
+        "no row is ignored unless asked: a class index of -100 is out of range, as label_out_of_range says"
+    ),
+    ("default_ignore_index", "-100"): (
+        "a class index of -100 marks a row to ignore even when no ignore_index is given "
+        "(PyTorch's ignore_index default, transformers' LabelSmoother)"
+    ),
     ("smoothing_below_zero", "raises"): "label smoothing below 0 raises an error",
     ("smoothing_below_zero", "ignored"): "label smoothing below 0 is silently taken as 0",
     ("smoothing_below_zero", "extrapolated"): "label smoothing below 0 is used in y(1 - e) + e/K as given",
@@ -50,6 +57,7 @@ class Convention:
     weighted_mean: str = "weight-sum"
     empty_mean: str = "nan"
     label_out_of_range: str = "raises"
+    default_ignore_index: str = "none"
     smoothing_below_zero: str = "extrapolated"
     smoothing_above_one: str = "extrapolated"
     binary_reduction: str = "elements"

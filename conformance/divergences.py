@@ -75,6 +75,7 @@ SCHEMA: dict[str, Any] = {
                     "shows_as": {"enum": ["diverged", "imprecise"]},
                     "versions": {"type": "object", "additionalProperties": {"type": "string"}},
                     "upstream": {"type": "string", "pattern": "^https://"},
+                    "no_repro": {"type": "string", "minLength": 1},
                     "repro": {
                         "type": "object",
                         "required": ["implementation", "case", "dtype"],
@@ -117,6 +118,7 @@ class KnownDivergence:
     # the check its standalone reproducer runs (conformance/repro): implementation, case, dtype,
     # labels, test (loss or gradient), mode
     repro: dict[str, str] = field(default_factory=dict)
+    no_repro: str = ""  # why it has none: a check that should raise has no exact value to print
 
     def gate(self) -> str:
         """The versions it applies to, as written ("keras<=3.15.1"), "" where it names none."""

@@ -29,7 +29,7 @@ class Edge:
     smoothing: float = 0.0
     description: str = ""
 
-    def case(self, name: str) -> Case:
+    def case(self, name: str, reduction: str = "none") -> Case:
         labels = LABELS.copy()
         if self.label is not None:
             labels[1] = self.label
@@ -40,7 +40,7 @@ class Edge:
             logits=LOGITS,
             labels=labels,
             label_smoothing=self.smoothing,
-            reduction="none",
+            reduction=reduction,
             expected=(),
             description=self.description,
         )
@@ -50,6 +50,9 @@ K = LOGITS.shape[1]
 EDGES: dict[str, Edge] = {
     "label-K": Edge("label_out_of_range", label=K, description="a class index one past the last"),
     "label-minus-1": Edge("label_out_of_range", label=-1, description="a class index of -1"),
+    "label-minus-100": Edge(
+        "default_ignore_index", label=-100, description="a class index of -100, no ignore_index given"
+    ),
     "smoothing-below-0": Edge("smoothing_below_zero", smoothing=-0.1, description="label smoothing -0.1"),
     "smoothing-above-1": Edge("smoothing_above_one", smoothing=1.5, description="label smoothing 1.5"),
 }
@@ -67,10 +70,14 @@ def check_edge(point: Point, name: str, reproduce: str = "") -> dict[str, Any]:
     """Judge the implementation on edge ``name`` against its declared convention."""
     edge = EDGES[name]
     value = getattr(point.impl.convention, edge.convention)
-    case = edge.case(name)
+    if edge.convention == "default_ignore_index" and value == "none":  # -100 is just out of range
+        edge = replace(edge, convention="label_out_of_range")
+        value = point.impl.convention.label_out_of_range
+    # per row where it can (the edge is row 1's), else the mean (an implementation of the mean only)
+    case = edge.case(name, "none" if "none" in point.impl.reductions else "mean")
     record: dict[str, Any] = {"convention": f"{edge.convention} = {value}"}
     if value == "raises":  # it must raise for the edge, not for the worked example around it
-        checks.run(point, Edge(edge.convention).case("the worked example"))
+        checks.run(point, Edge(edge.convention).case("the worked example", case.reduction))
     try:
         got, returned = checks.run(point, case)
     except Raised as e:
@@ -82,7 +89,7 @@ def check_edge(point: Point, name: str, reproduce: str = "") -> dict[str, Any]:
     record.update(returned)
     if value == "raises":
         message = messages.failure_message(
-            point, case, got, Exact.from_float64(np.full(3, np.nan)), [], reproduce
+            point, case, got, Exact.from_float64(np.full(np.shape(got), np.nan)), [], reproduce
         )
         raise Divergence(
             f"{message}\n  returned a value; its convention {edge.convention} = raises", record, case
@@ -98,13 +105,16 @@ def expected_under(edge: Edge, value: str, case: Case, point: Point) -> tuple[Ex
     (within the reference's domain) that gives it."""
     if value == "ignored":  # smoothing below 0 taken as 0
         like = replace(case, label_smoothing=0.0)
-    elif value == "wraps":  # -K..-1 count from the end; K and beyond give NaN (row 1 here)
-        like = replace(case, labels=np.where(case.labels < 0, case.labels + K, case.labels % K))
+    elif value == "-100":  # the row of class -100 ignored, as if ignore_index=-100 were given
+        like = replace(case, ignore_index=-100)
+    elif value == "wraps":  # -K..-1 count from the end; K and beyond, or below -K, give NaN (row 1)
+        like = replace(case, labels=case.labels % K)
     else:  # extrapolated: the formula as given
         like = case
-    exact = checks.exact_loss(like, point.label_kind, point.dtype)
-    if value == "wraps" and edge.label >= K:
+    exact = checks.exact_loss(like, point.label_kind, point.dtype, point.impl.convention)
+    if value == "wraps" and edge.label is not None and not -K <= edge.label < K:  # row 1 NaN, and its mean
         hi, lo = exact.hi.copy(), exact.lo.copy()
-        hi[1], lo[1] = np.nan, 0.0
+        row = 1 if case.reduction == "none" else ...
+        hi[row], lo[row] = np.nan, 0.0
         exact = Exact(hi, lo, exact.error)
     return exact, like

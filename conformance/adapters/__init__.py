@@ -6,7 +6,8 @@ import importlib
 
 from conformance.adapters.base import Framework, Implementation, Result, Unsupported
 
-FRAMEWORKS = ("numpy", "torch", "tensorflow", "jax", "mlx")  # mlx: opt-in (pyproject's extras)
+# opt-in (pyproject's extras, not in all): mlx; transformers (its LabelSmoother, on PyTorch)
+FRAMEWORKS = ("numpy", "torch", "tensorflow", "jax", "mlx", "transformers")
 
 __all__ = ["FRAMEWORKS", "Framework", "FrameworkMissing", "Implementation", "Result", "Unsupported", "load"]
 

@@ -24,8 +24,11 @@ from conformance.conventions import Convention
 from conformance.vocabulary import EAGER, SIGMOID_CROSS_ENTROPY
 
 # torch.nn.CrossEntropyLoss docs: a weighted mean divides by the target classes' weights;
-# label_smoothing must be in [0, 1] (checked only above: a negative one counts as 0).
-CONVENTION = Convention(smoothing_below_zero="ignored", smoothing_above_one="raises")
+# label_smoothing must be in [0, 1] (checked only above: a negative one counts as 0);
+# ignore_index defaults to -100.
+CONVENTION = Convention(
+    smoothing_below_zero="ignored", smoothing_above_one="raises", default_ignore_index="-100"
+)
 OPTIONS = frozenset({"weights", "ignore_index"})
 BFLOAT16 = np.dtype("bfloat16")
 

@@ -17,6 +17,7 @@ COLOURS = {
     "tensorflow": "#55a868",
     "jax": "#8172b3",
     "mlx": "#da8bc3",
+    "transformers": "#c44e52",
 }
 OTHER = "#937860"
 WIDTH, HEIGHT, PAD = 460, 300, 56

@@ -50,7 +50,7 @@ def markdown() -> str:
             continue
         r = k.repro
         upstream = f"[{k.upstream.split('github.com/')[-1]}]({k.upstream})" if k.upstream else "none filed"
-        on = f"`{r['implementation']}`, {r['dtype']}" if r else "none"
+        on = f"`{r['implementation']}`, {r['dtype']}" if r else f"none: {k.no_repro}"
         command = f"`conformance-repro {k.id}`" if r else "none"
         rows.append(f"| {k.id} | {k.kind} | {on} | `{k.gate()}` | {upstream} | {command} |")
     return "\n".join(rows) + "\n"

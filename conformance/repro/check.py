@@ -27,6 +27,7 @@ FRAMEWORK_OF = {
     "optax": "jax",
     "jax": "jax",
     "mlx": "mlx",
+    "transformers": "transformers",
     "conformance": "numpy",
 }
 

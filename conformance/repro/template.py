@@ -54,6 +54,10 @@ HARNESSES = {
         "MLX",
     ),
 }
+# transformers' loss takes PyTorch tensors: the same harness, its versions first
+HARNESSES["transformers"] = Harness(
+    **{**vars(HARNESSES["torch"]), "packages": ("transformers", "torch"), "needs": "transformers, PyTorch"}
+)
 
 TEMPLATE = Template('''\
 #!/usr/bin/env python3
