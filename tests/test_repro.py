@@ -32,6 +32,7 @@ ALLOWED = {
     "optax",
     "mlx",
     "transformers",
+    "tinygrad",
     "os",
 }
 # Run a script with the suite unimportable: an import of conformance raises.

@@ -6,8 +6,8 @@ import importlib
 
 from conformance.adapters.base import Framework, Implementation, Result, Unsupported
 
-# opt-in (pyproject's extras, not in all): mlx; transformers (its LabelSmoother, on PyTorch)
-FRAMEWORKS = ("numpy", "torch", "tensorflow", "jax", "mlx", "transformers")
+# opt-in (pyproject's extras, not in all): mlx; transformers (its LabelSmoother, on PyTorch); tinygrad
+FRAMEWORKS = ("numpy", "torch", "tensorflow", "jax", "mlx", "transformers", "tinygrad")
 
 __all__ = ["FRAMEWORKS", "Framework", "FrameworkMissing", "Implementation", "Result", "Unsupported", "load"]
 

@@ -18,6 +18,7 @@ COLOURS = {
     "jax": "#8172b3",
     "mlx": "#da8bc3",
     "transformers": "#c44e52",
+    "tinygrad": "#8c8c8c",
 }
 OTHER = "#937860"
 WIDTH, HEIGHT, PAD = 460, 300, 56

@@ -28,6 +28,7 @@ FRAMEWORK_OF = {
     "jax": "jax",
     "mlx": "mlx",
     "transformers": "transformers",
+    "tinygrad": "tinygrad",
     "conformance": "numpy",
 }
 

@@ -54,6 +54,15 @@ HARNESSES = {
         "MLX",
     ),
 }
+HARNESSES["tinygrad"] = Harness(
+    "from tinygrad import Tensor, dtypes",
+    "Tensor(values)",
+    "Tensor(values).cast(getattr(dtypes, dtype))",
+    "tensor.cast(dtypes.float64).numpy(), "
+    "next(n for n in ('float16', 'bfloat16', 'float32', 'float64') if getattr(dtypes, n) == tensor.dtype)",
+    ("tinygrad",),
+    "tinygrad",
+)
 # transformers' loss takes PyTorch tensors: the same harness, its versions first
 HARNESSES["transformers"] = Harness(
     **{**vars(HARNESSES["torch"]), "packages": ("transformers", "torch"), "needs": "transformers, PyTorch"}
