@@ -248,7 +248,7 @@ def judge(
     problems = [] if result.passed else [f"{result.summary()} (eps = {eps:.3g})"]
     if problems and explain is not None and (named := explain(np.asarray(got))):
         problems.append(named)
-    problems += dtype_problems(point, record, result.passed)
+    problems += dtype_problems(point, record, result.passed and result.precise)
     record.update(
         compare.recorded_values(np.asarray(got, np.float64), exact.hi, result.where),
         error_eps=result.error_eps,

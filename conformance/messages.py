@@ -93,8 +93,8 @@ def dtype_problems(point: Point, record: dict[str, Any], value_passed: bool = Fa
         )
         if returned == "float32" and point.dtype in ("float16", "bfloat16"):
             problem += (
-                "; Keras' losses do the same by default, recorded as a definition "
-                "(keras-loss-default-dtype-float32-half-precision)"
+                "; Keras' losses do the same by default (Keras' is recorded as a definition: "
+                "keras-loss-default-dtype-float32-half-precision)"
             )
     x64 = point.framework.precision.get("jax_enable_x64")
     if x64 is not None and point.dtype != "float64":  # a setting of the process, not of the loss

@@ -18,7 +18,7 @@ from typing import Any
 import ml_dtypes
 import numpy as np
 
-from conformance.adapters.base import Framework, Implementation, Mode
+from conformance.adapters.base import Framework, Implementation, Mode, Unsupported
 from conformance.conventions import Convention
 from conformance.vocabulary import EAGER
 
@@ -31,6 +31,11 @@ CONVENTION = Convention(
 
 
 def sparse_categorical_crossentropy(x, labels, e, reduction, axis, ignore_index=None):
+    if ignore_index == -1:  # tinygrad's default, read as "ignore nothing": -1 cannot be the ignored class
+        raise Unsupported(
+            "tinygrad reads ignore_index=-1 as 'ignore nothing' (its default), so class -1 cannot be "
+            "the one ignored (see tinygrad-class-index-out-of-range-drops-the-target-term)"
+        )
     given = {} if ignore_index is None else {"ignore_index": ignore_index}
     return x.sparse_categorical_crossentropy(labels, label_smoothing=e, reduction=reduction, **given)
 
@@ -82,7 +87,11 @@ def load(precision_defaults: bool = False) -> Framework:
         raise ImportError(f"tinygrad has no usable device here ({e}); its CPU device needs clang") from e
     devices = {f"{native.split(':')[0].lower()}:0": native}
 
-    half = _bfloat16_missing(native)
+    try:  # the first kernel built: the CPU device finds no compiler only now
+        half = _bfloat16_missing(native)
+    except FileNotFoundError as e:
+        why = f"tinygrad cannot build kernels on {native} here ({e}); its CPU device needs clang"
+        raise ImportError(why) from e
     implementations = [
         replace(i, dtypes=i.dtypes - {"bfloat16"}, note=half) if half else i for i in IMPLEMENTATIONS
     ]

@@ -71,11 +71,14 @@ def point_and_case(entry: KnownDivergence) -> tuple[checks.Point, Case, bool]:
         raise NoReproducer(f"{entry.id} names no check to reproduce (no repro table)")
     name = spec["implementation"]
     framework = load(FRAMEWORK_OF[name.split(".")[0]])
-    edge = edges.EDGES.get(spec["case"])  # an edge input (edges.py): label-K, say
-    case = edge.case(spec["case"]) if edge is not None else cases().get(spec["case"])
+    impl = framework.implementation(name)
+    probe = checks.Point(framework, impl, "cpu:0", spec["dtype"], "indices")
+    if spec["case"] in edges.EDGES:  # an edge input (edges.py): label-K, say
+        case: Case | None = edges.under_convention(spec["case"], probe)[2]
+    else:
+        case = cases().get(spec["case"])
     if case is None:
         raise NoReproducer(f"{entry.id}: repro.case {spec['case']!r} is neither a golden nor a repro case")
-    impl = framework.implementation(name)
     indices = case.labels.ndim == 1 and "indices" in impl.label_kinds
     labels = spec.get("labels", "indices" if indices else "probabilities")
     point = checks.Point(framework, impl, "cpu:0", spec["dtype"], labels, spec.get("mode", EAGER))
@@ -96,7 +99,8 @@ def judged(entry: KnownDivergence) -> Judged:
         fails, message = True, str(e)
     convention = point.impl.convention
     if edge is not None:  # the exact value under the implementation's convention
-        exact, like = edges.expected_under(edge, getattr(convention, edge.convention), case, point)
+        edge, value, _ = edges.under_convention(case.id, point)
+        exact, like = edges.expected_under(edge, value, case, point)
         bound = checks.loss_bound(like, point.label_kind, point.dtype, exact, convention)
     elif gradient:
         exact = checks.exact_grad(case, point.label_kind, point.dtype, convention)
