@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from conformance import checks, messages
+from conformance.adapters import Implementation
 from conformance.cases import Case
 from conformance.checks import Divergence, Point, Raised
 from conformance.oracle.numbers import Exact
@@ -66,22 +67,22 @@ def applies(edge: Edge, point: Point) -> bool:
     return point.impl.smoothing and not point.impl.smooths_by_hand  # else the API never sees e
 
 
-def under_convention(name: str, point: Point) -> tuple[Edge, str, Case]:
-    """Edge ``name`` as ``point``'s implementation's convention judges it: the edge (a class
+def under_convention(name: str, impl: Implementation) -> tuple[Edge, str, Case]:
+    """Edge ``name`` as ``impl``'s convention judges it: the edge (a class
     index of -100 where nothing is ignored by default is just out of range), the convention's
     value, and the case: per row where it can (the edge is row 1's), else the mean (an
     implementation of the mean only)."""
     edge = EDGES[name]
-    value = getattr(point.impl.convention, edge.convention)
+    value = getattr(impl.convention, edge.convention)
     if edge.convention == "default_ignore_index" and value == "none":
         edge = replace(edge, convention="label_out_of_range")
-        value = point.impl.convention.label_out_of_range
-    return edge, value, edge.case(name, "none" if "none" in point.impl.reductions else "mean")
+        value = impl.convention.label_out_of_range
+    return edge, value, edge.case(name, "none" if "none" in impl.reductions else "mean")
 
 
 def check_edge(point: Point, name: str, reproduce: str = "") -> dict[str, Any]:
     """Judge the implementation on edge ``name`` against its declared convention."""
-    edge, value, case = under_convention(name, point)
+    edge, value, case = under_convention(name, point.impl)
     record: dict[str, Any] = {"convention": f"{edge.convention} = {value}"}
     if value == "raises":  # it must raise for the edge, not for the worked example around it
         checks.run(point, Edge(edge.convention).case("the worked example", case.reduction))

@@ -78,7 +78,8 @@ def differentiate(f, x: Any) -> tuple[Any, Any]:
 
 def load(precision_defaults: bool = False) -> Framework:
     """tinygrad on its default device (CPU here), named cpu:0."""
-    import tinygrad
+    from importlib.metadata import version
+
     from tinygrad import Device
 
     try:
@@ -101,7 +102,7 @@ def load(precision_defaults: bool = False) -> Framework:
 
     return Framework(
         name="tinygrad",
-        version=str(getattr(tinygrad, "__version__", None) or _version()),
+        version=version("tinygrad"),  # tinygrad has no __version__
         devices=list(devices),
         implementations=implementations,
         put=lambda array, device: put(array, devices[device]),
@@ -131,9 +132,3 @@ def _bfloat16_missing(device: str) -> str:
     except subprocess.CalledProcessError as e:
         return f"tinygrad's bfloat16 kernels do not compile on {device} here ({e.cmd[0]} failed)"
     return ""
-
-
-def _version() -> str:
-    from importlib.metadata import version
-
-    return version("tinygrad")

@@ -47,7 +47,6 @@ IMPLEMENTATIONS = [
 def load(precision_defaults: bool = False) -> Framework:
     """PyTorch's framework (devices, tensors, autograd, torch.compile) with LabelSmoother as
     its implementation; raises ImportError without transformers."""
-    import transformers
     import transformers.trainer_pt_utils  # where LabelSmoother is: a failing import is a skip
 
     torch = torch_adapter.load(precision_defaults)

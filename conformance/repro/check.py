@@ -72,9 +72,8 @@ def point_and_case(entry: KnownDivergence) -> tuple[checks.Point, Case, bool]:
     name = spec["implementation"]
     framework = load(FRAMEWORK_OF[name.split(".")[0]])
     impl = framework.implementation(name)
-    probe = checks.Point(framework, impl, "cpu:0", spec["dtype"], "indices")
     if spec["case"] in edges.EDGES:  # an edge input (edges.py): label-K, say
-        case: Case | None = edges.under_convention(spec["case"], probe)[2]
+        case: Case | None = edges.under_convention(spec["case"], impl)[2]
     else:
         case = cases().get(spec["case"])
     if case is None:
@@ -99,7 +98,7 @@ def judged(entry: KnownDivergence) -> Judged:
         fails, message = True, str(e)
     convention = point.impl.convention
     if edge is not None:  # the exact value under the implementation's convention
-        edge, value, _ = edges.under_convention(case.id, point)
+        edge, value, _ = edges.under_convention(case.id, point.impl)
         exact, like = edges.expected_under(edge, value, case, point)
         bound = checks.loss_bound(like, point.label_kind, point.dtype, exact, convention)
     elif gradient:

@@ -4,7 +4,7 @@ back."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from string import Template
 
 
@@ -53,19 +53,20 @@ HARNESSES = {
         ("mlx", "mlx-cpu"),
         "MLX",
     ),
+    "tinygrad": Harness(
+        "from tinygrad import Tensor, dtypes",
+        "Tensor(values)",
+        "Tensor(values).cast(getattr(dtypes, dtype))",
+        "tensor.cast(dtypes.float64).numpy(), "
+        "next(n for n in ('float16', 'bfloat16', 'float32', 'float64') "
+        "if getattr(dtypes, n) == tensor.dtype)",
+        ("tinygrad",),
+        "tinygrad",
+    ),
 }
-HARNESSES["tinygrad"] = Harness(
-    "from tinygrad import Tensor, dtypes",
-    "Tensor(values)",
-    "Tensor(values).cast(getattr(dtypes, dtype))",
-    "tensor.cast(dtypes.float64).numpy(), "
-    "next(n for n in ('float16', 'bfloat16', 'float32', 'float64') if getattr(dtypes, n) == tensor.dtype)",
-    ("tinygrad",),
-    "tinygrad",
-)
 # transformers' loss takes PyTorch tensors: the same harness, its versions first
-HARNESSES["transformers"] = Harness(
-    **{**vars(HARNESSES["torch"]), "packages": ("transformers", "torch"), "needs": "transformers, PyTorch"}
+HARNESSES["transformers"] = replace(
+    HARNESSES["torch"], packages=("transformers", "torch"), needs="transformers, PyTorch"
 )
 
 TEMPLATE = Template('''\
