@@ -1,4 +1,4 @@
-"""The results file's compact form (schema version 2), and back to one flat record per check.
+"""The results file's compact form (schema version 3), and back to one flat record per check.
 
 A run's records repeat a lot: each names its implementation's framework, version, operation
 and conventions, its known divergence in full, its reproduce command, where it ran. Version 2
@@ -6,12 +6,12 @@ and conventions, its known divergence in full, its reproduce command, where it r
 (results.py), sorted by id, so that their readers (merge.py, the report, the tests) see no
 difference. The compact document::
 
-    {"schema_version": 2, "created": ..., "cases": {...},
+    {"schema_version": 3, "created": ..., "cases": {...},
      "environment": {..., "reproduce_options": " --hypothesis-profile ci"},
      "id_starts": {test: text},
      "implementations": {name: {"framework", "framework_version", "operation", "convention"}},
      "known_divergences": {id: entry},
-     "messages": [text, ...],
+     "messages": [text, ...], "values": [array, ...],
      "results": [{"framework", "implementation", "device", "dtype", "mode", "labels",
                   "checks": [{"test", "case", "outcome", ...}, ...]}, ...]}
 
@@ -30,8 +30,11 @@ difference. The compact document::
 - "reproduce" is omitted where it is ``shlex.join(["pytest", id])`` followed by
   ``environment["reproduce_options"]`` (the options most checks' commands add); null where a
   check has none.
-- "returned_dtype" and "returned_device" are omitted where they are the check's dtype and
-  device: the check holds ``"returned_as_asked": true`` instead.
+- A check that holds "got" omits "returned_dtype" and "returned_device" where they are its
+  dtype and device (null where it has none).
+- An array that more than one check holds as its "expected" or "got" is in "values" once, and
+  those checks hold ``{"at": index}`` in its place; checks of a group that are the same but
+  for their case are one check, with "cases" (a list) in place of "case" (compact_shared.py).
 - "worst_input" (the drawn example a property check's "error_ulps" came from) is kept only
   where the check did not pass, or where it is the one the report's accuracy table shows
   for its group (``worst_inputs``). ``expand(compact(d))["results"]`` is d's records, sorted
@@ -46,12 +49,16 @@ import shlex
 from collections import Counter
 from typing import Any
 
-VERSION = 2  # results.SCHEMA_VERSION
+from conformance.compact_shared import merge_cases, share_values, split_cases, unshare_values
+
+VERSION = 3  # results.SCHEMA_VERSION
 GROUP_FIELDS = ("framework", "implementation", "device", "dtype", "mode", "labels")
 IMPLEMENTATION_FIELDS = ("framework_version", "operation", "convention")
 ID_FIELDS = ("case", "labels", "implementation", "device", "dtype", "mode")
-NULLABLE = (*IMPLEMENTATION_FIELDS, "reproduce")  # null: the check has none
-TABLES = ("id_starts", "implementations", "known_divergences", "messages")
+# null: the check has none
+NULLABLE = (*IMPLEMENTATION_FIELDS, "reproduce", "returned_dtype", "returned_device")
+TABLES = ("id_starts", "implementations", "known_divergences", "messages", "values")
+LISTS = ("messages", "values")  # the tables that are lists
 WORST_GROUP = ("operation", "framework", "implementation", "device", "dtype", "mode")
 _RETURNED = {"returned_dtype": "dtype", "returned_device": "device"}
 
@@ -74,6 +81,8 @@ def compact(document: dict[str, Any]) -> dict[str, Any]:
             del record["id"]
         key = tuple((f, record.pop(f)) for f in GROUP_FIELDS if f in record)
         groups.setdefault(key, []).append(record)
+    merged = {key: merge_cases(checks) for key, checks in groups.items()}
+    values = share_values([check for checks in merged.values() for check in checks])
     return {
         "schema_version": VERSION,
         "created": document["created"],
@@ -83,7 +92,8 @@ def compact(document: dict[str, Any]) -> dict[str, Any]:
         "implementations": implementations,
         "known_divergences": divergences,
         "messages": messages,
-        "results": [{**dict(key), "checks": checks} for key, checks in groups.items()],
+        "values": values,
+        "results": [{**dict(key), "checks": checks} for key, checks in merged.items()],
     }
 
 
@@ -100,13 +110,16 @@ def expand(document: dict[str, Any]) -> dict[str, Any]:
     """The document with one flat record per check, as version 1 had them (sorted by id);
     ExpandError if a check refers to what the tables lack."""
     options = document["environment"].get("reproduce_options", "")
-    tables = {name: document.get(name, [] if name == "messages" else {}) for name in TABLES}
+    tables = {name: document.get(name, [] if name in LISTS else {}) for name in TABLES}
     records = []
     for g, group in enumerate(document["results"]):
         shared = {f: group[f] for f in GROUP_FIELDS if f in group}
         for c, check in enumerate(group["checks"]):
             try:
-                records.append(_expand_record({**shared, **check}, tables, options))
+                whole = {**shared, **check}
+                unshare_values(whole, tables["values"])
+                for one in split_cases(whole):
+                    records.append(_expand_record(one, tables, options))
             except LookupError as e:
                 field, problem = e.args
                 raise ExpandError(f"results/{g}/checks/{c}/{field}", problem) from None
@@ -134,10 +147,11 @@ def _expand_record(record: dict[str, Any], tables: dict[str, Any], options: str)
         if not 0 <= message < len(tables["messages"]):
             raise LookupError("message", f"{message!r} is not in the file's messages")
         record["message"] = tables["messages"][message]
-    if record.pop("returned_as_asked", False):
-        if not all(asked in record for asked in _RETURNED.values()):
-            raise LookupError("returned_as_asked", "the check has no dtype or no device")
-        record.update({returned: record[asked] for returned, asked in _RETURNED.items()})
+    for returned, asked in _RETURNED.items():
+        if "got" in record and returned not in record:
+            if asked not in record:
+                raise LookupError(returned, f"the check has a result but no {asked} (nor {returned})")
+            record[returned] = record[asked]
     record.setdefault("reproduce", shlex.join(["pytest", record["id"]]) + options)
     return {k: v for k, v in record.items() if not (k in NULLABLE and v is None)}
 
@@ -214,10 +228,11 @@ def _compact_record(
         record["known_divergence"] = key  # else it differs from the table's entry: kept whole
     if isinstance(record.get("message"), str) and record["message"] in messages:
         record["message"] = messages[record["message"]]
-    if all(r in record and f in record and record[r] == record[f] for r, f in _RETURNED.items()):
-        for returned in _RETURNED:
+    for returned, asked in _RETURNED.items():
+        if "got" in record and returned not in record:
+            record[returned] = None
+        elif "got" in record and asked in record and record[returned] == record[asked]:
             del record[returned]
-        record["returned_as_asked"] = True
     if "reproduce" not in record:
         record["reproduce"] = None
     elif record["reproduce"] == shlex.join(["pytest", record["id"]]) + options:

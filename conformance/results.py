@@ -1,8 +1,8 @@
 """The results file: every check's outcome plus the environment, as versioned JSON.
 
-Schema version 2. ``read`` gives one JSON object, one flat record per check::
+Schema version 3. ``read`` gives one JSON object, one flat record per check::
 
-    {"schema_version": 2, "created": ISO-8601 UTC, "environment": {...},
+    {"schema_version": 3, "created": ISO-8601 UTC, "environment": {...},
      "results": [{"id", "test", "case", "framework", "framework_version", "implementation",
                   "device", "dtype", "labels", "outcome", "expected", "got", "returned_dtype",
                   "error_eps", "error_ulps", "bound_eps", "tight_eps", "max_abs", "max_rel",
@@ -28,9 +28,11 @@ what each means. Fields that do not apply to a check (a skipped framework has no
 provenance, the value a document printed (if any), the exact loss, and the largest |logit|.
 
 On disk the file is the compact form of that object (compact.py: the checks grouped by where
-they ran, each implementation, known divergence and shared message written once, the
-reproduce commands and ids that follow from the rest left out), without whitespace: 3.5 MB
-for a 12,000-check run where version 1, one flat object per check, took 16.7 MB. ``SCHEMA``
+they ran, each implementation, known divergence, shared message and shared array written
+once, checks that differ only in their case written as one, the reproduce commands and ids
+that follow from the rest left out), without whitespace: 3.5 MB for a 12,000-check run where
+version 1, one flat object per check, took 16.7 MB (docs/performance.md has the figures of
+later runs). ``SCHEMA``
 is the JSON Schema of the file on disk. Written atomically: a crash mid-write leaves the
 previous file intact.
 """
@@ -54,7 +56,7 @@ from conformance.compact import GROUP_FIELDS, VERSION, ExpandError, compact, exp
 from conformance.conventions import MEANINGS
 from conformance.vocabulary import MODES, OUTCOMES
 
-SCHEMA_VERSION = VERSION  # 2: the compact form (compact.py)
+SCHEMA_VERSION = VERSION  # 3: the compact form (compact.py)
 
 _NUMBER = {"type": ["number", "string"]}  # a non-finite float is the string "nan", "inf", "-inf"
 _TEXT = {"type": "string"}
@@ -64,6 +66,11 @@ _DIVERGENCE = {
     "type": "object",
     "required": ["id"],
     "properties": {"id": _TEXT, "reason": _TEXT, "kind": _TEXT},
+}
+_AT = {"type": "object", "required": ["at"], "properties": {"at": {"type": "integer", "minimum": 0}}}
+_VALUE = {  # a value, or {"at": i}: the array at place i of "values" (compact_shared.py)
+    "not": {"type": "object", "not": _AT},
+    "description": 'an object other than {"at": a place in the file\'s values}',
 }
 _GROUPS = {"not": {}, "description": "its group's field, not a check's"}  # a check has none
 _CHECK = {  # one check, less its group's fields (compact.py)
@@ -82,8 +89,14 @@ _CHECK = {  # one check, less its group's fields (compact.py)
         **{f: _NUMBER for f in ("error_eps", "error_ulps", "bound_eps", "tight_eps", "max_abs", "max_rel")},
         "message": {"anyOf": [_TEXT, {"type": "integer", "minimum": 0}]},  # an index in messages
         "reproduce": _OR_NULL,
-        "returned_as_asked": {"const": True},
+        "returned_dtype": _OR_NULL,
+        "returned_device": _OR_NULL,
+        "expected": _VALUE,
+        "got": _VALUE,
+        "cases": {"anyOf": [{"type": "array", "items": _TEXT, "minItems": 2}, _AT]},
     },
+    "not": {"required": ["case", "cases"]},
+    "description": "a check has a case or cases, not both",  # what its "not" says
 }
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -148,6 +161,7 @@ SCHEMA: dict[str, Any] = {
         },
         "known_divergences": {"type": "object", "additionalProperties": _DIVERGENCE},
         "messages": {"type": "array", "items": _TEXT},
+        "values": {"type": "array", "items": {"type": "array"}},
         "results": {
             "type": "array",
             "items": {  # the checks that ran in one place

@@ -30,7 +30,7 @@ def test_numpy_run_passes_and_writes_results(run_suite):
     code, out, results = run_suite("--framework", "numpy")
     assert code == 0, out
     assert "results written to" in out
-    assert results["schema_version"] == 2
+    assert results["schema_version"] == 3
     assert set(results["environment"]["frameworks"]) == {"numpy"}
     records = {r["id"].split("[", 1)[1][:-1]: r for r in results["results"] if "[" in r["id"]}
     record = records[NUMPY_ID]

@@ -83,7 +83,7 @@ def test_the_newer_file_wins_a_check_two_files_share(tmp_path):
     ("damage", "said"),
     [
         (lambda text: text[: len(text) // 2], "not a complete JSON document"),
-        (lambda text: text.replace('"schema_version":2', '"schema_version":99'), "schema_version 99"),
+        (lambda text: text.replace('"schema_version":3', '"schema_version":99'), "schema_version 99"),
         (lambda text: text.replace('"outcome":"passed"', '"outcome":"fine"'), "results/0/checks/0/outcome"),
         (lambda text: "[]", "schema_version None"),
     ],

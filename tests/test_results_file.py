@@ -1,4 +1,4 @@
-"""The results file on disk (schema version 2, compact.py): what it leaves out comes back
+"""The results file on disk (schema version 3, compact.py): what it leaves out comes back
 as it was, on real records and on each rule's own case; what it cannot read is named."""
 
 from __future__ import annotations
@@ -58,8 +58,18 @@ def checks(on_disk: dict) -> list[dict]:
     return [check for group in on_disk["results"] for check in group["checks"]]
 
 
+def by_case(on_disk: dict) -> dict[str, dict]:
+    """Each case's check on disk (a check written once for several cases under each)."""
+    found = {}
+    for check in checks(on_disk):
+        cases = check.get("cases", [check.get("case")])
+        for case in on_disk["values"][cases["at"]] if isinstance(cases, dict) else cases:
+            found[case] = check
+    return found
+
+
 def test_every_record_comes_back_as_it_was_and_the_rules_apply(tmp_path):
-    records = [record(case=f"c{i}") for i in range(5)]
+    records = [record(case=f"c{i}", error_eps=i / 4) for i in range(5)]
     on_disk, back = written(tmp_path, records)
     assert back == records
     (group,) = on_disk["results"]
@@ -71,8 +81,10 @@ def test_every_record_comes_back_as_it_was_and_the_rules_apply(tmp_path):
         "mode": "eager",
         "labels": "indices",
     }
-    kept = {"test", "case", "outcome", "returned_as_asked", "expected", "got", "error_eps", "bound_eps"}
+    kept = {"test", "case", "outcome", "expected", "got", "error_eps", "bound_eps"}
     assert all(set(check) == kept for check in group["checks"])
+    assert on_disk["values"] == [[1.5, "nan"], [1.5000001, "nan"]]  # each array once
+    assert all(c["expected"] == {"at": 0} and c["got"] == {"at": 1} for c in group["checks"])
     assert on_disk["implementations"] == {
         "numpy.f": {
             "framework": "numpy",
@@ -96,10 +108,10 @@ def test_a_record_that_does_not_follow_the_rules_keeps_its_fields(tmp_path):
     plain = [record(case=f"p{i}") for i in range(4)]
     on_disk, back = written(tmp_path, odd + plain)
     assert back == sorted(odd + plain, key=lambda r: r["id"])
-    stored = {c["case"]: c for c in checks(on_disk)}
+    stored = by_case(on_disk)
     assert stored["a"]["reproduce"] == "pytest x --hypothesis-seed 3" and "reproduce" not in stored["p0"]
-    assert (stored["b"]["returned_dtype"], stored["b"]["returned_device"]) == ("float64", "cpu:0")
-    assert "returned_as_asked" not in stored["b"]
+    assert stored["b"]["returned_dtype"] == "float64" and "returned_device" not in stored["b"]  # as asked
+    assert "returned_dtype" not in stored["p0"] and "returned_device" not in stored["p0"]
     assert stored["c"]["id"] == "conformance/test_mine.py::test_loss[mine]" and "id" not in stored["p0"]
     assert (stored["d"]["framework_version"], stored["d"]["operation"]) == ("2.1", "other")
 
@@ -111,7 +123,7 @@ def test_a_user_implementation_without_conventions_and_a_record_without_reproduc
     on_disk, back = written(tmp_path, [*user, *suite, bare])
     assert back == sorted([*user, *suite, bare], key=lambda r: r["id"])
     assert "convention" not in on_disk["implementations"]["mine.f"]
-    stored = {c["case"]: c for c in checks(on_disk)}
+    stored = by_case(on_disk)
     assert stored["s9"]["reproduce"] is None and stored["s9"]["operation"] is None  # null: it has none
     assert "convention" not in stored["u0"] and "convention" not in stored["s0"]
 
@@ -127,7 +139,7 @@ def test_shared_messages_and_known_divergences_are_written_once(tmp_path):
     on_disk, back = written(tmp_path, records)
     assert back == sorted(records, key=lambda r: r["id"])
     assert on_disk["messages"] == [unsupported] and on_disk["known_divergences"] == {"tf-xla-nan": entry}
-    stored = {c["case"]: c for c in checks(on_disk)}
+    stored = by_case(on_disk)
     assert stored["u1"]["message"] == 0 and stored["once"]["message"] == "its own words"
     assert stored["k2"]["known_divergence"] == "tf-xla-nan"
 
@@ -163,7 +175,7 @@ def test_a_real_run_comes_back_as_it_was_compacted(run_suite, tmp_path):
     on_disk = json.loads((tmp_path / "results.json").read_text())
     jsonschema.validate(on_disk, results.SCHEMA)
     options = " --framework numpy,torch --hypothesis-profile ci"
-    assert on_disk["schema_version"] == 2 and on_disk["environment"]["reproduce_options"] == options
+    assert on_disk["schema_version"] == 3 and on_disk["environment"]["reproduce_options"] == options
     assert document["environment"]["duration_s"] > 0
     records = document["results"]
     assert {r["test"] for r in records} >= {"loss", "gradient", "options"}
@@ -180,7 +192,7 @@ def test_a_file_of_version_1_is_named_and_refused(tmp_path):
         json.dumps({"schema_version": 1, "created": "x", "environment": environment, "results": [record()]})
     )
     with pytest.raises(
-        ResultsFileError, match=re.escape(f"{path}: schema_version 1, this report reads version 2")
+        ResultsFileError, match=re.escape(f"{path}: schema_version 1, this report reads version 3")
     ):
         read(path)
 
@@ -215,12 +227,24 @@ def test_a_truncated_file_is_named_and_refused(tmp_path):
         (lambda d: d["results"][0]["checks"][0].update(error_eps=[1]), "field results/0/checks/0/error_eps"),
         (
             lambda d: d["results"][0].pop("device"),
-            "field results/0/checks/0/returned_as_asked: the check has no",
+            "field results/0/checks/0/returned_device: the check has a result but no device",
+        ),
+        (
+            lambda d: d["results"][0]["checks"][0].update(expected={"at": 9}),
+            "field results/0/checks/0/expected: 9 is not a place in the file's values",
+        ),
+        (
+            lambda d: d["results"][0]["checks"][0].update(got={"at": "x"}),
+            'field results/0/checks/0/got: an object other than {"at": a place',
+        ),
+        (
+            lambda d: d["results"][0]["checks"][0].update(cases=["a", "b"]),
+            "field results/0/checks/0: a check has a case or cases, not both",
         ),
     ],
 )
 def test_a_check_that_names_what_its_file_lacks_is_named(tmp_path, damage, said):
-    on_disk, _ = written(tmp_path, [record(case=f"c{i}", message="same") for i in range(2)])
+    on_disk, _ = written(tmp_path, [record(case=f"c{i}", message="same", error_eps=i) for i in range(2)])
     damage(on_disk)
     path = tmp_path / "results.json"
     path.write_text(json.dumps(on_disk))
@@ -231,15 +255,42 @@ def test_a_check_that_names_what_its_file_lacks_is_named(tmp_path, damage, said)
 def test_the_compact_form_is_smaller(tmp_path):
     records = [record(case=f"c{i}", outcome="unsupported", message="unsupported: no") for i in range(200)]
     on_disk, _ = written(tmp_path, records)
-    assert len((tmp_path / "results.json").read_text()) < len(json.dumps(records)) / 3
-    assert on_disk["messages"] == ["unsupported: no"] and on_disk["results"][0]["checks"][0] == {
-        "test": "loss",
-        "case": "c0",
-        "outcome": "unsupported",
-        "message": 0,
-        "returned_as_asked": True,
-        "expected": [1.5, "nan"],
-        "got": [1.5000001, "nan"],
-        "error_eps": 0.5,
-        "bound_eps": 8.0,
-    }
+    assert len((tmp_path / "results.json").read_text()) < len(json.dumps(records)) / 30
+    assert on_disk["messages"] == ["unsupported: no"] and on_disk["results"][0]["checks"] == [
+        {
+            "test": "loss",
+            "cases": sorted(f"c{i}" for i in range(200)),  # in the order of their ids
+            "outcome": "unsupported",
+            "message": 0,
+            "expected": [1.5, "nan"],
+            "got": [1.5000001, "nan"],
+            "error_eps": 0.5,
+            "bound_eps": 8.0,
+        }
+    ]
+
+
+def test_checks_that_differ_only_in_their_case_are_one_and_come_back_one_per_case(tmp_path):
+    same = [record(case=f"s{i}", outcome="unsupported", message="no") for i in range(3)]
+    other = [record(case=f"o{i}", outcome="unsupported", message="no", test="gradient") for i in range(2)]
+    own_id = record(case="s9", outcome="unsupported", message="no", id="conformance/x.py::test_loss[odd]")
+    alone = record(case="a", outcome="unsupported", message="another")
+    on_disk, back = written(tmp_path, [*same, *other, own_id, alone])
+    assert back == sorted([*same, *other, own_id, alone], key=lambda r: r["id"])
+    shared = on_disk["values"]
+    cases = [c.get("cases") for c in checks(on_disk)]
+    assert sorted(shared[c["at"]] if isinstance(c, dict) else c for c in cases if c) == [
+        ["o0", "o1"],
+        ["s0", "s1", "s2"],
+    ]
+    assert {c.get("case") for c in checks(on_disk)} == {None, "s9", "a"}  # an id of its own: kept alone
+
+
+def test_a_result_without_a_returned_dtype_keeps_saying_so(tmp_path):
+    bare = {k: v for k, v in record(case="b").items() if k not in ("returned_dtype", "returned_device")}
+    no_result = {k: v for k, v in record(case="n").items() if k not in ("expected", "got")}
+    on_disk, back = written(tmp_path, [bare, no_result])
+    assert back == [bare, no_result]
+    stored = by_case(on_disk)
+    assert stored["b"]["returned_dtype"] is None and stored["b"]["returned_device"] is None
+    assert stored["n"]["returned_dtype"] == "float32"  # no result: kept as it is
