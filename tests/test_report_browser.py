@@ -131,6 +131,19 @@ def test_the_first_screen_answers_who_agrees_and_what_is_wrong(browser, sample_r
     assert page.locator("#panel").is_visible()
     assert set(page.locator("#panel code").all_inner_texts()) <= commands
     page.locator("#panel button.close").click()
+    # a cell's passed checks are counted: the one with the largest error shows for them
+    page.select_option("select[name=outcome]", "passed")
+    many = page.evaluate(
+        "() => [...document.querySelectorAll('#matrix td.cell')]"
+        ".findIndex(td => /^passed: ([2-9]|[0-9]{2,}) check/.test(td.title))"
+    )
+    assert many >= 0
+    page.locator("#matrix td.cell").nth(many).click()
+    assert (
+        "checks alike (this outcome): the one with the largest error is shown"
+        in page.locator("#panel").inner_text()
+    )
+    page.locator("#panel button.close").click()
     # the agreement view's mode selector redraws its table
     view = page.locator(".agreement-view").filter(has=page.locator("option:nth-child(2)")).first
     before = view.locator("table.heat").inner_text()

@@ -7,9 +7,10 @@ Every check is an array of the values of ``FIELDS`` (trailing absent ones left o
 into ``rows`` and ``cols``), ``k`` case, ``m`` message (without its first and its reproduce
 line, which the page shows otherwise) and ``d`` known divergence (indices into ``strings``,
 where each text is written once; a divergence's reason is ``reasons[d]``), ``e`` error,
-``b`` worst-case bound and ``t`` tight bound in epsilons and ``u`` error in ulps (3
-significant digits), ``x`` and ``g`` the exact and the returned value as shown (golden
-losses, and what did not pass). A check's id is its row's prefix followed by
+``b`` worst-case bound and ``t`` tight bound (absent where it is the worst-case one) in
+epsilons and ``u`` error in ulps (3 significant digits), ``n`` how many checks the record
+stands for (absent: one), ``x`` and ``g`` the exact and the returned value as shown (golden
+losses, and what did not pass; indices into ``strings``). A check's id is its row's prefix followed by
 ``case-labels-implementation-device-dtype-mode]`` (the test's name for a drawn check), and its
 reproduce command ``pytest 'id'`` then the options ``suffixes[s]`` (0 where absent); a check
 whose id or command is not of that form carries it whole, as ``i`` or ``p``.
@@ -64,7 +65,8 @@ def shown_value(v: Any) -> str:
     return f"[{text}{', …' if len(items) > 4 else ''}]" if isinstance(v, list) else text
 
 
-FIELDS = ("o", "r", "c", "k", "m", "d", "e", "b", "t", "u", "x", "g", "s", "i", "p")
+FIELDS = ("o", "r", "c", "k", "m", "d", "e", "b", "t", "u", "n", "x", "g", "s", "i", "p")
+ALIKE = (PASSED, *SKIP_OUTCOMES)  # outcomes whose checks of a cell the matrix alone shows are counted
 MESSAGE_SHOWN = 1500  # characters of a check's message the page keeps (the results file has all)
 
 
@@ -99,10 +101,14 @@ class PageData:
         self.placed: dict[str, int] = {}  # check id -> index
         self.reasons: dict[int, str] = {}  # divergence string index -> its reason
 
-    def add(self, r: dict[str, Any]) -> int:
+    def add(self, r: dict[str, Any], alike: int = 1) -> int:
+        """The index of a check's record (added if it is not yet); ``alike``: how many checks
+        of its cell, outcome and message it stands for."""
         if r["id"] in self.placed:
             return self.placed[r["id"]]
         out: dict[str, Any] = {"o": SEVERITY.index(r["outcome"]) if r["outcome"] in SEVERITY else 0}
+        if alike > 1:
+            out["n"] = alike
         col = views.column_of(r)
         row = views.Row(r.get("operation", ""), r["test"], r.get("labels", ""))
         if col in self.cols and row in self.rows:
@@ -111,6 +117,8 @@ class PageData:
             out["k"] = self.strings.index(r["case"])
         for key, name in (("e", "error_eps"), ("b", "bound_eps"), ("t", "tight_eps"), ("u", "error_ulps")):
             out[key] = short(r.get(name))
+        if out["t"] == out["b"]:
+            out["t"] = None
         if r["outcome"] != PASSED and r.get("message"):
             out["m"] = self.strings.index(message(str(r["message"])))
         if entry := r.get("known_divergence"):
@@ -118,7 +126,8 @@ class PageData:
             self.reasons[out["d"]] = str(entry.get("reason", ""))
         shown = r["test"] in ("loss", "document_reproduced") or r["outcome"] not in (PASSED, *SKIP_OUTCOMES)
         if shown and "got" in r:
-            out.update(x=shown_value(r.get("expected")), g=shown_value(r.get("got")))
+            out.update(x=self.strings.index(shown_value(r.get("expected"))))
+            out.update(g=self.strings.index(shown_value(r.get("got"))))
         if "r" not in out or f"{self.prefixes[row]}{template_id(r)}" != r["id"]:
             out["i"] = r["id"]
         suffix = _suffix(r)
@@ -140,36 +149,64 @@ class PageData:
         heatmaps: list[Heatmap],
         plot: dict[str, Any],
     ) -> dict[str, Any]:
+        referenced = {
+            "findings": [[self.add(r) for r in f.records] for f in findings],
+            "golden": [[self.add(r) for r in g.results if r["outcome"] not in SKIP_OUTCOMES] for g in golden],
+            "plot": self.plot_dots(plot),
+        }
         for cell in self.matrix.cells.values():
-            for r in cell.records:
-                self.add(r)
+            self.add_cell(cell.records)
         return {
             "fields": FIELDS,
             "outcomes": list(SEVERITY),
             "rows": [[row.operation, row.test, row.labels, self.prefixes[row]] for row in self.rows],
             "cols": [[c.framework, c.implementation, c.device, c.dtype, c.mode] for c in self.cols],
-            "findings": [[self.add(r) for r in f.records] for f in findings],
-            "golden": [[self.add(r) for r in g.results if r["outcome"] not in SKIP_OUTCOMES] for g in golden],
+            **referenced,
             "agreement": agreement_views(heatmaps),
-            "plot": [
-                [
-                    [
-                        round(d.x, 1),
-                        round(d.y, 1),
-                        d.colour,
-                        d.over,
-                        [self.placed[i] for i in d.ids if i in self.placed],
-                    ]
-                    for d in p.dots
-                ]
-                for _, panels in plot["axes"]
-                for p in panels
-            ],
             "records": self.records,
             "strings": self.strings.items,
             "reasons": {str(k): v for k, v in self.reasons.items()},
             "suffixes": self.suffixes.items,
         }
+
+    def plot_dots(self, plot: dict[str, Any]) -> list[list[list[Any]]]:
+        """Each panel's dots: x, y, colour, ring, and the records of the checks drawn there."""
+        checks = {r["id"]: r for cell in self.matrix.cells.values() for r in cell.records}
+        return [
+            [
+                [
+                    round(d.x, 1),
+                    round(d.y, 1),
+                    d.colour,
+                    d.over,
+                    [self.add(checks[i]) for i in d.ids if i in checks],
+                ]
+                for d in p.dots
+            ]
+            for _, panels in plot["axes"]
+            for p in panels
+        ]
+
+    def add_cell(self, records: list[dict[str, Any]]) -> None:
+        """A matrix cell's checks: each that did not pass (or that the page shows elsewhere) on
+        its own; the others, one record per outcome and message, counted (of passed checks,
+        the one with the largest error stands for them, so a click shows the worst)."""
+        alike: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for r in records:
+            if r["id"] in self.placed:
+                continue
+            if r["outcome"] in ALIKE:
+                alike.setdefault((r["outcome"], str(r.get("message", ""))), []).append(r)
+            else:
+                self.add(r)
+        for same in alike.values():
+            self.add(max(same, key=_error_rank), alike=len(same))
+
+
+def _error_rank(r: dict[str, Any]) -> tuple[bool, float]:
+    """Larger for a larger error (NaN the largest, none the smallest)."""
+    x = views.number(r.get("error_eps"))
+    return (x is not None and math.isnan(x), -math.inf if x is None or math.isnan(x) else x)
 
 
 def _suffix(r: dict[str, Any]) -> str | None:

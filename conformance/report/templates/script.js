@@ -34,7 +34,9 @@
     head.append(el('span', OUT[r.o], 'badge '+cls(OUT[r.o])),
       el('span', ' '+(withWhere ? where(r)+' ' : '')+(r.k!==undefined ? 'case '+S[r.k] : '')+metrics));
     d.append(head);
-    if(r.x!==undefined) d.append(el('div', 'exact '+r.x+', got '+r.g, 'muted'));
+    if(r.n!==undefined) d.append(el('div', r.n+' checks alike (this outcome'+(r.m!==undefined ? ' and message' : '')+'): '
+      +(OUT[r.o]==='passed' ? 'the one with the largest error is shown' : 'one is shown')+'; the results file holds each', 'muted'));
+    if(r.x!==undefined) d.append(el('div', 'exact '+S[r.x]+', got '+S[r.g], 'muted'));
     if(r.m!==undefined) d.append(el('pre', S[r.m]));
     if(r.d!==undefined) d.append(el('div', 'known divergence '+S[r.d]+': '+D.reasons[r.d], 'muted'));
     d.append(el('code', reproduce(r)));
@@ -111,7 +113,7 @@
         const err = errors.includes('nan') ? 'nan' : errors.length ? errors.reduce((a,b)=>num(a)>=num(b)?a:b) : undefined;
         const shown = NOT_RUN.includes(OUT[worst]) ? '-' : fmt(err);
         const td = el('td', shown, 'cell '+cls(OUT[worst]));
-        td.title = OUT[worst]+': '+records.length+' check(s); worst error '+shown+' eps';
+        td.title = OUT[worst]+': '+records.reduce((n,r)=>n+(r.n||1), 0)+' check(s); worst error '+shown+' eps';
         const title = (labels ? test+' ('+labels+')' : test)+' · '+D.cols[c].slice(1).join(' · ');
         td.addEventListener('click', ()=>showChecks(title, found));
         tr.append(td);
@@ -139,7 +141,7 @@
     for(const i of D.golden[+details.dataset.golden]){
       const r = D.records[i], c = D.cols[r.c] || ['','','','',''], row = D.rows[r.r] || ['','',''];
       const tr = el('tr');
-      for(const v of [c[1], c[2], c[3], c[4], row[2], row[1], r.x, r.g, fmt(r.e), fmt(r.b)]) tr.append(el('td', v));
+      for(const v of [c[1], c[2], c[3], c[4], row[2], row[1], S[r.x], S[r.g], fmt(r.e), fmt(r.b)]) tr.append(el('td', v));
       tr.append(el('td', OUT[r.o], cls(OUT[r.o]))); table.append(tr);
     }
   }
