@@ -1,10 +1,10 @@
 """The results file's compact form (schema version 3), and back to one flat record per check.
 
 A run's records repeat a lot: each names its implementation's framework, version, operation
-and conventions, its known divergence in full, its reproduce command, where it ran. Version 2
-(``compact``) writes each of those once; ``expand`` gives back the flat records of version 1
-(results.py), sorted by id, so that their readers (merge.py, the report, the tests) see no
-difference. The compact document::
+and conventions, its known divergence in full, its reproduce command, where it ran. The
+compact form (``compact``) writes each of those once; ``expand`` gives back the flat records
+of version 1 (results.py), sorted by id, so that their readers (merge.py, the report, the
+tests) see no difference. The compact document::
 
     {"schema_version": 3, "created": ..., "cases": {...},
      "environment": {..., "reproduce_options": " --hypothesis-profile ci"},
@@ -32,9 +32,10 @@ difference. The compact document::
   check has none.
 - A check that holds "got" omits "returned_dtype" and "returned_device" where they are its
   dtype and device (null where it has none).
-- An array that more than one check holds as its "expected" or "got" is in "values" once, and
-  those checks hold ``{"at": index}`` in its place; checks of a group that are the same but
-  for their case are one check, with "cases" (a list) in place of "case" (compact_shared.py).
+- An array that more than one check holds as its "expected", "got" or "cases" is in "values"
+  once, and those checks hold ``{"at": index}`` in its place; checks of a group that are the
+  same but for their case are one check, with "cases" (a list) in place of "case"
+  (compact_shared.py).
 - "worst_input" (the drawn example a property check's "error_ulps" came from) is kept only
   where the check did not pass, or where it is the one the report's accuracy table shows
   for its group (``worst_inputs``). ``expand(compact(d))["results"]`` is d's records, sorted
