@@ -32,9 +32,8 @@ they ran, each implementation, known divergence, shared message and shared array
 once, checks that differ only in their case written as one, the reproduce commands and ids
 that follow from the rest left out), without whitespace: 3.5 MB for a 12,000-check run where
 version 1, one flat object per check, took 16.7 MB (docs/performance.md has the figures of
-later runs). ``SCHEMA``
-is the JSON Schema of the file on disk. Written atomically: a crash mid-write leaves the
-previous file intact.
+later runs). ``SCHEMA`` is the JSON Schema of the file on disk. Written atomically: a crash
+mid-write leaves the previous file intact.
 """
 
 from __future__ import annotations

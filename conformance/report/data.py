@@ -10,8 +10,8 @@ where each text is written once; a divergence's reason is ``reasons[d]``), ``e``
 ``b`` worst-case bound and ``t`` tight bound (absent where it is the worst-case one) in
 epsilons and ``u`` error in ulps (3 significant digits), ``n`` how many checks the record
 stands for (absent: one), ``x`` and ``g`` the exact and the returned value as shown (golden
-losses, and what did not pass; indices into ``strings``). A check's id is its row's prefix followed by
-``case-labels-implementation-device-dtype-mode]`` (the test's name for a drawn check), and its
+losses, and what did not pass; indices into ``strings``). A check's id is its row's prefix
+followed by ``case-labels-implementation-device-dtype-mode]`` (the test's name for a drawn check), and its
 reproduce command ``pytest 'id'`` then the options ``suffixes[s]`` (0 where absent); a check
 whose id or command is not of that form carries it whole, as ``i`` or ``p``.
 """
