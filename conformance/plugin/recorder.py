@@ -23,7 +23,8 @@ from conformance.cases import digest as cases_digest
 from conformance.checks import CheckFailure
 from conformance.plugin.outcomes import classify, crashed
 from conformance.plugin.state import SEED, STATE, Spec, spec_of
-from conformance.vocabulary import FAILING, KNOWN_DIVERGENCE, OUTCOMES, PASSED, SKIP_OUTCOMES, SKIPPED
+from conformance.plugin.verdict import verdict_line
+from conformance.vocabulary import OUTCOMES, PASSED, SKIPPED
 
 REPRODUCE = pytest.StashKey[str]()
 
@@ -154,37 +155,6 @@ def kept(message: str) -> str:
         return message
     cut = " … (cut here: pytest's output shows it whole; --write-failures DIR saves a drawn case) … "
     return message[: MESSAGE_KEPT - 1000] + cut + message[-1000:]  # its end says what was wrong
-
-
-def verdict_line(name: str, records: list[dict[str, Any]], report_path: str | None) -> str:
-    """An --impl run's last word on one user implementation: passed, or its distinct findings
-    (by outcome, check and dtype) with their kinds, and where the report shows them."""
-    mine = [r for r in records if r.get("implementation") == name]
-    counts = Counter(r["outcome"] for r in mine)
-    ran = sum(n for o, n in counts.items() if o not in SKIP_OUTCOMES)
-    found: dict[tuple[str, str], list[str]] = {}
-    for r in mine:
-        if r["outcome"] in FAILING:
-            found.setdefault((r["outcome"], r["test"]), []).append(str(r.get("message", "")))
-    where = f"; the report: {report_path}" if report_path else ""
-    if not found:
-        known = f", {counts[KNOWN_DIVERGENCE]} as known divergences" if counts[KNOWN_DIVERGENCE] else ""
-        return f"{name}: passed ({ran} checks ran{known}; {counts[PASSED]} passed){where}"
-    kinds = ", ".join(
-        f"{outcome} in {test} ({len(messages)} checks{_named(messages)})"
-        for (outcome, test), messages in sorted(found.items())
-    )
-    findings = f"{len(found)} finding{'s' if len(found) > 1 else ''}"
-    return f"{name}: {findings} in {ran} checks that ran: {kinds}{where}"
-
-
-def _named(messages: list[str]) -> str:
-    """The other definition (definitions.py) that explains a finding's every check, if one does."""
-    names = set()
-    for text in messages:
-        found = re.search(r"your loss matches (.+?); this suite checks", text)
-        names.add(found.group(1).split(":")[0].rsplit(" (", 1)[0] if found else None)
-    return f"; it matches {names.pop()}" if len(names) == 1 and None not in names else ""
 
 
 class Recorder:

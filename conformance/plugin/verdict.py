@@ -1,0 +1,68 @@
+"""An --impl run's last word on each user implementation: passed, or its distinct findings
+(by outcome and check) with what caused them, read from their messages."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from conformance.vocabulary import FAILING, KNOWN_DIVERGENCE, PASSED, SKIP_OUTCOMES
+
+# What a failure message says caused it, most telling first (a property check's message of
+# several distinct failures gives its first): each a pattern and the phrase it becomes.
+_CAUSES = (
+    (re.compile(r"your loss matches (.+?); this suite checks"), "matching {}"),
+    (re.compile(r"your loss returns what (\S+) returns on these inputs"), "failing as {} does"),
+    (re.compile(r"returned (\w+ for \w+ inputs)"), "returning {}"),
+    (re.compile(r"raised (\w+)"), "raising {}"),
+)
+OTHER = "with other values"
+
+
+def _short(names: str) -> str:
+    """'the e/(K-1) convention: e spread ... (fairseq's ...) or smoothing ignored (e = 0) (...)'
+    -> 'the e/(K-1) convention or smoothing ignored (e = 0)': each definition's name alone."""
+    parts = re.split(r" \([^()]*(?:\([^()]*\)[^()]*)*\)(?: or |$)", names)
+    return " or ".join(p.split(": ")[0] for p in parts if p)
+
+
+def cause(message: str) -> str:
+    """The phrase for what caused one failing check, or OTHER where its message names nothing."""
+    for pattern, phrase in _CAUSES:
+        found = pattern.search(message)
+        if found:
+            return phrase.format(_short(found.group(1)) if phrase.startswith("matching") else found.group(1))
+    return OTHER
+
+
+def causes(messages: list[str]) -> str:
+    """', all matching X' where one cause explains every check; ': 26 matching X, 12 returning
+    float32 for bfloat16 inputs, 3 with other values' where several do; '' where none is named."""
+    counts = Counter(cause(m) for m in messages)
+    if len(counts) == 1:
+        (only,) = counts
+        return "" if only == OTHER else f", all {only}"
+    return ": " + ", ".join(f"{n} {phrase}" for phrase, n in counts.most_common())
+
+
+def verdict_line(name: str, records: list[dict[str, Any]], report_path: str | None) -> str:
+    """Passed, with the checks that ran; or each finding (outcome and check) with its count of
+    checks and their causes, and where the report shows them."""
+    mine = [r for r in records if r.get("implementation") == name]
+    counts = Counter(r["outcome"] for r in mine)
+    ran = sum(n for o, n in counts.items() if o not in SKIP_OUTCOMES)
+    found: dict[tuple[str, str], list[str]] = {}
+    for r in mine:
+        if r["outcome"] in FAILING:
+            found.setdefault((r["outcome"], r["test"]), []).append(str(r.get("message", "")))
+    where = f"; the report: {report_path}" if report_path else ""
+    if not found:
+        known = f", {counts[KNOWN_DIVERGENCE]} as known divergences" if counts[KNOWN_DIVERGENCE] else ""
+        return f"{name}: passed ({ran} checks ran{known}; {counts[PASSED]} passed){where}"
+    kinds = ", ".join(
+        f"{outcome} in {test} ({len(messages)} check{'s' if len(messages) > 1 else ''}{causes(messages)})"
+        for (outcome, test), messages in sorted(found.items())
+    )
+    findings = f"{len(found)} finding{'s' if len(found) > 1 else ''}"
+    return f"{name}: {findings} in {ran} checks that ran: {kinds}{where}"
