@@ -33,6 +33,7 @@ ALLOWED = {
     "mlx",
     "transformers",
     "tinygrad",
+    "paddle",
     "os",
 }
 # Run a script with the suite unimportable: an import of conformance raises.

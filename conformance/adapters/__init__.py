@@ -6,8 +6,9 @@ import importlib
 
 from conformance.adapters.base import Framework, Implementation, Result, Unsupported
 
-# opt-in (pyproject's extras, not in all): mlx; transformers (its LabelSmoother, on PyTorch); tinygrad
-FRAMEWORKS = ("numpy", "torch", "tensorflow", "jax", "mlx", "transformers", "tinygrad")
+# opt-in (pyproject's extras, not in all): mlx; transformers (its LabelSmoother, on PyTorch);
+# tinygrad; paddle (PaddlePaddle)
+FRAMEWORKS = ("numpy", "torch", "tensorflow", "jax", "mlx", "transformers", "tinygrad", "paddle")
 
 __all__ = ["FRAMEWORKS", "Framework", "FrameworkMissing", "Implementation", "Result", "Unsupported", "load"]
 

@@ -19,6 +19,7 @@ COLOURS = {
     "mlx": "#da8bc3",
     "transformers": "#c44e52",
     "tinygrad": "#8c8c8c",
+    "paddle": "#64b5cd",
 }
 OTHER = "#937860"
 WIDTH, HEIGHT, PAD = 460, 300, 56

@@ -29,6 +29,7 @@ FRAMEWORK_OF = {
     "mlx": "mlx",
     "transformers": "transformers",
     "tinygrad": "tinygrad",
+    "paddle": "paddle",
     "conformance": "numpy",
 }
 

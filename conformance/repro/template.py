@@ -64,6 +64,14 @@ HARNESSES = {
         "tinygrad",
     ),
 }
+HARNESSES["paddle"] = Harness(
+    "import paddle",
+    "paddle.to_tensor(values)",
+    "paddle.to_tensor(values).astype(dtype)",
+    "tensor.astype('float64').numpy(), str(tensor.dtype).removeprefix('paddle.')",
+    ("paddlepaddle",),
+    "PaddlePaddle",
+)
 # transformers' loss takes PyTorch tensors: the same harness, its versions first
 HARNESSES["transformers"] = replace(
     HARNESSES["torch"], packages=("transformers", "torch"), needs="transformers, PyTorch"
