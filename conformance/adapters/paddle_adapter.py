@@ -20,9 +20,17 @@ from conformance.adapters.base import Framework, Implementation, Mode, normalise
 from conformance.conventions import Convention
 from conformance.vocabulary import EAGER
 
-# paddle.nn.functional.cross_entropy docs: ignore_index defaults to -100 (class indices only);
-# the mean divides by the rows not ignored.
-CONVENTION = Convention(weighted_mean="kept-rows", default_ignore_index="-100")
+# paddle.nn.functional.cross_entropy (python/paddle/nn/functional/loss.py): ignore_index defaults
+# to -100 (class indices only); the mean divides by the rows not ignored, and is 0 where none is
+# kept; smoothing applies only `if label_smoothing > 0.0` (a negative one is none) and
+# label_smooth raises a ValueError above 1.
+CONVENTION = Convention(
+    weighted_mean="kept-rows",
+    default_ignore_index="-100",
+    empty_mean="zero",
+    smoothing_below_zero="ignored",
+    smoothing_above_one="raises",
+)
 HALF = frozenset({"float16", "bfloat16"})
 
 
@@ -35,9 +43,18 @@ def functional(x, labels, e, reduction, axis, ignore_index=None):
 
     given = {} if ignore_index is None else {"ignore_index": ignore_index}
     soft = _soft(x, labels)
-    return F.cross_entropy(
+    out = F.cross_entropy(
         x, labels, reduction=reduction, soft_label=soft, axis=axis, label_smoothing=e, **given
     )
+    return _per_position(out, x, reduction, axis)
+
+
+def _per_position(out, x, reduction, axis):
+    """With reduction none Paddle keeps the class axis, of size 1 (its docs: the loss has the
+    label's shape, whose class axis is 1): dropped, so the values are compared per position."""
+    if reduction == "none" and len(out.shape) == len(x.shape):
+        return out.squeeze(axis)
+    return out
 
 
 def module(x, labels, e, reduction, axis, ignore_index=None):
@@ -47,7 +64,7 @@ def module(x, labels, e, reduction, axis, ignore_index=None):
     loss = paddle.nn.CrossEntropyLoss(
         reduction=reduction, soft_label=_soft(x, labels), axis=axis, label_smoothing=e, **given
     )
-    return loss(x, labels)
+    return _per_position(loss(x, labels), x, reduction, axis)
 
 
 IMPLEMENTATIONS = [
