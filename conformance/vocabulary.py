@@ -27,9 +27,10 @@ LABEL_KINDS = (INDICES, PROBABILITIES)
 REDUCTIONS = ("none", "mean", "sum")
 
 # How a loss is run: as written ("eager"), or compiled: jax.jit ("jit"), tf.function
-# ("function"), tf.function(jit_compile=True) ("function-xla"), torch.compile ("compile").
+# ("function"), tf.function(jit_compile=True) ("function-xla"), torch.compile and mx.compile
+# ("compile"), paddle.jit.to_static ("to_static").
 EAGER = "eager"
-MODES = (EAGER, "jit", "function", "function-xla", "compile")
+MODES = (EAGER, "jit", "function", "function-xla", "compile", "to_static")
 
 # Device names are "platform:index"; cuda (PyTorch) and gpu (JAX, TensorFlow) name the same.
 PLATFORMS = ("cpu", "cuda", "gpu", "mps", "tpu")

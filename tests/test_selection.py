@@ -19,7 +19,7 @@ def ids(results: dict) -> list[str]:
         (("--dtype", "float17"), "--dtype: unknown float17; known: float16, bfloat16, float32, float64"),
         (
             ("--mode", "interpreted"),
-            "--mode: unknown interpreted; known: eager, jit, function, function-xla, compile",
+            "--mode: unknown interpreted; known: eager, jit, function, function-xla, compile, to_static",
         ),
         (
             ("--framework", "numpy,mxnet"),

@@ -77,7 +77,8 @@ def addoption(parser: pytest.Parser) -> None:
         "--mode",
         default=None,
         help=f"comma list of execution modes (default: all of {', '.join(MODES)}; each framework "
-        "runs those it has: jit is JAX's, function and function-xla TensorFlow's, compile PyTorch's). "
+        "runs those it has: jit is JAX's, function and function-xla TensorFlow's, compile PyTorch's and "
+        "MLX's, to_static Paddle's). "
         "Golden and convention checks run in every mode, property checks eagerly (a compiler "
         "would compile anew for every drawn shape) unless --mode names no eager",
     )
