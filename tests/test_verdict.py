@@ -47,4 +47,7 @@ def test_unexplained_values_name_no_cause_and_a_clean_run_passes():
         "imprecise in loss (1 check)"
     )
     clean = [record("passed"), record("unsupported"), record("known divergence")]
-    assert verdict_line(NAME, clean, None) == "mine.loss: passed (2 checks ran, 1 as known divergences; 1 passed)"
+    assert (
+        verdict_line(NAME, clean, None)
+        == "mine.loss: passed (2 checks ran, 1 as known divergences; 1 passed)"
+    )

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import importlib
 
-from conformance.adapters.base import Framework, Implementation, Result, Unsupported
+from conformance.adapters.base import Framework, FrameworkMissing, Implementation, Result, Unsupported
 
 # opt-in (pyproject's extras, not in all): mlx; transformers (its LabelSmoother, on PyTorch);
 # tinygrad; paddle (PaddlePaddle)
 FRAMEWORKS = ("numpy", "torch", "tensorflow", "jax", "mlx", "transformers", "tinygrad", "paddle")
+# imported before the others in a run that has them: paddle crashes (a segmentation fault) when
+# imported after TensorFlow in one process, not before (paddlepaddle 3.3.1, tensorflow-cpu 2.21)
+IMPORTED_FIRST = ("paddle",)
 
-__all__ = ["FRAMEWORKS", "Framework", "FrameworkMissing", "Implementation", "Result", "Unsupported", "load"]
-
-
-class FrameworkMissing(Exception):
-    """The framework (or a library its adapter needs) is not installed."""
+__all__ = [
+    "FRAMEWORKS",
+    "IMPORTED_FIRST",
+    "Framework",
+    "FrameworkMissing",
+    "Implementation",
+    "Result",
+    "Unsupported",
+    "load",
+]
 
 
 def load(name: str, precision_defaults: bool = False) -> Framework:

@@ -26,6 +26,11 @@ PROGRAMS = 2048  # compiled functions a framework keeps (golden checks build abo
 Static = tuple[float, str, int, "int | None"]  # smoothing, reduction, class axis, ignore_index
 
 
+class FrameworkMissing(Exception):
+    """The framework (or a library its adapter needs) is not installed, or cannot be loaded
+    in this process (the reason says which)."""
+
+
 class Unsupported(Exception):
     """The implementation does not support this combination of options."""
 

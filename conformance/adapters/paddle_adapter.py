@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import platform
+import sys
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from conformance.adapters.base import Framework, Implementation, Mode, normalise_device
+from conformance.adapters.base import Framework, FrameworkMissing, Implementation, Mode, normalise_device
 from conformance.conventions import Convention
 from conformance.vocabulary import EAGER
 
@@ -123,7 +124,14 @@ def to_static(f):
 
 
 def load(precision_defaults: bool = False) -> Framework:
-    """Paddle on the CPU and each GPU it sees; on a machine without a GPU, float32 and float64."""
+    """Paddle on the CPU and each GPU it sees; on a machine without a GPU, float32 and float64.
+    Missing where TensorFlow was imported first in this process: paddle would crash it."""
+    if "tensorflow" in sys.modules and "paddle" not in sys.modules:
+        raise FrameworkMissing(
+            "paddle cannot be imported after TensorFlow in one process (a segmentation fault, "
+            "paddlepaddle 3.3.1 with tensorflow-cpu 2.21); a run imports it first, this process "
+            "had TensorFlow already: check paddle alone (--framework paddle, tox -e paddle)"
+        )
     import paddle
 
     gpus = paddle.device.cuda.device_count() if paddle.device.is_compiled_with_cuda() else 0

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 import pytest
 
 from conformance import divergences
-from conformance.adapters import Framework, FrameworkMissing, Implementation, load
+from conformance.adapters import IMPORTED_FIRST, Framework, FrameworkMissing, Implementation, load
 from conformance.cases import Case, CaseError, load_all
 from conformance.checks import Point
 from conformance.plugin.options import Options
@@ -104,6 +104,10 @@ class State:
     def framework(self, name: str) -> Framework | str:
         """The framework with the implementations to check, on the devices and in the modes
         selected, or why it is missing (loaded once)."""
+        if not self.frameworks:  # the first: those imported first go before it
+            for first in IMPORTED_FIRST:
+                if first != name and first in self.options.selected:
+                    self.framework(first)
         if name not in self.frameworks:
             o = self.options
             try:
