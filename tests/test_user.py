@@ -21,9 +21,11 @@ def mine(records: list[dict], test: str | None = None) -> list[dict]:
 
 
 def test_the_log_probabilities_first_module_passes(run_suite):
-    """In float32 and float64. In float16 it computes log_softmax in float16 as PyTorch's own
-    loss does, and a drawn logit spread beyond 65504 (rare: a large vocabulary at the largest
-    scale) makes it inf, a finding about it that a random run may or may not draw."""
+    """In float32 and float64, on the ci profile's draws (derandomised). It computes as PyTorch's
+    own loss does, so a random draw can show PyTorch's known divergences through it: in float16
+    a logit spread beyond 65504 makes it inf, and in float32 2^17 classes on axis 1 are summed
+    one by one (torch-log-softmax-off-the-last-axis-sums-in-order, which a CI run drew); its
+    message then says the fault is PyTorch's."""
     pytest.importorskip("torch")
     code, out, results = run_suite(
         "--impl",
@@ -34,6 +36,8 @@ def test_the_log_probabilities_first_module_passes(run_suite):
         "2",
         "--dtype",
         "float32,float64",
+        "--hypothesis-profile",
+        "ci",
         target="conformance",
     )
     assert code == 0, out[-3000:]
