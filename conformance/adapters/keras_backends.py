@@ -1,0 +1,129 @@
+"""Keras 3's losses on its JAX and PyTorch backends (TensorFlow's adapter checks them on
+TensorFlow): ``keras.losses.CategoricalCrossentropy`` (its default dtype and the input's),
+``SparseCategoricalCrossentropy`` and ``BinaryCrossentropy``, on the backend framework's
+devices, tensors, autodiff and compiled mode, so the report shows whether Keras computes the
+same loss on its three backends.
+
+Keras' backend is the process's (``KERAS_BACKEND``, read when keras is first imported): each
+backend is a framework of its own (``keras_jax``, ``keras_torch``), run in a process whose
+``KERAS_BACKEND`` names it (``tox -e keras_jax``; ``KERAS_BACKEND=jax pytest conformance
+--framework keras_jax``), elsewhere missing with that reason. The suite never sets it: in a
+process that also checks TensorFlow, ``tf.keras`` is this same Keras."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+
+from conformance.adapters import jax_adapter, torch_adapter
+from conformance.adapters.base import Framework, FrameworkMissing, Implementation
+from conformance.adapters.tensorflow_adapter import INDICES, KERAS_BINARY, KERAS_SPARSE, PROBABILITIES
+from conformance.vocabulary import SIGMOID_CROSS_ENTROPY
+
+_REDUCTION = {"none": "none", "mean": "sum_over_batch_size", "sum": "sum"}
+BACKENDS = {"jax": jax_adapter, "torch": torch_adapter}
+
+
+def _dtype(x) -> str:
+    import keras
+
+    return keras.backend.standardize_dtype(x.dtype)
+
+
+def categorical(x, labels, e, reduction, axis, dtype=None):
+    import keras
+
+    loss = keras.losses.CategoricalCrossentropy(
+        from_logits=True, label_smoothing=e, reduction=_REDUCTION[reduction], axis=axis, dtype=dtype
+    )
+    return loss(labels, x)
+
+
+def categorical_in_dtype(x, labels, e, reduction, axis):
+    return categorical(x, labels, e, reduction, axis, dtype=_dtype(x))
+
+
+def sparse(x, labels, e, reduction, axis, ignore_index=None):
+    import keras
+
+    loss = keras.losses.SparseCategoricalCrossentropy(
+        from_logits=True,
+        ignore_class=ignore_index,
+        reduction=_REDUCTION[reduction],
+        axis=-1,  # it takes no other (the class axis is the last here)
+        dtype=_dtype(x),
+    )
+    return loss(labels, x)
+
+
+def binary(x, labels, e, reduction, axis):
+    import keras
+
+    loss = keras.losses.BinaryCrossentropy(
+        from_logits=True, label_smoothing=e, reduction=_REDUCTION[reduction], dtype=_dtype(x)
+    )
+    return loss(labels, x)
+
+
+def implementations(backend: str) -> list[Implementation]:
+    """TensorFlow's Keras implementations, named for ``backend`` (``keras.losses.X(jax)``)."""
+    framework = f"keras_{backend}"
+    return [
+        Implementation(
+            f"keras.losses.CategoricalCrossentropy({backend})",
+            framework,
+            categorical,
+            PROBABILITIES,
+            class_axis="any",
+            note="default dtype",
+        ),
+        Implementation(
+            f"keras.losses.CategoricalCrossentropy({backend},dtype=input)",
+            framework,
+            categorical_in_dtype,
+            PROBABILITIES,
+            class_axis="any",
+        ),
+        Implementation(
+            f"keras.losses.SparseCategoricalCrossentropy({backend},dtype=input)",
+            framework,
+            sparse,
+            INDICES,
+            smoothing=False,
+            options=frozenset({"ignore_index"}),
+            convention=KERAS_SPARSE,
+        ),
+        Implementation(
+            f"keras.losses.BinaryCrossentropy({backend},dtype=input)",
+            framework,
+            binary,
+            PROBABILITIES,
+            class_axis="rows",
+            convention=KERAS_BINARY,
+            operation=SIGMOID_CROSS_ENTROPY,
+        ),
+    ]
+
+
+def load(backend: str, precision_defaults: bool = False) -> Framework:
+    """The backend framework (devices, tensors, autodiff, compiled mode) with Keras' losses as
+    its implementations; missing where this process's Keras backend is another."""
+    wanted = os.environ.get("KERAS_BACKEND", "tensorflow")
+    if wanted != backend:
+        raise FrameworkMissing(
+            f"keras_{backend} needs KERAS_BACKEND={backend} (Keras' backend is the process's; here "
+            f"{wanted}): run it alone, KERAS_BACKEND={backend} pytest conformance --framework "
+            f"keras_{backend}, or tox -e keras_{backend}"
+        )
+    import keras
+
+    if keras.backend.backend() != backend:  # keras imported before KERAS_BACKEND was set
+        raise FrameworkMissing(f"keras_{backend}: Keras was imported with the {keras.backend.backend()} backend")
+    base = BACKENDS[backend].load(precision_defaults)
+    return replace(
+        base,
+        name=f"keras_{backend}",
+        version=str(keras.__version__),
+        implementations=implementations(backend),
+        details={**base.details, backend: base.version, "keras_backend": backend},
+    )
