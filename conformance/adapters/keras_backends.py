@@ -118,7 +118,8 @@ def load(backend: str, precision_defaults: bool = False) -> Framework:
     import keras
 
     if keras.backend.backend() != backend:  # keras imported before KERAS_BACKEND was set
-        raise FrameworkMissing(f"keras_{backend}: Keras was imported with the {keras.backend.backend()} backend")
+        imported = keras.backend.backend()
+        raise FrameworkMissing(f"keras_{backend}: Keras was imported with the {imported} backend")
     base = BACKENDS[backend].load(precision_defaults)
     return replace(
         base,
