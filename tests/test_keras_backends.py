@@ -16,7 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_a_backend_this_process_does_not_have_is_missing_with_how_to_run_it(monkeypatch, backend):
     monkeypatch.delenv("KERAS_BACKEND", raising=False)
-    with pytest.raises(FrameworkMissing, match=f"keras_{backend} needs KERAS_BACKEND={backend}.*"):
+    with pytest.raises(
+        FrameworkMissing,
+        match=f"keras_{backend}'s losses need KERAS_BACKEND={backend} .*tox -e keras_{backend}",
+    ):
         load(f"keras_{backend}")
 
 
@@ -46,3 +49,11 @@ def test_keras_runs_on_the_backend_its_process_names(backend):
         "float32",
         "0.5076",
     ]
+
+
+def test_tensorflow_is_missing_where_keras_is_another_backend(monkeypatch):
+    """tf.keras is the process's Keras: on the JAX backend it would not be TensorFlow's."""
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    said = r"its Keras losses need KERAS_BACKEND=tensorflow \(.*here jax\); elsewhere: keras_jax"
+    with pytest.raises(FrameworkMissing, match=said):
+        load("tensorflow")

@@ -17,10 +17,16 @@ from dataclasses import replace
 
 from conformance.adapters import jax_adapter, torch_adapter
 from conformance.adapters.base import Framework, FrameworkMissing, Implementation
-from conformance.adapters.tensorflow_adapter import INDICES, KERAS_BINARY, KERAS_SPARSE, PROBABILITIES
+from conformance.conventions import Convention
 from conformance.vocabulary import SIGMOID_CROSS_ENTROPY
 
-_REDUCTION = {"none": "none", "mean": "sum_over_batch_size", "sum": "sum"}
+PROBABILITIES = frozenset({"probabilities"})
+INDICES = frozenset({"indices"})
+KERAS_REDUCTION = {"none": "none", "mean": "sum_over_batch_size", "sum": "sum"}
+# Keras' ignore_class: the mean divides by the rows kept, 0 when none is (divide_no_nan).
+KERAS_SPARSE = Convention(weighted_mean="kept-rows", empty_mean="zero")
+# Keras' BinaryCrossentropy takes the mean over the last axis before reducing (losses.py).
+KERAS_BINARY = Convention(binary_reduction="rows-mean")
 BACKENDS = {"jax": jax_adapter, "torch": torch_adapter}
 
 
@@ -34,7 +40,7 @@ def categorical(x, labels, e, reduction, axis, dtype=None):
     import keras
 
     loss = keras.losses.CategoricalCrossentropy(
-        from_logits=True, label_smoothing=e, reduction=_REDUCTION[reduction], axis=axis, dtype=dtype
+        from_logits=True, label_smoothing=e, reduction=KERAS_REDUCTION[reduction], axis=axis, dtype=dtype
     )
     return loss(labels, x)
 
@@ -49,7 +55,7 @@ def sparse(x, labels, e, reduction, axis, ignore_index=None):
     loss = keras.losses.SparseCategoricalCrossentropy(
         from_logits=True,
         ignore_class=ignore_index,
-        reduction=_REDUCTION[reduction],
+        reduction=KERAS_REDUCTION[reduction],
         axis=-1,  # it takes no other (the class axis is the last here)
         dtype=_dtype(x),
     )
@@ -60,7 +66,7 @@ def binary(x, labels, e, reduction, axis):
     import keras
 
     loss = keras.losses.BinaryCrossentropy(
-        from_logits=True, label_smoothing=e, reduction=_REDUCTION[reduction], dtype=_dtype(x)
+        from_logits=True, label_smoothing=e, reduction=KERAS_REDUCTION[reduction], dtype=_dtype(x)
     )
     return loss(labels, x)
 
@@ -105,16 +111,22 @@ def implementations(backend: str) -> list[Implementation]:
     ]
 
 
-def load(backend: str, precision_defaults: bool = False) -> Framework:
-    """The backend framework (devices, tensors, autodiff, compiled mode) with Keras' losses as
-    its implementations; missing where this process's Keras backend is another."""
+def require_keras_backend(backend: str, who: str, how: str) -> None:
+    """FrameworkMissing, saying ``how`` to run ``who``, unless KERAS_BACKEND names ``backend``."""
     wanted = os.environ.get("KERAS_BACKEND", "tensorflow")
     if wanted != backend:
         raise FrameworkMissing(
-            f"keras_{backend} needs KERAS_BACKEND={backend} (Keras' backend is the process's; here "
-            f"{wanted}): run it alone, KERAS_BACKEND={backend} pytest conformance --framework "
-            f"keras_{backend}, or tox -e keras_{backend}"
+            f"{who} need KERAS_BACKEND={backend} (Keras' is the process's; here {wanted}){how}"
         )
+
+
+def load(backend: str, precision_defaults: bool = False) -> Framework:
+    """The backend framework (devices, tensors, autodiff, compiled mode) with Keras' losses as
+    its implementations; missing where this process's Keras backend is another."""
+    how = (
+        f": KERAS_BACKEND={backend} pytest conformance --framework keras_{backend}, or tox -e keras_{backend}"
+    )
+    require_keras_backend(backend, f"keras_{backend}'s losses", how)
     import keras
 
     if keras.backend.backend() != backend:  # keras imported before KERAS_BACKEND was set
