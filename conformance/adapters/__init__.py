@@ -7,8 +7,20 @@ import importlib
 from conformance.adapters.base import Framework, FrameworkMissing, Implementation, Result, Unsupported
 
 # opt-in (pyproject's extras, not in all): mlx; transformers (its LabelSmoother, on PyTorch);
-# tinygrad; paddle (PaddlePaddle)
-FRAMEWORKS = ("numpy", "torch", "tensorflow", "jax", "mlx", "transformers", "tinygrad", "paddle")
+# tinygrad; paddle (PaddlePaddle). Keras on its JAX and PyTorch backends (keras_backends.py):
+# in a process whose KERAS_BACKEND names the backend
+FRAMEWORKS = (
+    "numpy",
+    "torch",
+    "tensorflow",
+    "jax",
+    "keras_jax",
+    "keras_torch",
+    "mlx",
+    "transformers",
+    "tinygrad",
+    "paddle",
+)
 # imported before the others in a run that has them: paddle crashes (a segmentation fault) when
 # imported after TensorFlow in one process, not before (paddlepaddle 3.3.1, tensorflow-cpu 2.21)
 IMPORTED_FIRST = ("paddle",)

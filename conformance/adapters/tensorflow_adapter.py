@@ -1,6 +1,5 @@
-"""TensorFlow: Keras' CategoricalCrossentropy and SparseCategoricalCrossentropy, TF1's
-built-in (the documents' API), ``tf.nn.softmax_cross_entropy_with_logits`` on labels smoothed
-by hand, and ``tf.nn.sparse_softmax_cross_entropy_with_logits``."""
+"""TensorFlow: Keras' losses (where KERAS_BACKEND is tensorflow), TF1's built-in (the documents'
+API), ``tf.nn.softmax_cross_entropy_with_logits`` on labels smoothed by hand, and its sparse form."""
 
 from __future__ import annotations
 
@@ -21,19 +20,20 @@ from conformance.adapters.base import (
     reduce_rows,
 )
 from conformance.adapters.caches import cache_folder
+from conformance.adapters.keras_backends import (
+    INDICES,
+    KERAS_BINARY,
+    KERAS_REDUCTION,
+    KERAS_SPARSE,
+    PROBABILITIES,
+    require_keras_backend,
+)
 from conformance.conventions import Convention
 from conformance.vocabulary import EAGER, SIGMOID_CROSS_ENTROPY
 
-PROBABILITIES = frozenset({"probabilities"})
-INDICES = frozenset({"indices"})
-_KERAS_REDUCTION = {"none": "none", "mean": "sum_over_batch_size", "sum": "sum"}
 # TF1's losses smooth only when label_smoothing > 0, and their default reduction divides by
 # the number of non-zero weights with a division that gives 0 for 0/0 (losses_impl.py).
 TF1 = Convention(empty_mean="zero", smoothing_below_zero="ignored")
-# Keras' ignore_class: the mean divides by the rows kept, 0 when none is (divide_no_nan).
-KERAS_SPARSE = Convention(weighted_mean="kept-rows", empty_mean="zero")
-# Keras' BinaryCrossentropy takes the mean over the last axis before reducing (losses.py).
-KERAS_BINARY = Convention(binary_reduction="rows-mean")
 
 
 CACHE = "CONFORMANCE_TF_CACHE"  # where XLA keeps TensorFlow's compiled clusters between runs ("": nowhere)
@@ -72,7 +72,7 @@ def keras(x, labels, e, reduction, axis, dtype=None):
     import tensorflow as tf
 
     loss = tf.keras.losses.CategoricalCrossentropy(
-        from_logits=True, label_smoothing=e, reduction=_KERAS_REDUCTION[reduction], axis=axis, dtype=dtype
+        from_logits=True, label_smoothing=e, reduction=KERAS_REDUCTION[reduction], axis=axis, dtype=dtype
     )
     return loss(labels, x)
 
@@ -109,7 +109,7 @@ def keras_sparse(x, labels, e, reduction, axis, ignore_index=None):
     loss = tf.keras.losses.SparseCategoricalCrossentropy(
         from_logits=True,
         ignore_class=ignore_index,
-        reduction=_KERAS_REDUCTION[reduction],
+        reduction=KERAS_REDUCTION[reduction],
         axis=-1,  # it takes no other (the class axis is the last here)
         dtype=x.dtype.name,
     )
@@ -120,7 +120,7 @@ def keras_binary(x, labels, e, reduction, axis):
     import tensorflow as tf
 
     loss = tf.keras.losses.BinaryCrossentropy(
-        from_logits=True, label_smoothing=e, reduction=_KERAS_REDUCTION[reduction], dtype=x.dtype.name
+        from_logits=True, label_smoothing=e, reduction=KERAS_REDUCTION[reduction], dtype=x.dtype.name
     )
     return loss(labels, x)
 
@@ -262,6 +262,7 @@ def device_name(name: str) -> str:
 def load(precision_defaults: bool = False) -> Framework:
     """``precision_defaults``: keep TensorFlow's TF32 setting (else off). Several logical CPUs:
     the environment variable CONFORMANCE_HOST_DEVICES=N, before TensorFlow starts."""
+    require_keras_backend("tensorflow", "tensorflow: its Keras losses", "; elsewhere: keras_jax, keras_torch")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     cache = xla_cache()
     import tensorflow as tf

@@ -1,0 +1,59 @@
+"""Keras on its JAX and PyTorch backends: each in a process whose KERAS_BACKEND names it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conformance.adapters import FrameworkMissing, load
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_a_backend_this_process_does_not_have_is_missing_with_how_to_run_it(monkeypatch, backend):
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    with pytest.raises(
+        FrameworkMissing,
+        match=f"keras_{backend}'s losses need KERAS_BACKEND={backend} .*tox -e keras_{backend}",
+    ):
+        load(f"keras_{backend}")
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_keras_runs_on_the_backend_its_process_names(backend):
+    """In a process of its own: Keras' loss on the backend's tensors and devices, the same value
+    as TensorFlow's Keras computes (0.5076 for this row), its implementations named for it."""
+    pytest.importorskip(backend)
+    pytest.importorskip("keras")
+    code = (
+        "import numpy as np\n"
+        "from conformance.adapters import load\n"
+        f"fw = load('keras_{backend}')\n"
+        "impl = fw.implementations[0]\n"
+        "x = np.array([[1., 2., 3.]], np.float32); y = np.array([[0., 0., 1.]], np.float32)\n"
+        "r = fw.run(impl, 'cpu:0', x, y, label_smoothing=0.1, reduction='mean')\n"
+        "print(fw.name, fw.details['keras_backend'], impl.name, r.dtype, round(float(r.value), 4))\n"
+    )
+    env = {"KERAS_BACKEND": backend, "PATH": "/usr/bin:/bin", "HOME": str(Path.home())}
+    run = [sys.executable, "-c", code]
+    out = subprocess.run(run, capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == [
+        f"keras_{backend}",
+        backend,
+        f"keras.losses.CategoricalCrossentropy({backend})",
+        "float32",
+        "0.5076",
+    ]
+
+
+def test_tensorflow_is_missing_where_keras_is_another_backend(monkeypatch):
+    """tf.keras is the process's Keras: on the JAX backend it would not be TensorFlow's."""
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    said = r"its Keras losses need KERAS_BACKEND=tensorflow \(.*here jax\); elsewhere: keras_jax"
+    with pytest.raises(FrameworkMissing, match=said):
+        load("tensorflow")
