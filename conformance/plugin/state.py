@@ -104,27 +104,29 @@ class State:
     def framework(self, name: str) -> Framework | str:
         """The framework with the implementations to check, on the devices and in the modes
         selected, or why it is missing (loaded once)."""
-        if not self.frameworks:  # the first: those imported first go before it
-            for first in IMPORTED_FIRST:
-                if first != name and first in self.options.selected:
-                    self.framework(first)
+        if not self.frameworks:  # the first: those imported first go before it (once each)
+            for first in (n for n in IMPORTED_FIRST if n != name and n in self.options.selected):
+                self.frameworks[first] = self._load(first)
         if name not in self.frameworks:
-            o = self.options
-            try:
-                fw = load(name, o.precision_defaults)
-            except FrameworkMissing as e:
-                self.frameworks[name] = str(e)
-            else:
-                self.found_devices[name] = list(fw.devices)
-                self.builtins[name] = list(fw.implementations)
-                own = fw.implementations if o.builtin is None or name in o.builtin else []
-                self.frameworks[name] = replace(
-                    fw,
-                    implementations=[*own, *(u for u in o.user if u.framework == name)],
-                    devices=[d for d in fw.devices if device_selected(d, o.devices)],
-                    modes=tuple(m for m in fw.modes if m.name in o.modes),
-                )
+            self.frameworks[name] = self._load(name)
         return self.frameworks[name]
+
+    def _load(self, name: str) -> Framework | str:
+        """Framework ``name`` as the run selected it, or why it is missing."""
+        o = self.options
+        try:
+            fw = load(name, o.precision_defaults)
+        except FrameworkMissing as e:
+            return str(e)
+        self.found_devices[name] = list(fw.devices)
+        self.builtins[name] = list(fw.implementations)
+        own = fw.implementations if o.builtin is None or name in o.builtin else []
+        return replace(
+            fw,
+            implementations=[*own, *(u for u in o.user if u.framework == name)],
+            devices=[d for d in fw.devices if device_selected(d, o.devices)],
+            modes=tuple(m for m in fw.modes if m.name in o.modes),
+        )
 
     def cases(self) -> tuple[list[Case], list[CaseError]]:
         if self.loaded_cases is None:

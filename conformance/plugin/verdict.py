@@ -10,12 +10,12 @@ from typing import Any
 from conformance.vocabulary import FAILING, KNOWN_DIVERGENCE, PASSED, SKIP_OUTCOMES
 
 # What a failure message says caused it, most telling first (a property check's message of
-# several distinct failures gives its first): each a pattern and the phrase it becomes.
+# several distinct failures counts as the most telling it names): a pattern and its phrase.
 _CAUSES = (
     (re.compile(r"your loss matches (.+?); this suite checks"), "matching {}"),
     (re.compile(r"your loss returns what (\S+) returns on these inputs"), "failing as {} does"),
     (re.compile(r"returned (\w+ for \w+ inputs)"), "returning {}"),
-    (re.compile(r"raised (\w+)"), "raising {}"),
+    (re.compile(r"^\s*raised (\w+)", re.M), "raising {}"),
 )
 OTHER = "with other values"
 

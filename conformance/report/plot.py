@@ -16,6 +16,8 @@ COLOURS = {
     "torch": "#dd8452",
     "tensorflow": "#55a868",
     "jax": "#8172b3",
+    "keras_jax": "#a6d854",
+    "keras_torch": "#e5c494",
     "mlx": "#da8bc3",
     "transformers": "#c44e52",
     "tinygrad": "#8c8c8c",

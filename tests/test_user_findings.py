@@ -1,0 +1,208 @@
+"""--impl: what a run tells the author of a loss about its findings (64-bit mode, another
+definition named, every distinct failure, shrinking within a budget, whole inputs, the
+framework's fault)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+IDIOM = "jax:tests/user_losses/jax_optax_idiom.py:loss"
+
+
+@pytest.mark.parametrize(("x64", "float32_outcome"), [("0", "passed"), ("1", "diverged")])
+def test_a_jax_loss_is_judged_in_the_64_bit_mode_its_program_runs_in(run_suite, x64, float32_outcome):
+    """The optax idiom's one-hot labels are float32 under JAX's default and float64 under x64:
+    its float32 loss is float32 in a default program (passes) and float64 in a program that
+    turns x64 on (JAX_ENABLE_X64=1: a finding for that program). Float64 checks run under
+    jax.enable_x64 either way, so they check float64."""
+    pytest.importorskip("jax")
+    code, out, results = run_suite(
+        "--impl", IDIOM, "--dtype", "float32,float64", "-k", "test_loss", env={"JAX_ENABLE_X64": x64}
+    )
+    records = [r for r in results["results"] if r.get("implementation") == "jax_optax_idiom.loss"]
+    by_dtype = {
+        d: {r["outcome"] for r in records if r["dtype"] == d} - {"unsupported"}
+        for d in ("float32", "float64")
+    }
+    assert by_dtype["float64"] == {"passed"}, out[-3000:]
+    assert float32_outcome in by_dtype["float32"]
+    if float32_outcome == "diverged":
+        assert all(
+            "returned float64 for float32 inputs" in r["message"]
+            for r in records
+            if r["outcome"] == "diverged"
+        )
+    else:
+        assert by_dtype["float32"] == {"passed"} and code == 0
+
+
+def test_a_wider_result_says_so_and_what_would_keep_the_inputs_dtype(run_suite):
+    """The idiom's float16 loss comes back float32 under JAX's default (float16 logits promoted
+    with float32 one-hot labels): the message says it is wider, that the value is within
+    float16's bound, and how to keep float16."""
+    pytest.importorskip("jax")
+    args = ("--impl", IDIOM, "--framework", "none", "--dtype", "float16")
+    _, out, results = run_suite(*args, "-k", "test_loss and article2-e0.001")
+    (record,) = [r for r in results["results"] if r["outcome"] == "diverged"]
+    message = record["message"]
+    assert "returned float32 for float16 inputs: a wider dtype than its inputs" in message, out[-3000:]
+    assert "the value itself is within float16's bound" in message
+    assert "made in logits.dtype, they keep the inputs' dtype" in message
+    assert "exceeds" not in message
+
+
+DEFINITIONS = "numpy:tests/user_losses/numpy_definitions.py:"
+
+
+@pytest.mark.parametrize(
+    ("name", "named"),
+    [
+        ("fairseq", "the e/(K-1) convention"),
+        ("flax_kl", "a KL divergence"),
+        ("summed", "the sum over the batch instead of the mean"),
+        ("unsmoothed", "smoothing ignored"),
+    ],
+)
+def test_a_loss_of_another_definition_is_named_in_its_failures(run_suite, name, named):
+    code, out, results = run_suite(
+        "--impl", DEFINITIONS + name, "--dtype", "float64", "-k", "test_loss or test_document"
+    )
+    diverged = [r for r in results["results"] if r["outcome"] == "diverged" and r.get("framework") == "numpy"]
+    assert code == 1 and diverged, out[-3000:]
+    assert all(
+        f"your loss matches {named}" in r["message"] or "or " + named in r["message"] for r in diverged
+    ), [r["message"] for r in diverged if named not in r["message"]][:1]
+
+
+def test_a_correct_loss_is_never_given_another_definitions_name(run_suite):
+    args = ("--impl", DEFINITIONS + "correct", "--dtype", "float64", "-k", "test_loss or test_document")
+    code, out, results = run_suite(*args)
+    assert "your loss matches" not in out and code == 0, out[-3000:]
+    assert "numpy_definitions.correct: passed (" in out and "the report: " in out
+    # the counts are of the user's checks (the suite's own, of a document, apart), and say
+    # what pytest calls the same
+    assert "(of your implementations; " in out and "in pytest's words: " in out
+    mine = [r for r in results["results"] if r.get("implementation") == "numpy_definitions.correct"]
+    assert mine and {r["outcome"] for r in mine} <= {"passed", "unsupported"}, out[-3000:]
+
+
+def test_every_distinct_failure_of_a_property_is_reported(run_suite):
+    """fairseq's form divides by K - 1: at one class it raises ZeroDivisionError, elsewhere it
+    computes the e/(K-1) convention. Both are shown, each shrunk, and the convention named."""
+    args = (
+        "--impl",
+        DEFINITIONS + "fairseq",
+        "--framework",
+        "none",
+        "--dtype",
+        "float64",
+        "--hypothesis-profile",
+        "ci",
+    )
+    code, out, results = run_suite(
+        *args, "-k", "agreement and not gradient", target="conformance/test_properties.py"
+    )
+    (record,) = [r for r in results["results"] if r["test"] == "agreement" and r.get("framework") == "numpy"]
+    assert code == 1 and record["outcome"] == "diverged", out[-3000:]
+    message = record["message"]
+    assert message.startswith("2 distinct failures of this property, each shrunk")
+    assert "raised ZeroDivisionError" in message and "your loss matches the e/(K-1) convention" in message
+
+
+DEFECTS = "numpy:tests/user_losses/numpy_defects.py:"
+
+
+def test_shrinking_stops_at_its_budget_and_says_so(run_suite):
+    """A defect whose every call takes 0.3 s: with --shrink-budget 1, the check ends with
+    the counterexample shrunk so far, and its message names the budget."""
+    args = (
+        "--impl",
+        DEFECTS + "slow_and_wrong",
+        "--framework",
+        "none",
+        "--dtype",
+        "float32",
+        "--shrink-budget",
+        "1",
+    )
+    args += ("--hypothesis-profile", "ci")
+    _, out, results = run_suite(
+        *args, "-k", "agreement and not gradient", target="conformance/test_properties.py"
+    )
+    (record,) = [r for r in results["results"] if r["test"] == "agreement" and r.get("framework") == "numpy"]
+    assert record["outcome"] == "diverged", out[-3000:]
+    assert "shrinking stopped at its budget of 1 s (--shrink-budget)" in record["message"]
+
+
+def test_a_counterexample_is_printed_whole_in_digits_that_give_it_back():
+    """Every input element, none elided, each in the fewest digits that round-trip."""
+    from conformance.adapters import numpy_adapter
+    from conformance.cases import Case
+    from conformance.checks import Point
+    from conformance.messages import input_lines
+
+    logits = (np.arange(300, dtype=np.float64).reshape(3, 100) / 7).astype(np.float32)
+    case = Case("drawn", "(drawn)", "a test", logits.astype(np.float64), np.array([0, 1, 2]), 0.1, "mean", ())
+    fw = numpy_adapter.load()
+    point = Point(fw, fw.implementations[0], "cpu:0", "float32", "indices")
+    text = "\n".join(input_lines(point, case))
+    assert "..." not in text
+    printed = text.split("logits=")[1].split("labels=")[0]
+    values = np.array(
+        [float(v) for v in printed.replace("[", " ").replace("]", " ").replace(",", " ").split()]
+    )
+    assert np.array_equal(values.astype(np.float32), logits.ravel())
+
+
+def test_the_optax_idiom_in_the_logits_dtype_passes_in_every_dtype(run_suite):
+    """Half precision in, half out: with its one-hot labels in the logits' dtype the idiom
+    passes in float16 and bfloat16 too (without, JAX promotes float16 logits and float32
+    one-hot labels to float32: a returned dtype the suite reports)."""
+    pytest.importorskip("jax")
+    code, out, results = run_suite("--impl", IDIOM + "_in_dtype", "-k", "test_loss")
+    mine = [r for r in results["results"] if r.get("implementation") == "jax_optax_idiom.loss_in_dtype"]
+    assert {r["dtype"] for r in mine if r["outcome"] == "passed"} == {
+        "float64",
+        "float32",
+        "float16",
+        "bfloat16",
+    }
+    assert code == 0 and {r["outcome"] for r in mine} <= {"passed", "unsupported"}, out[-3000:]
+
+
+def test_an_empty_batch_mean_of_zero_is_said_in_words_and_named(run_suite):
+    args = (
+        "--impl",
+        DEFINITIONS + "empty_mean_zero",
+        "--framework",
+        "none",
+        "--dtype",
+        "float32",
+        "-k",
+        "empty_batch",
+    )
+    _, out, results = run_suite(*args, target="conformance/test_properties.py")
+    (record,) = [
+        r for r in results["results"] if r["test"] == "empty_batch" and r.get("framework") == "numpy"
+    ]
+    assert record["outcome"] == "diverged", out[-3000:]
+    assert "the exact value is NaN (undefined) but it returned 0.0" in record["message"]
+    assert "your loss matches the mean of an empty batch as 0" in record["message"]
+    assert "exceeds" not in record["message"]
+
+
+def test_a_loss_that_is_the_frameworks_own_is_told_the_fault_is_the_frameworks(run_suite):
+    """F.cross_entropy called as the user's loss, in float16 at 32,000 classes: it fails as
+    PyTorch's own does, and the message names PyTorch's known divergence."""
+    pytest.importorskip("torch")
+    args = ("--impl", "torch:tests/user_losses/torch_cross_entropy.py:loss", "--dtype", "float16")
+    code, out, results = run_suite(*args, "-k", "test_loss and vocab-32000")
+    mine = [r for r in results["results"] if r.get("implementation") == "torch_cross_entropy.loss"]
+    (record,) = [r for r in mine if r["outcome"] != "unsupported"]
+    assert code == 1 and record["outcome"] == "diverged", out[-3000:]
+    assert (
+        "your loss returns what torch.nn.functional.cross_entropy returns on these inputs"
+        in record["message"]
+    )
+    assert "known divergence half-precision-class-sum-overflows (precision) of torch" in record["message"]
