@@ -10,6 +10,7 @@ precisions are checked where a GPU is."""
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import platform
 import sys
 from dataclasses import replace
@@ -126,7 +127,7 @@ def to_static(f):
 def load(precision_defaults: bool = False) -> Framework:
     """Paddle on the CPU and each GPU it sees; on a machine without a GPU, float32 and float64.
     Missing where TensorFlow was imported first in this process: paddle would crash it."""
-    if "tensorflow" in sys.modules and "paddle" not in sys.modules:
+    if "tensorflow" in sys.modules and "paddle" not in sys.modules and importlib.util.find_spec("paddle"):
         raise FrameworkMissing(
             "paddle cannot be imported after TensorFlow in one process (a segmentation fault, "
             "paddlepaddle 3.3.1 with tensorflow-cpu 2.21); a run imports it first, this process "
