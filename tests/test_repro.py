@@ -5,6 +5,8 @@ divergence shows, 0 where it does not)."""
 from __future__ import annotations
 
 import ast
+import importlib.util
+import os
 import subprocess
 import sys
 from dataclasses import replace
@@ -15,7 +17,7 @@ import pytest
 from conformance import divergences, repro
 from conformance.adapters import FrameworkMissing
 from conformance.repro import __main__ as cli
-from conformance.repro.check import judged
+from conformance.repro.check import framework_of, judged
 from conformance.repro.script import render
 
 # What a script may import: the frameworks, NumPy and the standard library it uses.
@@ -65,7 +67,15 @@ def test_every_defect_and_precision_finding_has_a_reproducer():
     assert missing == []
 
 
-@pytest.mark.parametrize("id", [k.id for k in repro.reproducible()])
+# Keras' losses on JAX and PyTorch: their reproducers are made in a process of their own
+KERAS_BACKEND_IDS = {
+    k.id: framework_of(k.repro["implementation"]).removeprefix("keras_")
+    for k in repro.reproducible()
+    if framework_of(k.repro["implementation"]).startswith("keras_")
+}
+
+
+@pytest.mark.parametrize("id", [k.id for k in repro.reproducible() if k.id not in KERAS_BACKEND_IDS])
 def test_a_reproducer_runs_standalone_and_exits_as_the_suite_judges(id, tmp_path):
     entry = repro.entry(id)
     try:
@@ -79,6 +89,41 @@ def test_a_reproducer_runs_standalone_and_exits_as_the_suite_judges(id, tmp_path
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out[-3000:]
     assert "DIVERGES" in proc.stdout and "ModuleNotFoundError" not in out, out[-3000:]
+
+
+@pytest.mark.parametrize("id", sorted(KERAS_BACKEND_IDS))
+def test_a_keras_backend_reproducer_sets_its_backend_and_exits_as_the_suite_judges(id, tmp_path):
+    """conformance-repro sets KERAS_BACKEND for an entry of Keras on JAX or PyTorch, and its
+    script sets it before Keras is imported: both run where KERAS_BACKEND names TensorFlow."""
+    backend = KERAS_BACKEND_IDS[id]
+    for package in ("keras", backend):
+        if importlib.util.find_spec(package) is None:
+            pytest.skip(f"{package} is not installed")
+    env = {**os.environ, "KERAS_BACKEND": "tensorflow"}
+    path = tmp_path / "repro.py"
+    made = subprocess.run(
+        [sys.executable, "-m", "conformance.repro", id, "-o", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+    assert made.returncode == 0 and "exits 1 here (it shows)" in made.stderr, made.stderr[-3000:]
+    text = path.read_text()
+    assert imports(text) <= ALLOWED | {"keras"}, imports(text) - ALLOWED
+    proc = subprocess.run(
+        [sys.executable, "-c", BLOCKED, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+        env=env,
+    )
+    out = proc.stdout + proc.stderr
+    assert f"Keras backend: {backend}" in proc.stdout, out[-3000:]
+    assert proc.returncode == 1 and "DIVERGES" in proc.stdout and "ModuleNotFoundError" not in out, out[
+        -3000:
+    ]
 
 
 def test_a_reproducer_of_a_check_that_passes_exits_0(tmp_path):

@@ -7,10 +7,13 @@ conformance-repro ID [-o FILE]     its script, on stdout or into FILE
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from conformance.repro import NoReproducer, markdown, reproducible, script
+from conformance.adapters import FrameworkMissing
+from conformance.repro import NoReproducer, entry, markdown, reproducible, script
+from conformance.repro.check import framework_of
 from conformance.results import write_atomically
 
 
@@ -31,8 +34,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{k.id}  ({k.kind}; {check})")
         return 0
     try:
+        _keras_backend_for(args.id)
         text, shows = script(args.id)
-    except NoReproducer as e:
+    except (NoReproducer, FrameworkMissing) as e:
         print(f"conformance-repro: {e}", file=sys.stderr)
         return 2
     if args.output is None:
@@ -44,6 +48,15 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def _keras_backend_for(id: str) -> None:
+    """Keras' losses on JAX or PyTorch need that backend, the process's, chosen when Keras is
+    first imported: set KERAS_BACKEND for an entry of theirs (this process checks one entry)."""
+    spec = entry(id).repro
+    framework = framework_of(spec["implementation"]) if spec else ""
+    if framework.startswith("keras_") and "keras" not in sys.modules:
+        os.environ["KERAS_BACKEND"] = framework.removeprefix("keras_")
 
 
 if __name__ == "__main__":

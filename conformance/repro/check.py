@@ -34,6 +34,14 @@ FRAMEWORK_OF = {
 }
 
 
+def framework_of(implementation: str) -> str:
+    """The framework an implementation belongs to, by the start of its name; Keras' losses on
+    another backend by the backend they name (``keras.losses.X(jax,...)``: keras_jax)."""
+    if implementation.startswith("keras.losses.") and "(" in implementation:
+        return "keras_" + implementation.split("(")[1].split(",")[0].rstrip(")")
+    return FRAMEWORK_OF[implementation.split(".")[0]]
+
+
 class NoReproducer(LookupError):
     """The entry names no check a reproducer can run (or a case or implementation that is not
     there)."""
@@ -71,7 +79,7 @@ def point_and_case(entry: KnownDivergence) -> tuple[checks.Point, Case, bool]:
     if not spec:
         raise NoReproducer(f"{entry.id} names no check to reproduce (no repro table)")
     name = spec["implementation"]
-    framework = load(FRAMEWORK_OF[name.split(".")[0]])
+    framework = load(framework_of(name))
     impl = framework.implementation(name)
     if spec["case"] in edges.EDGES:  # an edge input (edges.py): label-K, say
         case: Case | None = edges.under_convention(spec["case"], impl)[2]

@@ -104,7 +104,7 @@ def render(entry: KnownDivergence, judged: Judged) -> str:
         needs=harness.needs,
         imports=harness.imports,
         setup='jax.config.update("jax_enable_x64", True)  # float64 needs 64-bit mode\n'
-        if framework == "jax" and point.dtype == "float64"
+        if framework.removeprefix("keras_") == "jax" and point.dtype == "float64"
         else "",
         adapter=f"{module.replace('.', '/')}.py, {point.impl.name}",
         code=code,
@@ -135,6 +135,7 @@ def render(entry: KnownDivergence, judged: Judged) -> str:
             _run_lines(mode.compile is not None, mode.around_gradient, judged.gradient, mode.compile), "    "
         ),
         packages=repr(harness.packages),
+        banner=harness.banner,
     )
 
 

@@ -18,6 +18,7 @@ class Harness:
     host: str  # a tensor back: float64 NumPy values, and its dtype's name
     packages: tuple[str, ...]  # the versions to print, the first the framework's
     needs: str
+    banner: str = ""  # a line main() prints after the versions (Keras' backend)
 
 
 HARNESSES = {
@@ -76,6 +77,24 @@ HARNESSES["paddle"] = Harness(
 HARNESSES["transformers"] = replace(
     HARNESSES["torch"], packages=("transformers", "torch"), needs="transformers, PyTorch"
 )
+
+
+def keras_on(backend: str, needs: str, packages: tuple[str, ...]) -> Harness:
+    """Keras' losses on ``backend``: that framework's harness, with KERAS_BACKEND set before
+    Keras is first imported (its backend is the process's), and the backend printed."""
+    base = HARNESSES[backend]
+    setting = f'import os\n\nos.environ["KERAS_BACKEND"] = "{backend}"  # read on Keras\' first import\n'
+    return replace(
+        base,
+        imports=setting + base.imports + "\nimport keras",
+        packages=("keras", *packages),
+        needs=f"Keras on {needs}",
+        banner='print(f"Keras backend: {keras.backend.backend()}")',
+    )
+
+
+HARNESSES["keras_jax"] = keras_on("jax", "JAX", ("jax", "jaxlib"))
+HARNESSES["keras_torch"] = keras_on("torch", "PyTorch", ("torch",))
 
 TEMPLATE = Template('''\
 #!/usr/bin/env python3
@@ -152,6 +171,7 @@ def main():
         except importlib.metadata.PackageNotFoundError:
             pass
     print(f"Python {sys.version.split()[0]}, NumPy {np.__version__}")
+    $banner
     try:
         got, returned = run()
     except Exception as e:  # the divergence may show as the call raising
