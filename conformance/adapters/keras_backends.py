@@ -5,11 +5,11 @@ devices, tensors, autodiff and compiled mode, so the report shows whether Keras 
 same loss on its three backends.
 
 Keras' backend is the process's (``KERAS_BACKEND``, else keras.json's, read when keras is
-first imported; ``configured_backend``): each
-backend is a framework of its own (``keras_jax``, ``keras_torch``), run in a process whose
-``KERAS_BACKEND`` names it (``tox -e keras_jax``; ``KERAS_BACKEND=jax pytest conformance
---framework keras_jax``), elsewhere missing with that reason. The suite never sets it: in a
-process that also checks TensorFlow, ``tf.keras`` is this same Keras."""
+first imported; ``configured_backend`` reads it as Keras does): each backend is a framework
+of its own (``keras_jax``, ``keras_torch``), run in a process whose backend it is (``tox -e
+keras_jax``; ``KERAS_BACKEND=jax pytest conformance --framework keras_jax``), elsewhere
+missing with that reason. A run never sets it (conformance-repro does, for the one entry it
+writes): in a process that also checks TensorFlow, ``tf.keras`` is this same Keras."""
 
 from __future__ import annotations
 
