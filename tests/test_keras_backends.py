@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_a_backend_this_process_does_not_have_is_missing_with_how_to_run_it(monkeypatch, tmp_path, backend):
     monkeypatch.delenv("KERAS_BACKEND", raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # no keras.json: Keras' default, tensorflow
+    monkeypatch.delitem(sys.modules, "keras", raising=False)  # as in a process not yet importing it
     with pytest.raises(
         FrameworkMissing,
         match=f"keras_{backend}'s losses need KERAS_BACKEND={backend} .*tox -e keras_{backend}",

@@ -51,11 +51,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _keras_backend_for(id: str) -> None:
-    """Keras' losses on JAX or PyTorch need that backend, the process's, chosen when Keras is
-    first imported: set KERAS_BACKEND for an entry of theirs (this process checks one entry)."""
+    """Keras' backend is the process's, chosen when Keras is first imported: set KERAS_BACKEND
+    for an entry of Keras on JAX or PyTorch, and of TensorFlow (whose tf.keras would otherwise
+    follow a keras.json naming another backend). It stays set: this process checks one entry."""
     spec = entry(id).repro
     framework = framework_of(spec["implementation"]) if spec else ""
-    if framework.startswith("keras_") and "keras" not in sys.modules:
+    keras_backend = framework == "tensorflow" or framework.startswith("keras_")
+    if keras_backend and "keras" not in sys.modules:
         os.environ["KERAS_BACKEND"] = framework.removeprefix("keras_")
 
 

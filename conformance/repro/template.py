@@ -18,7 +18,7 @@ class Harness:
     host: str  # a tensor back: float64 NumPy values, and its dtype's name
     packages: tuple[str, ...]  # the versions to print, the first the framework's
     needs: str
-    banner: str = ""  # a line main() prints after the versions (Keras' backend)
+    banner: str = ""  # a line main() prints after the versions (Keras' backend), its own newline first
 
 
 HARNESSES = {
@@ -89,7 +89,7 @@ def keras_on(backend: str, needs: str, packages: tuple[str, ...]) -> Harness:
         imports=setting + base.imports + "\nimport keras",
         packages=("keras", *packages),
         needs=f"Keras on {needs}",
-        banner='print(f"Keras backend: {keras.backend.backend()}")',
+        banner='\n    print(f"Keras backend: {keras.backend.backend()}")',
     )
 
 
@@ -170,8 +170,7 @@ def main():
             print(f"{package} {importlib.metadata.version(package)}")
         except importlib.metadata.PackageNotFoundError:
             pass
-    print(f"Python {sys.version.split()[0]}, NumPy {np.__version__}")
-    $banner
+    print(f"Python {sys.version.split()[0]}, NumPy {np.__version__}")$banner
     try:
         got, returned = run()
     except Exception as e:  # the divergence may show as the call raising
