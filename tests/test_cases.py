@@ -8,6 +8,7 @@ import pytest
 
 from conformance import golden
 from conformance.cases import CASES_DIR, load_all, load_file
+from conformance.repro.check import CASES_PATH
 
 GOOD = """
 [[case]]
@@ -32,6 +33,7 @@ def test_repository_case_files_are_valid_and_exact():
     assert not errors
     assert {"article2-e0", "article2-e0.001", "article2-e0.001-hand-smoothed"} <= {c.id for c in cases}
     assert golden.main([]) == 0
+    assert golden.main([str(CASES_PATH)]) == 0  # the reproducers' cases too
 
 
 def test_documents_numbers_are_kept_beside_the_exact_values():

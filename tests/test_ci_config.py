@@ -28,6 +28,8 @@ def test_tox_has_an_environment_per_framework_and_the_rest():
     assert set(FRAMEWORKS) | {"all", "report", "tests", "lint"} <= envs
     for name in ("torch", "all", "tests"):  # pinned, so that no CUDA build comes in
         assert "torch==" in tox[f"testenv:{name}"]["deps"], name
+    # timm's torchvision loads beside the torch it was built for only: both pinned, together
+    assert {"torch==2.14.1", "torchvision==0.29.1"} <= set(tox["testenv:timm"]["deps"].split())
 
 
 def lint(path: Path) -> subprocess.CompletedProcess:

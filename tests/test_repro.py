@@ -34,6 +34,7 @@ ALLOWED = {
     "optax",
     "mlx",
     "transformers",
+    "timm",
     "tinygrad",
     "paddle",
     "os",

@@ -24,7 +24,7 @@ def ids(results: dict) -> list[str]:
         (
             ("--framework", "numpy,mxnet"),
             "--framework: unknown mxnet; known: numpy, torch, tensorflow, jax, keras_jax, keras_torch, mlx, "
-            "transformers, tinygrad, paddle",
+            "transformers, timm, tinygrad, paddle",
         ),
         (("--device", "npu:0"), "--device: not a device: npu:0"),
         (("--device", "cuda:7"), "--device: no device cuda:7; there are numpy: cpu:0"),

@@ -7,6 +7,7 @@ import importlib
 from conformance.adapters.base import Framework, FrameworkMissing, Implementation, Result, Unsupported
 
 # opt-in (pyproject's extras, not in all): mlx; transformers (its LabelSmoother, on PyTorch);
+# timm (its losses, on PyTorch 2.14.1 for torchvision: tox -e timm);
 # tinygrad; paddle (PaddlePaddle). Keras on its JAX and PyTorch backends (keras_backends.py):
 # in a process whose KERAS_BACKEND names the backend
 FRAMEWORKS = (
@@ -18,6 +19,7 @@ FRAMEWORKS = (
     "keras_torch",
     "mlx",
     "transformers",
+    "timm",
     "tinygrad",
     "paddle",
 )

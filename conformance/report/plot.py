@@ -20,6 +20,7 @@ COLOURS = {
     "keras_torch": "#e5c494",
     "mlx": "#da8bc3",
     "transformers": "#c44e52",
+    "timm": "#ff9da7",
     "tinygrad": "#8c8c8c",
     "paddle": "#64b5cd",
 }

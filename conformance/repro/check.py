@@ -28,6 +28,7 @@ FRAMEWORK_OF = {
     "jax": "jax",
     "mlx": "mlx",
     "transformers": "transformers",
+    "timm": "timm",
     "tinygrad": "tinygrad",
     "paddle": "paddle",
     "conformance": "numpy",

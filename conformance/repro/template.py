@@ -73,9 +73,12 @@ HARNESSES["paddle"] = Harness(
     ("paddlepaddle",),
     "PaddlePaddle",
 )
-# transformers' loss takes PyTorch tensors: the same harness, its versions first
+# transformers' and timm's losses take PyTorch tensors: the same harness, its versions first
 HARNESSES["transformers"] = replace(
     HARNESSES["torch"], packages=("transformers", "torch"), needs="transformers, PyTorch"
+)
+HARNESSES["timm"] = replace(
+    HARNESSES["torch"], packages=("timm", "torch", "torchvision"), needs="timm, PyTorch"
 )
 
 
