@@ -17,8 +17,6 @@ What they compute (timm/loss/cross_entropy.py, timm/data/mixup.py):
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from conformance.adapters import torch_adapter
 from conformance.adapters.base import Framework, Implementation
 from conformance.conventions import Convention
@@ -84,11 +82,4 @@ def load(precision_defaults: bool = False) -> Framework:
     import timm.data.mixup
     import timm.loss  # imports torchvision: a failing import is a skip
 
-    torch = torch_adapter.load(precision_defaults)
-    return replace(
-        torch,
-        name="timm",
-        version=str(timm.__version__),
-        implementations=list(IMPLEMENTATIONS),
-        details={**torch.details, "torch": torch.version},
-    )
+    return torch_adapter.load_as("timm", str(timm.__version__), IMPLEMENTATIONS, precision_defaults)

@@ -7,6 +7,8 @@ import os
 import platform
 import shutil
 import sysconfig
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -229,4 +231,20 @@ def load(precision_defaults: bool = False) -> Framework:
         modes=(Mode(EAGER),) + ((COMPILE,) if not missing else ()),
         unavailable={"compile": missing} if missing else {},
         built=graphs_built,
+    )
+
+
+def load_as(
+    name: str, version: str, implementations: Sequence[Implementation], precision_defaults: bool = False
+) -> Framework:
+    """PyTorch's framework (devices, tensors, autograd, torch.compile) under the name and
+    version of a library whose losses take PyTorch tensors, with those as its implementations
+    (transformers, timm); PyTorch's version stays in its details."""
+    torch = load(precision_defaults)
+    return replace(
+        torch,
+        name=name,
+        version=version,
+        implementations=list(implementations),
+        details={**torch.details, "torch": torch.version},
     )

@@ -12,8 +12,6 @@ class indices, the classes last, the mean over kept rows (Keras' kept-rows divis
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from conformance.adapters import torch_adapter
 from conformance.adapters.base import Framework, Implementation
 from conformance.conventions import Convention
@@ -49,11 +47,6 @@ def load(precision_defaults: bool = False) -> Framework:
     its implementation; raises ImportError without transformers."""
     import transformers.trainer_pt_utils  # where LabelSmoother is: a failing import is a skip
 
-    torch = torch_adapter.load(precision_defaults)
-    return replace(
-        torch,
-        name="transformers",
-        version=str(transformers.__version__),
-        implementations=list(IMPLEMENTATIONS),
-        details={**torch.details, "torch": torch.version},
+    return torch_adapter.load_as(
+        "transformers", str(transformers.__version__), IMPLEMENTATIONS, precision_defaults
     )
