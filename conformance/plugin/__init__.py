@@ -15,7 +15,7 @@ from collections.abc import Generator
 
 import pytest
 
-from conformance.plugin import options, outcomes, params, profiles, recorder, running
+from conformance.plugin import keywords, options, outcomes, params, profiles, recorder, running
 from conformance.plugin.state import STATE, State
 
 
@@ -66,7 +66,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             f"{metafunc.definition.nodeid}: give @pytest.mark.{params.MARKER} one check's name; "
             f"known: {', '.join(params.CHECKS)}"
         )
-    metafunc.parametrize("spec", params.params(metafunc.config.stash[STATE], marker.args[0]))
+    nodeid = metafunc.definition.nodeid
+    selected = keywords.selector(metafunc.config, nodeid)
+    metafunc.parametrize("spec", params.params(metafunc.config.stash[STATE], marker.args[0], nodeid, selected))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -6,7 +6,7 @@ mode. Each check becomes one ``pytest.param`` of a Spec, skipped (with why) or e
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import asdict, replace
 from typing import Any
 
 import pytest
@@ -21,13 +21,59 @@ from conformance.vocabulary import EAGER, SKIPPED, SOFTMAX_CROSS_ENTROPY, UNSUPP
 MARKER = "conformance"
 
 
-def params(state: State, check: str) -> list[Any]:
-    """The parameters of a test marked ``conformance(check)``; an unknown check is a usage error."""
+def params(state: State, check: str, function: str = "", selected: Callable[[str], bool] | None = None) -> list[Any]:
+    """The parameters of a test marked ``conformance(check)``; an unknown check is a usage error.
+
+    A combination that cannot run (an implementation that does not take a case's options,
+    a mode unavailable here) is known before the run: it is no item, but a record of its own
+    in ``state.unsupported`` (for the test ``function``, where ``selected`` takes its name)."""
     if check not in CHECKS:
         raise pytest.UsageError(
             f"@pytest.mark.{MARKER}({check!r}): no such check; known: {', '.join(CHECKS)}"
         )
-    return [_param(state, spec) for spec in CHECKS[check](state, check)]
+    kept = []
+    for spec in CHECKS[check](state, check):
+        why = _unsupported(state, spec)
+        if not why:
+            kept.append(_param(state, spec))
+            continue
+        name = f"{function.rpartition('::')[2]}[{spec.id()}]"
+        if selected is None or selected(name):
+            state.unsupported.append(unsupported_record(state, replace(spec, skipped_as=UNSUPPORTED), f"{function}[{spec.id()}]", why))
+    return kept
+
+
+def unsupported_record(state: State, spec: Spec, nodeid: str, why: str) -> dict[str, Any]:
+    """The record of a check that cannot run, as a skipped item's would be (no reproduce
+    command: there is nothing to run)."""
+    record: dict[str, Any] = {"id": nodeid, **spec.fields(), "outcome": UNSUPPORTED}
+    record["message"] = skip_reason(UNSUPPORTED, why)
+    if spec.point is not None:
+        record["operation"] = spec.point.impl.operation
+        if spec.point.impl not in state.options.user:
+            record["convention"] = asdict(spec.point.impl.convention)
+    return record
+
+
+def _unsupported(state: State, spec: Spec) -> str:
+    """Why the check cannot run here (empty where it can, or its framework is missing)."""
+    fw = state.frameworks.get(spec.framework)
+    if isinstance(fw, str):
+        return ""
+    if spec.mode and isinstance(fw, Framework):
+        return fw.unavailable[spec.mode] or f"{spec.framework} cannot run {spec.mode} here"
+    if spec.point is None or spec.case is None:
+        return ""
+    case, impl, fw = spec.case, spec.point.impl, spec.point.framework
+    rank = case.arranged(case.logits).ndim
+    if not impl.takes_axis(case.axis % rank, rank):  # as Framework.run would find when called
+        return f"{impl.name} takes the class axis {impl.class_axis}, not {case.axis % rank}"
+    if spec.test == "gradient" and impl.gradient is None and fw.differentiate is None:
+        return f"{fw.name} does not differentiate and {impl.name} has no analytic gradient"
+    if spec.test == "gradient" and impl.gradient is not None and fw.mode(spec.point.mode).compile is not None:
+        return f"{impl.name}'s analytic gradient is not compiled"
+    kind = spec.point.label_kind
+    return impl.unsupported(kind, case.reduction, spec.point.dtype, case.label_smoothing, case.option_names) or ""
 
 
 def _golden_specs(state: State, test: str) -> list[Spec]:
@@ -166,24 +212,6 @@ def _param(state: State, spec: Spec) -> Any:
         skipped = replace(spec, skipped_as=SKIPPED)
         mark = pytest.mark.skip(reason=skip_reason(SKIPPED, fw))
         return pytest.param(skipped, id=f"{spec.framework}-not-installed", marks=[mark])
-    why = ""
-    if spec.mode and isinstance(fw, Framework):
-        why = fw.unavailable[spec.mode] or f"{spec.framework} cannot run {spec.mode} here"
-    elif spec.point is not None and spec.case is not None:
-        case = spec.case
-        why = (
-            spec.point.impl.unsupported(
-                spec.point.label_kind,
-                case.reduction,
-                spec.point.dtype,
-                case.label_smoothing,
-                case.option_names,
-            )
-            or ""
-        )
-    if why:
-        mark = pytest.mark.skip(reason=skip_reason(UNSUPPORTED, why))
-        return pytest.param(replace(spec, skipped_as=UNSUPPORTED), id=spec.id(), marks=[mark])
     marks = []
     known = divergences.find(state.options.known, spec.fields())
     if known is None:  # one said not to apply to these versions: judged as any check, and noted

@@ -72,6 +72,9 @@ def attach_record(item: pytest.Item, report: pytest.TestReport, call: pytest.Cal
     if not (report.when == "call" or (report.when == "setup" and not report.passed)):
         return
     state = item.config.stash[STATE]
+    if state.unsupported and hasattr(item.config, "workerinput"):  # to xdist's controller, once
+        report.user_properties.append(("conformance_unsupported", state.unsupported))
+        state.unsupported = []
     record: dict[str, Any] = {"id": item.nodeid, **spec.fields()}
     error = call.excinfo.value if call.excinfo is not None else None
     record.update(cast(dict[str, Any], dict(item.user_properties).get("conformance", {})))
@@ -163,6 +166,7 @@ class Recorder:
     def __init__(self, config: pytest.Config):
         self.config = config
         self.records: list[dict[str, Any]] = []
+        self.unsupported: dict[str, dict[str, Any]] = {}  # checks that are no items, by id
         self.described: dict[str, dict[str, Any]] = {}  # from the workers, under xdist
         self.path: Path | None = None
         self.report: Path | None = None
@@ -174,13 +178,27 @@ class Recorder:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         described = dict(report.user_properties).get("conformance_framework", {})
         self.described.update(cast(dict[str, dict[str, Any]], described))
+        for unsupported in dict(report.user_properties).get("conformance_unsupported", []):
+            if unsupported["id"] not in self.unsupported:  # every worker collects, and sends, them all
+                self.unsupported[unsupported["id"]] = unsupported
         record = dict(report.user_properties).get("conformance_record")
         if isinstance(record, dict):
             self.records.append(record)
         elif report.failed and report.when == "???" and "::test_" in report.nodeid:
             self.records.append(crashed(report))
 
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """In one process, the checks that are no items are this process's to record."""
+        state = self.config.stash[STATE]
+        if not hasattr(self.config, "workerinput"):
+            self.unsupported.update((r["id"], r) for r in state.unsupported)
+            state.unsupported = []
+
+    @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.unsupported:  # after the items' records, in the order they were collected
+            self.records += self.unsupported.values()
+            self.unsupported = {}
         if hasattr(self.config, "workerinput") or not self.records:
             return
         wanted, report_path = self.config.getoption("results"), self.config.getoption("report")
