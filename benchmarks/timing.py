@@ -121,7 +121,7 @@ def examples_per_second(point: Point, examples: int) -> dict[str, float]:
     from hypothesis import strategies as st
 
     prop = properties.PROPERTIES["agreement"]
-    strategy = prop.cases(point.dtype, point.label_kind, point.impl)
+    strategy = prop.examples(point.dtype, point.label_kind, point.impl)
     quiet = settings(
         max_examples=examples,
         derandomize=True,
@@ -135,7 +135,7 @@ def examples_per_second(point: Point, examples: int) -> dict[str, float]:
     @given(st.data())
     def through_suite(data: st.DataObject) -> None:
         with contextlib.suppress(checks.CheckFailure):  # a known divergence: only time counts here
-            prop.check(point, data.draw(strategy), data.draw)
+            prop.check(point, *data.draw(strategy))
 
     @quiet
     @given(st.data())

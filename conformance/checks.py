@@ -9,6 +9,8 @@ its inputs. Every judgement returns a record (for the results file) or raises
 from __future__ import annotations
 
 import functools
+import hashlib
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -90,13 +92,13 @@ def exact_loss(case: Case, label_kind: str, dtype: str, convention: Convention =
     """The exact loss of the case's inputs as rounded to ``dtype`` (cached): mpmath for
     float64 checks of small golden cases, else (drawn cases, float32, large inputs) extended
     precision with its own error bound, below 2^-11 of float64's epsilon."""
-    return (_computed if case.drawn else _exact)(case, label_kind, dtype, convention, False)
+    return (_drawn if case.drawn else _exact)(case, label_kind, dtype, convention, False)
 
 
 def exact_grad(case: Case, label_kind: str, dtype: str, convention: Convention = DEFAULT) -> Exact:
     """The exact gradient of the case's loss with respect to its logits (rounded to
     ``dtype``), in rows (N, K); the same tiers as exact_loss."""
-    return (_computed if case.drawn else _exact)(case, label_kind, dtype, convention, True)
+    return (_drawn if case.drawn else _exact)(case, label_kind, dtype, convention, True)
 
 
 def _computed(case: Case, label_kind: str, dtype: str, convention: Convention, gradient: bool) -> Exact:
@@ -107,9 +109,27 @@ def _computed(case: Case, label_kind: str, dtype: str, convention: Convention, g
     return tier(logits, labels, case.label_smoothing, case.reduction, case.options(convention), gradient)
 
 
-# A golden case's exact value serves every implementation and mode that runs it; a drawn case
-# is judged once, so caching it would only hold its arrays (megabytes at 2^18 classes).
+# A golden case's exact value serves every implementation and mode that runs it.
 _exact = functools.lru_cache(maxsize=32)(_computed)  # tests run case by case: 32 covers one
+_DRAWN_KEPT = 512  # exact values of drawn cases kept: a draw key's examples, judged everywhere
+_drawn_exact: OrderedDict[tuple[Any, ...], Exact] = OrderedDict()
+
+
+def _drawn(case: Case, label_kind: str, dtype: str, convention: Convention, gradient: bool) -> Exact:
+    """A drawn case's exact value, computed once for every implementation judged on the same
+    inputs (draws.py shares examples; the identities' derived cases come again), by content."""
+    content = hashlib.sha256()
+    for array in (case.logits, case.labels, np.asarray(case.weights or (), np.float64)):
+        content.update(np.ascontiguousarray(array).tobytes())
+    shape = (case.logits.shape, case.labels.shape, case.batch_shape, case.axis, case.ignore_index)
+    key = (content.digest(), shape, case.label_smoothing, case.reduction, case.operation, label_kind, dtype, convention, gradient)
+    if key in _drawn_exact:
+        _drawn_exact.move_to_end(key)
+        return _drawn_exact[key]
+    exact = _drawn_exact[key] = _computed(case, label_kind, dtype, convention, gradient)
+    while len(_drawn_exact) > _DRAWN_KEPT:
+        _drawn_exact.popitem(last=False)
+    return exact
 
 
 def run(point: Point, case: Case, gradient: bool = False) -> tuple[np.ndarray, dict[str, Any]]:

@@ -51,8 +51,8 @@ def failure_message(
 
 def input_lines(point: Point, case: Case) -> list[str]:
     """Where a check ran and on what input."""
-    logits, labels = _whole(case.logits.astype(point.dtype)), _whole(case.labels_as(point.label_kind))
-    if case.logits_from is not None:  # too many to print: how they were made
+    logits = labels = None
+    if case.logits_from is not None:  # too many to print: how they were made (never printed whole)
         made = f" {case.description}" if case.drawn and case.description else ""  # row scales, gaps
         logits = f"{case.logits_from.describe()}{made}"
         if case.labels.ndim == 1 and point.label_kind == "indices":
@@ -61,6 +61,8 @@ def input_lines(point: Point, case: Case) -> list[str]:
             labels = f"one-hot rows of the classes {case.labels.tolist()}"
     if case.labels_from is not None:
         labels = case.labels_from.describe()
+    logits = logits if logits is not None else _whole(case.logits.astype(point.dtype))
+    labels = labels if labels is not None else _whole(case.labels_as(point.label_kind))
     return [
         f"{point.describe()}, case {case.id!r} ({case.path})",
         f"  input: logits={logits}",

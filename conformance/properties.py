@@ -1,5 +1,8 @@
 """Property checks, free of pytest and of Hypothesis' runner: each takes a point (where it
-runs), a drawn case and a ``draw`` function for any further choice, and raises Divergence.
+runs), a drawn case and what else its example drew (``extra``: a row and class for a NaN, a
+mask, shifts, a permutation, a split), and raises Divergence. Everything an example holds is
+drawn before any implementation runs (``Property.examples``), so that one draw is judged on
+every implementation that takes it.
 
 Two kinds:
 * agreement with the exact reference (plain drawn cases, NaN rows, masked classes, empty
@@ -16,7 +19,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-from hypothesis import assume
 from hypothesis import strategies as st
 
 from conformance import checks, messages, strategies, vocabulary
@@ -30,7 +32,7 @@ from conformance.oracle.numbers import EXTENDED, EXTENDED_EPS, Exact
 from conformance.oracle.targets import smoothed_targets
 from conformance.vocabulary import REDUCTIONS
 
-Draw = Callable[[st.SearchStrategy[Any]], Any]
+Extras = Callable[[Case, str], st.SearchStrategy[Any]]  # (case, dtype) -> what else it draws
 
 
 def _with(case: Case, **changes: Any) -> Case:
@@ -64,44 +66,38 @@ def identity(
 # --- agreement with the reference -----------------------------------------------------
 
 
-def agreement(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
+def agreement(point: Point, case: Case, extra: Any, reproduce: str = "", within: str | None = None):
     """The loss (per row where the reduction is none) is within the bound of the exact value."""
     return checks.check_loss(point, case, reproduce, within)
 
 
-def gradient(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
+def gradient(point: Point, case: Case, extra: Any, reproduce: str = "", within: str | None = None):
     """The gradient with respect to the logits is within the bound of the exact gradient."""
     return checks.check_grad(point, case, reproduce, within)
 
 
-def nan_row(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
+def nan_row(point: Point, case: Case, extra: Any, reproduce: str = "", within: str | None = None):
     """A NaN anywhere in a row makes that row's loss NaN (and so a reduced loss)."""
-    n, k = case.logits.shape
-    i, j = draw(st.integers(0, n - 1)), draw(st.integers(0, k - 1))
+    i, j = extra
     logits = case.logits.copy()
     logits[i, j] = np.nan
     return checks.check_loss(point, _with(case, logits=logits), reproduce, within)
 
 
-def masked(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
+def masked(point: Point, case: Case, extra: Any, reproduce: str = "", within: str | None = None):
     """-inf logits for classes the labels give no weight: finite without smoothing, +inf with."""
-    k = case.logits.shape[1]
-    assume(k > 1)
-    weight = case.labels_as("probabilities")
-    mask = draw(strategies.per_class(k, (False, True)))
-    hide = mask[None, :] & (weight == 0)
-    assume(hide.any())
+    hide = _hidden(case, extra)
     return checks.check_loss(
         point, _with(case, logits=np.where(hide, -np.inf, case.logits)), reproduce, within
     )
 
 
-def empty_batch(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
+def empty_batch(point: Point, case: Case, extra: Any, reproduce: str = "", within: str | None = None):
     """An empty batch: mean is NaN (0/0), sum is 0, none is an empty vector."""
     return checks.check_loss(point, case, reproduce, within)
 
 
-def unsmoothed(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
+def unsmoothed(point: Point, case: Case, extra: Any, reproduce: str = "", within: str | None = None):
     """Smoothing 0 is plain cross-entropy, logsumexp(x) - sum_k y_k x_k, computed here apart
     from the reference (extended precision, never through the smoothed targets)."""
     case = _with(case, label_smoothing=0.0)
@@ -128,16 +124,14 @@ def plain_cross_entropy(logits: np.ndarray, y: np.ndarray, reduction: str) -> Ex
 # --- identities of the implementation with itself --------------------------------------
 
 
-def shift(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
+def shift(point: Point, case: Case, extra: Any, reproduce: str = "", within: str | None = None):
     """Adding a constant to a row of logits changes nothing (drawn on a grid: exact shifts)."""
-    n = case.logits.shape[0]
-    g = strategies.GRID[point.dtype]
-    c = np.asarray(draw(st.lists(st.integers(-g, g), min_size=n, max_size=n)), np.float64)
+    c = np.asarray(extra, np.float64)
     other = _with(case, logits=case.logits + c[:, None])
     return identity(point, case, other, f"the same logits shifted by {c.tolist()}", reproduce, within)
 
 
-def hand_smoothed(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
+def hand_smoothed(point: Point, case: Case, extra: Any, reproduce: str = "", within: str | None = None):
     """Labels smoothed by hand (in the dtype) with smoothing 0 give the built-in smoothing."""
     k = case.logits.shape[1]
     smoothed = smoothed_targets(case.labels_as(point.label_kind), k, case.label_smoothing)
@@ -146,34 +140,31 @@ def hand_smoothed(point: Point, case: Case, draw: Draw, reproduce: str = "", wit
     return identity(point, case, other, "labels smoothed by hand, smoothing 0", reproduce, within, as_rows)
 
 
-def one_hot_rows(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
+def one_hot_rows(point: Point, case: Case, extra: Any, reproduce: str = "", within: str | None = None):
     """Class indices give the same loss as their one-hot rows."""
     as_rows = replace(point, label_kind="probabilities")
     return identity(point, case, case, "the same labels as one-hot rows", reproduce, within, as_rows)
 
 
-def permutation(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
+def permutation(point: Point, case: Case, extra: Any, reproduce: str = "", within: str | None = None):
     """Permuting the classes of logits and labels together changes nothing."""
     k = case.logits.shape[1]
     if k < strategies.GENERATED_FROM:
-        order = np.asarray(draw(st.permutations(range(k))))
+        order = np.asarray(extra)
         how = f"classes permuted by {order.tolist()}"
     else:  # too many classes to draw one by one: the order of a drawn seed's hashes
-        seed = draw(st.integers(0, 2**32 - 1))
-        order = np.argsort(hashes(seed, k), kind="stable")
-        how = f"classes permuted in the order of generator.hashes({seed}, {k})"
+        order = np.argsort(hashes(extra, k), kind="stable")
+        how = f"classes permuted in the order of generator.hashes({extra}, {k})"
     labels = case.labels
     labels = np.argsort(order)[labels] if labels.ndim == 1 else labels[:, order]
     other = _with(case, logits=case.logits[:, order], labels=labels)
     return identity(point, case, other, how, reproduce, within)
 
 
-def halves(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
+def halves(point: Point, case: Case, extra: Any, reproduce: str = "", within: str | None = None):
     """The sum over a batch is the sum over its two halves."""
     case = _with(case, reduction="sum")
-    n = case.logits.shape[0]
-    assume(n >= 2)  # two non-empty halves; the empty batch is a property of its own
-    h = draw(st.sampled_from(sorted({1, n // 2})))  # one row off, or halves: few new shapes
+    n, h = case.logits.shape[0], extra
     parts = [_with(case, logits=case.logits[a:b], labels=case.labels[a:b]) for a, b in ((0, h), (h, n))]
     got, record = checks.run(point, case)
     halves_got = [np.asarray(checks.run(point, p)[0], np.float64) for p in parts]
@@ -183,7 +174,7 @@ def halves(point: Point, case: Case, draw: Draw, reproduce: str = "", within: st
     return checks.judge(point, case, got, Exact.from_float64(total), bound, record, reproduce, within)
 
 
-def entropy_floor(point: Point, case: Case, draw: Draw, reproduce: str = "", within: str | None = None):
+def entropy_floor(point: Point, case: Case, extra: Any, reproduce: str = "", within: str | None = None):
     """No row's loss is below the entropy of its smoothed target (Gibbs' inequality)."""
     case = _with(case, reduction="none")
     got, record = checks.run(point, case)
@@ -209,6 +200,47 @@ def entropy_floor(point: Point, case: Case, draw: Draw, reproduce: str = "", wit
     return record
 
 
+# --- what an example draws besides its case (before any implementation runs) -------------
+
+
+def _hidden(case: Case, mask: np.ndarray) -> np.ndarray:
+    """The logits ``masked`` sets to -inf: classes of the mask that a row's labels give no weight."""
+    return mask[None, :] & (case.labels_as("probabilities") == 0)
+
+
+def _nan_at(case: Case, dtype: str) -> st.SearchStrategy[Any]:
+    n, k = case.logits.shape
+    return st.tuples(st.integers(0, n - 1), st.integers(0, k - 1))
+
+
+def _mask(case: Case, dtype: str) -> st.SearchStrategy[Any]:
+    k = case.logits.shape[1]
+    if k < 2:
+        return st.nothing()
+    masks = strategies.per_class(k, (False, True))
+    return masks.filter(lambda mask: bool(_hidden(case, mask).any()))
+
+
+def _shifts(case: Case, dtype: str) -> st.SearchStrategy[Any]:
+    g = strategies.GRID[dtype]
+    n = case.logits.shape[0]
+    return st.lists(st.integers(-g, g), min_size=n, max_size=n)
+
+
+def _order(case: Case, dtype: str) -> st.SearchStrategy[Any]:
+    k = case.logits.shape[1]
+    if k < strategies.GENERATED_FROM:
+        return st.permutations(range(k)).map(tuple)
+    return st.integers(0, 2**32 - 1)  # too many classes to draw one by one: a seed of hashes
+
+
+def _split(case: Case, dtype: str) -> st.SearchStrategy[Any]:
+    n = case.logits.shape[0]
+    if n < 2:  # two non-empty halves; the empty batch is a property of its own
+        return st.nothing()
+    return st.sampled_from(sorted({1, n // 2}))  # one row off, or halves: few new shapes
+
+
 @dataclass(frozen=True)
 class Property:
     """A property check and the cases it draws."""
@@ -221,6 +253,7 @@ class Property:
     min_rows: int = 1
     options: bool = False  # whether it draws the options (weights, ignored rows) an implementation takes
     operation: str = "softmax_cross_entropy"
+    extras: Extras | None = None  # what an example draws besides its case
 
     def label_kinds(self, impl: Implementation) -> tuple[str, ...]:
         if self.options and not impl.options:
@@ -229,6 +262,22 @@ class Property:
         if self.options and impl.options == {"ignore_index"}:
             return tuple(k for k in kinds if k == "indices")  # ignored rows need class indices
         return kinds
+
+    def examples(self, dtype: str, kind: str, impl: Implementation) -> st.SearchStrategy[tuple[Case, Any]]:
+        """What one example of this property draws for ``impl``: a case and its extra."""
+        extras = self.extras
+        if extras is None:
+            return self.cases(dtype, kind, impl).map(lambda case: (case, None))
+        return self.cases(dtype, kind, impl).flatmap(
+            lambda case: extras(case, dtype).map(lambda extra: (case, extra))
+        )
+
+    def draw_key(self, dtype: str, kind: str, impl: Implementation) -> tuple[Any, ...]:
+        """What its examples depend on besides the property, dtype and label kind: two
+        implementations with the same key are judged on the same examples."""
+        axis = impl.class_axis if self.layouts and impl.class_axis != "rows" else None
+        options = tuple(sorted(impl.options)) if self.options else ()
+        return (dtype, kind, bool(impl.smoothing), tuple(sorted(impl.reductions)), axis, options)
 
     def cases(self, dtype: str, kind: str, impl: Implementation) -> st.SearchStrategy[Case]:
         """The cases this property draws, in ``dtype`` with labels of ``kind``, for ``impl``:
@@ -275,14 +324,14 @@ PROPERTIES: dict[str, Property] = {
     "options_gradient": Property(gradient, _every, options=True),
     "binary_agreement": Property(agreement, _every, operation="sigmoid_cross_entropy"),
     "binary_gradient": Property(gradient, _every, operation="sigmoid_cross_entropy"),
-    "nan_row": Property(nan_row, _every),
-    "masked": Property(masked, _every),
+    "nan_row": Property(nan_row, _every, extras=_nan_at),
+    "masked": Property(masked, _every, extras=_mask),
     "empty_batch": Property(empty_batch, _every, draw_case="empty"),
     "unsmoothed": Property(unsmoothed, _every),
-    "shift": Property(shift, _every, draw_case="grid"),
+    "shift": Property(shift, _every, draw_case="grid", extras=_shifts),
     "hand_smoothed": Property(hand_smoothed, _rows_too),
     "one_hot_rows": Property(one_hot_rows, _indices_and_rows),
-    "permutation": Property(permutation, _every),
-    "halves": Property(halves, _every, reduction="sum", layouts=False, min_rows=2),
+    "permutation": Property(permutation, _every, extras=_order),
+    "halves": Property(halves, _every, reduction="sum", layouts=False, min_rows=2, extras=_split),
     "entropy_floor": Property(entropy_floor, _every, reduction="none"),
 }

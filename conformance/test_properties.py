@@ -4,18 +4,16 @@ to the exact reference and to identities that hold whatever the reference says."
 from __future__ import annotations
 
 import hashlib
-import random
 import sys
 import time
 from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import Phase, given, reject, seed, settings
-from hypothesis import strategies as st
-from hypothesis.errors import Unsatisfiable
+from hypothesis import reject, settings
+from hypothesis.errors import Unsatisfiable, UnsatisfiedAssumption
 
-from conformance import properties, user
+from conformance import draws, properties, user
 from conformance.cases import Case
 from conformance.checks import CheckFailure, Divergence
 from conformance.messages import input_lines
@@ -27,11 +25,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Hypothesis depends on the backport there
     from exceptiongroup import BaseExceptionGroup
 
-# A check expected to fail (a known divergence) needs one counterexample, not the smallest:
-# shrinking it would cost most of the run and change nothing in its outcome.
-KNOWN = settings(phases=[Phase.explicit, Phase.reuse, Phase.generate])
-
-
 def fingerprint(value: Any) -> bytes:
     """The bytes of a drawn value, so that two runs can show they drew the same inputs."""
     if isinstance(value, Case):
@@ -40,6 +33,8 @@ def fingerprint(value: Any) -> bytes:
         return b"".join((value.logits.tobytes(), value.labels.tobytes(), repr((fields, options)).encode()))
     if isinstance(value, np.ndarray):
         return value.tobytes() + str(value.dtype).encode()
+    if isinstance(value, tuple):  # an example: its case and its extra
+        return b"".join(fingerprint(v) for v in value)
     return repr(value).encode()
 
 
@@ -72,68 +67,56 @@ def shrunk_within(error: BaseException, failed_at: list[float], budget: float) -
 
 @pytest.mark.conformance("property")
 def test_property(spec: Spec, request: pytest.FixtureRequest, record_property) -> None:
-    """The property named first in the test id holds for this implementation, device, dtype."""
+    """The property named first in the test id holds for this implementation, device, dtype:
+    judged on its draw key's examples, drawn once for every implementation that shares them
+    (draws.py); a failure not excused by a known divergence is shrunk on its own."""
     prop = properties.PROPERTIES[spec.test]
-    # A seed of our own (or the one given) so that the reproduce command can name it; none
-    # under a derandomised profile ("ci"), whose examples the profile alone fixes (an explicit
-    # seed would take precedence over derandomisation).
-    chosen = request.config.getoption("hypothesis_seed", None)
-    if settings().derandomize:
-        chosen = None
-    elif chosen is None:
-        chosen = random.getrandbits(64)
-    if chosen is not None:  # so that every outcome's reproduce command names it, errors too
-        request.node.stash[SEED] = int(chosen)
-    reproduce = reproduce_command(request.node, chosen)
+    state = request.config.stash[STATE]
+    point = spec.at
+    if state.run_seed is not None:  # so that every outcome's reproduce command names it, errors too
+        request.node.stash[SEED] = state.run_seed
+    reproduce = reproduce_command(request.node, state.run_seed)
+    key = (spec.test, *prop.draw_key(point.dtype, point.label_kind, point.impl))
+    strategy = prop.examples(point.dtype, point.label_kind, point.impl)
+    at_seed = draws.group_seed(state.run_seed, key)
+    count = settings().max_examples
 
     refused: list[str] = []
-    drawn = hashlib.sha256()  # every value drawn, in order: the same in two runs or not
-    examples = rows = 0  # examples drawn, and the rows of logits they held (many per call)
+    drawn = hashlib.sha256()  # every example judged, in order: the same in two runs or not
+    examples = rows = 0  # examples judged, and the rows of logits they held (many per call)
     worst: tuple[float, Case] | None = None  # the largest error in ulps against the exact value, and where
-    failed_at: list[float] = []  # when examples failed
 
-    @given(data=st.data())
-    def check(data: st.DataObject) -> None:
-        nonlocal examples, rows, worst
-        examples += 1
-
-        def draw(strategy: st.SearchStrategy, label: str | None = None) -> Any:
-            value = data.draw(strategy, label=label)
-            drawn.update(fingerprint(value))
-            return value
-
-        point = spec.at
-        case = draw(prop.cases(point.dtype, point.label_kind, point.impl), label="case")
-        rows += len(case.logits)
+    def judge(example: tuple[Case, Any]) -> None:
+        case, extra = example
         try:
-            judged = prop.check(point, case, draw, reproduce, spec.within)
-        except CheckFailure:
-            failed_at.append(time.monotonic())  # from the first, Hypothesis shrinks
-            raise
+            judged = prop.check(point, case, extra, reproduce, spec.within)
         except user.Rejected as e:  # a parameter value the user's implementation refuses
             refused.append(str(e))
             reject()
         ulps = judged.get("error_ulps") if "compared_with" not in judged else None
+        nonlocal worst
         if ulps is not None and (worst is None or ulps >= worst[0]):
             worst = (ulps, case)  # its input is written out once, at the end
 
-    if chosen is not None:
-        check = seed(int(chosen))(check)
-    if spec.known:
-        check = KNOWN(check)
-    elif spec.at.impl in request.config.stash[STATE].options.user:  # every distinct failure, each shrunk
-        check = settings(report_multiple_bugs=True)(check)
-    budget = request.config.getoption("shrink_budget")
+    failure: CheckFailure | None = None
     try:
-        check()
-    except BaseExceptionGroup as group:  # distinct failures (a user's implementation)
-        raise shrunk_within(distinct_failures(group), failed_at, budget) from None
-    except CheckFailure as e:
-        raise shrunk_within(e, failed_at, budget) from None
-    except Unsatisfiable:
-        if not refused:
-            raise
-        raise user.Rejected(f"every drawn input was refused, e.g. {refused[0]}") from None
+        for example in draws.examples(key, strategy, at_seed, count):
+            examples += 1
+            rows += len(example[0].logits)
+            drawn.update(fingerprint(example))
+            try:
+                judge(example)
+            except CheckFailure as e:
+                failure = e
+                break
+            except UnsatisfiedAssumption:
+                continue
+        if not examples - len(refused) and refused:
+            raise user.Rejected(f"every drawn input was refused, e.g. {refused[0]}")
+        if failure is not None:
+            if spec.known:  # one counterexample is enough: shrinking it would change nothing
+                raise failure
+            shrink(request, spec, strategy, at_seed, count, judge, failure)
     finally:  # how many examples ran, and a digest of all they drew (for determinism checks)
         accuracy = {}
         if worst is not None:
@@ -143,3 +126,32 @@ def test_property(spec: Spec, request: pytest.FixtureRequest, record_property) -
             "conformance",
             {"examples": examples, "rows": rows, "drawn_digest": drawn.hexdigest(), **accuracy},
         )
+
+
+def shrink(request, spec: Spec, strategy, at_seed: int, count: int, judge, failure: CheckFailure) -> None:
+    """Shrink a failure on this implementation alone: Hypothesis draws the shared examples
+    again from the same seed, up to the failing one, and shrinks it (every distinct failure
+    for a user's implementation), within --shrink-budget; raises what it found."""
+    failed_at: list[float] = []
+
+    def timed(example: tuple[Case, Any]) -> None:
+        try:
+            judge(example)
+        except CheckFailure:
+            failed_at.append(time.monotonic())  # from the first, Hypothesis shrinks
+            raise
+
+    changes: dict[str, Any] = {}
+    if spec.at.impl in request.config.stash[STATE].options.user:  # every distinct failure, each shrunk
+        changes["report_multiple_bugs"] = True
+    budget = request.config.getoption("shrink_budget")
+    try:
+        draws.search(strategy, at_seed, count, timed, **changes)
+    except BaseExceptionGroup as group:  # distinct failures (a user's implementation)
+        raise shrunk_within(distinct_failures(group), failed_at, budget) from None
+    except CheckFailure as e:
+        raise shrunk_within(e, failed_at, budget) from None
+    except Unsatisfiable:
+        pass
+    note = "shrinking did not meet it again (a flaky result?): shown as first met, unshrunk"
+    raise type(failure)(f"{failure}\n  {note}", failure.record, failure.case)

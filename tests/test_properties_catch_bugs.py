@@ -44,7 +44,7 @@ def run_property(loss, name: str, dtype: str, kind: str, gradient=numpy_adapter.
     @DEFAULT
     @given(data=st.data())
     def check(data: st.DataObject) -> None:
-        prop.check(point, data.draw(prop.cases(dtype, kind, impl)), data.draw)
+        prop.check(point, *data.draw(prop.examples(dtype, kind, impl)))
 
     check()
 
@@ -102,7 +102,7 @@ def test_the_binary_reference_passes_its_properties_and_a_wrong_smoothing_does_n
         @DEFAULT
         @given(data=st.data())
         def check(data: st.DataObject) -> None:
-            prop.check(point, data.draw(prop.cases("float64", "probabilities", implementation)), data.draw)
+            prop.check(point, *data.draw(prop.examples("float64", "probabilities", implementation)))
 
         check()
 
@@ -197,7 +197,7 @@ def test_an_identity_judges_an_implementation_by_the_size_of_its_own_result(loss
     for seed in range(20):
         order = np.random.default_rng(seed).permutation(k).tolist()
         try:
-            properties.permutation(point, case, lambda _, order=order: order)
+            properties.permutation(point, case, tuple(order))
         except checks.Divergence:
             failed += 1
     assert failed == (0 if invariant else 20)

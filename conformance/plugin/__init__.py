@@ -47,9 +47,17 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything can import TensorFlow
     config.stash[STATE] = State(options.from_config(config))
+    config.stash[STATE].run_seed = profiles.run_seed(config, config.stash[STATE].options.profile)
     profiles.limit_shrinking(config.getoption("shrink_budget"))
     config.stash[STATE].check_devices()
     config.pluginmanager.register(recorder.Recorder(config), "conformance-recorder")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """Every pytest-xdist worker draws from the controller's run seed (one seed reproduces a run)."""
+    if STATE in node.config.stash:
+        node.workerinput[profiles.RUN_SEED] = node.config.stash[STATE].run_seed
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -10,6 +10,7 @@ CI is set is Hypothesis's derandomised "ci", and "default" would inherit that.
 from __future__ import annotations
 
 import os
+import random
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -95,3 +96,22 @@ def limit_shrinking(seconds: float) -> None:
     from hypothesis.internal.conjecture import engine
 
     engine.MAX_SHRINKING_SECONDS = seconds  # type: ignore[assignment]
+
+
+RUN_SEED = "conformance_run_seed"  # the key under which xdist's workers get the controller's
+
+
+def run_seed(config: pytest.Config, profile: str) -> int | None:
+    """The seed every property check of the run draws from: --hypothesis-seed where given,
+    none under a derandomised profile ("ci": its examples fixed by each check's draw key
+    alone), the controller's under pytest-xdist, else a new one (named in every reproduce
+    command)."""
+    given = config.getoption("hypothesis_seed", None)
+    if given is not None:
+        return int(given)
+    if settings.get_profile(profile).derandomize:
+        return None
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and RUN_SEED in workerinput:
+        return workerinput[RUN_SEED]
+    return random.getrandbits(64)

@@ -101,6 +101,7 @@ class State:
     described: set[str] = field(default_factory=set)  # frameworks whose description went out
     builtins: dict[str, list[Implementation]] = field(default_factory=dict)  # each's own, run or not
     unsupported: list[dict] = field(default_factory=list)  # records of checks that cannot run: no items
+    run_seed: int | None = None  # the property checks' draws come from it (None: derandomised)
 
     def framework(self, name: str) -> Framework | str:
         """The framework with the implementations to check, on the devices and in the modes
