@@ -43,7 +43,7 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything can import TensorFlow
 
-from benchmarks import bench_run
+from benchmarks import bench_run, rows
 from benchmarks.builds import COMPILED_SHAPES, build_counter, compiled_mode_figures
 from benchmarks.timing import (
     bare_call_seconds,
@@ -129,6 +129,7 @@ def measure(names: list[str], examples: int, runs: list[tuple[str, ...]]) -> dic
         "large_case_peak_mb": {},
         "compiled_modes": [],
         "missing": {},
+        "judged_rows": {},
     }
     figures["numpy_start_s"] = numpy_start_seconds()
     for name in names:
@@ -138,6 +139,7 @@ def measure(names: list[str], examples: int, runs: list[tuple[str, ...]]) -> dic
             figures["missing"][name] = str(e)
             continue
         figures["imports_s"][name] = import_seconds(name)
+        figures["judged_rows"][name] = rows.judged_row_figures(fw, examples)
         for impl in fw.implementations:
             case, kind = make_case(impl, rng)
             for dtype in (d for d in DTYPES if d in impl.dtypes):
@@ -197,6 +199,7 @@ def table(figures: dict[str, Any], examples: int) -> str:
         f"that built none of their programs, then again with them built; floor = Hypothesis drawing "
         f"the same cases + the bare call; target ratio {TARGETS['example_ratio']:g})"
     )
+    lines += rows.lines(figures["judged_rows"], examples)
     lines += [
         "",
         f"{'compiled mode':<18} {'implementation':<50} {'new shape: s/check':>18} {'compiles':>8}"

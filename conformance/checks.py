@@ -122,7 +122,17 @@ def _drawn(case: Case, label_kind: str, dtype: str, convention: Convention, grad
     for array in (case.logits, case.labels, np.asarray(case.weights or (), np.float64)):
         content.update(np.ascontiguousarray(array).tobytes())
     shape = (case.logits.shape, case.labels.shape, case.batch_shape, case.axis, case.ignore_index)
-    key = (content.digest(), shape, case.label_smoothing, case.reduction, case.operation, label_kind, dtype, convention, gradient)
+    key = (
+        content.digest(),
+        shape,
+        case.label_smoothing,
+        case.reduction,
+        case.operation,
+        label_kind,
+        dtype,
+        convention,
+        gradient,
+    )
     if key in _drawn_exact:
         _drawn_exact.move_to_end(key)
         return _drawn_exact[key]

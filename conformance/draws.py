@@ -34,7 +34,9 @@ def _settings(examples: int, **changes: Any) -> settings:
     return settings(settings(), max_examples=examples, database=None, derandomize=False, **changes)
 
 
-def examples(key: tuple[Any, ...], strategy: st.SearchStrategy[Example], at_seed: int, count: int) -> list[Example]:
+def examples(
+    key: tuple[Any, ...], strategy: st.SearchStrategy[Example], at_seed: int, count: int
+) -> list[Example]:
     """The examples of ``key``: ``count`` drawn from ``strategy`` at ``at_seed`` (fewer where
     the strategy has fewer), once per process."""
     if key in _drawn:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -24,6 +26,7 @@ if sys.version_info >= (3, 11):
     from builtins import BaseExceptionGroup
 else:  # pragma: no cover - Hypothesis depends on the backport there
     from exceptiongroup import BaseExceptionGroup
+
 
 def fingerprint(value: Any) -> bytes:
     """The bytes of a drawn value, so that two runs can show they drew the same inputs."""
@@ -116,7 +119,7 @@ def test_property(spec: Spec, request: pytest.FixtureRequest, record_property) -
         if failure is not None:
             if spec.known:  # one counterexample is enough: shrinking it would change nothing
                 raise failure
-            shrink(request, spec, strategy, at_seed, count, judge, failure)
+            shrink(request, spec, strategy, at_seed, count, judge, failure, prop.extras is None)
     finally:  # how many examples ran, and a digest of all they drew (for determinism checks)
         accuracy = {}
         if worst is not None:
@@ -128,10 +131,30 @@ def test_property(spec: Spec, request: pytest.FixtureRequest, record_property) -
         )
 
 
-def shrink(request, spec: Spec, strategy, at_seed: int, count: int, judge, failure: CheckFailure) -> None:
+def one_row(failure: BaseException, judge: Callable[[tuple[Case, Any]], None]) -> BaseException:
+    """The failure of the first row of its case that fails alone, where one does: a smaller
+    counterexample than Hypothesis' shrinking may reach (it can lower the number of rows only
+    where the choices after it still line up). For cases that are a plain batch of rows."""
+    case = getattr(failure, "case", None)
+    if case is None or case.batch_shape is not None or case.logits_from is not None or len(case.logits) < 2:
+        return failure
+    for i in range(len(case.logits)):
+        try:
+            judge((replace(case, logits=case.logits[i : i + 1], labels=case.labels[i : i + 1]), None))
+        except CheckFailure as e:
+            return e
+        except Exception:  # refused, or not a valid case alone: the next row
+            continue
+    return failure
+
+
+def shrink(
+    request, spec: Spec, strategy, at_seed: int, count: int, judge, failure: CheckFailure, by_rows: bool
+) -> None:
     """Shrink a failure on this implementation alone: Hypothesis draws the shared examples
     again from the same seed, up to the failing one, and shrinks it (every distinct failure
-    for a user's implementation), within --shrink-budget; raises what it found."""
+    for a user's implementation), within --shrink-budget, then (``by_rows``: a property whose
+    example is its case alone) to one row of it where one fails alone; raises what it found."""
     failed_at: list[float] = []
 
     def timed(example: tuple[Case, Any]) -> None:
@@ -148,9 +171,11 @@ def shrink(request, spec: Spec, strategy, at_seed: int, count: int, judge, failu
     try:
         draws.search(strategy, at_seed, count, timed, **changes)
     except BaseExceptionGroup as group:  # distinct failures (a user's implementation)
+        if by_rows:
+            group = group.derive([one_row(e, judge) for e in leaves(group)])
         raise shrunk_within(distinct_failures(group), failed_at, budget) from None
     except CheckFailure as e:
-        raise shrunk_within(e, failed_at, budget) from None
+        raise shrunk_within(one_row(e, judge) if by_rows else e, failed_at, budget) from None
     except Unsatisfiable:
         pass
     note = "shrinking did not meet it again (a flaky result?): shown as first met, unshrunk"

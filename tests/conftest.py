@@ -14,6 +14,30 @@ from conformance.results import read
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        help="run the slow tests too (marked slow: whole runs of the suite; .ci/run runs them)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "slow: a test that must stay slow (a whole run of the suite); run with --slow"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without --slow, the tests marked slow are deselected (and counted as such)."""
+    if config.getoption("slow"):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
+
+
 @pytest.fixture
 def run_suite(tmp_path):
     """Run ``pytest conformance`` in a subprocess; returns (exit code, output, results)."""
@@ -61,13 +85,22 @@ def sample_results(tmp_path_factory) -> Path:
     """A real results file: the golden checks on every installed framework, with NumPy's
     loss planted to compute in float32 (so that float64 checks diverge: new divergences
     beside the frameworks' known ones)."""
+    from filelock import FileLock
+
     from tests.planting import plant
 
-    folder = tmp_path_factory.mktemp("sample")
-    env = plant(folder, "float32_inside")
-    # the replayed upstream reports left out: they double the run (15 minutes on two cores)
-    args = ("-p", "planted", "--mode", "eager,jit", "-k", "not upstream-")
-    return golden_results(folder / "results.json", *args, env=env)
+    # one run for the whole session: under pytest-xdist the workers share the base folder's
+    # parent, and the first to take the lock writes the file the others read
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "sample"
+    with FileLock(str(folder) + ".lock"):
+        if (folder / "results.json").exists():
+            return folder / "results.json"
+        folder.mkdir(exist_ok=True)
+        env = plant(folder, "float32_inside")
+        # the replayed upstream reports left out: they double the run
+        args = ("-p", "planted", "--mode", "eager,jit", "-k", "not upstream-")
+        return golden_results(folder / "results.json", *args, env=env)
 
 
 def golden_results(results: Path, *args: str, env: dict[str, str] | None = None) -> Path:

@@ -76,7 +76,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         )
     nodeid = metafunc.definition.nodeid
     selected = keywords.selector(metafunc.config, nodeid)
-    metafunc.parametrize("spec", params.params(metafunc.config.stash[STATE], marker.args[0], nodeid, selected))
+    metafunc.parametrize(
+        "spec", params.params(metafunc.config.stash[STATE], marker.args[0], nodeid, selected)
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

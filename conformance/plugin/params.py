@@ -21,7 +21,9 @@ from conformance.vocabulary import EAGER, SKIPPED, SOFTMAX_CROSS_ENTROPY, UNSUPP
 MARKER = "conformance"
 
 
-def params(state: State, check: str, function: str = "", selected: Callable[[str], bool] | None = None) -> list[Any]:
+def params(
+    state: State, check: str, function: str = "", selected: Callable[[str], bool] | None = None
+) -> list[Any]:
     """The parameters of a test marked ``conformance(check)``; an unknown check is a usage error.
 
     A combination that cannot run (an implementation that does not take a case's options,
@@ -39,7 +41,11 @@ def params(state: State, check: str, function: str = "", selected: Callable[[str
             continue
         name = f"{function.rpartition('::')[2]}[{spec.id()}]"
         if selected is None or selected(name):
-            state.unsupported.append(unsupported_record(state, replace(spec, skipped_as=UNSUPPORTED), f"{function}[{spec.id()}]", why))
+            state.unsupported.append(
+                unsupported_record(
+                    state, replace(spec, skipped_as=UNSUPPORTED), f"{function}[{spec.id()}]", why
+                )
+            )
     return kept
 
 
@@ -73,7 +79,10 @@ def _unsupported(state: State, spec: Spec) -> str:
     if spec.test == "gradient" and impl.gradient is not None and fw.mode(spec.point.mode).compile is not None:
         return f"{impl.name}'s analytic gradient is not compiled"
     kind = spec.point.label_kind
-    return impl.unsupported(kind, case.reduction, spec.point.dtype, case.label_smoothing, case.option_names) or ""
+    return (
+        impl.unsupported(kind, case.reduction, spec.point.dtype, case.label_smoothing, case.option_names)
+        or ""
+    )
 
 
 def _golden_specs(state: State, test: str) -> list[Spec]:

@@ -1,7 +1,12 @@
 """The Hypothesis profiles a run chooses from (``--hypothesis-profile NAME``).
 
-"default" is what ``pytest conformance`` draws (100 new examples every run); "ci" (chosen when
-the CI variable is set) a fixed, smaller sample; "thorough" ten times the examples. None has a
+A profile's ``max_examples`` is the number of examples drawn per draw key (a property, dtype,
+label kind and what the strategy depends on: ``draws.py``), each judged on every implementation,
+device and mode that shares the key. "default" is what ``pytest conformance`` draws
+(DEFAULT_EXAMPLES new examples every run, sized so that the run ends within minutes); "ci"
+(chosen when the CI variable is set) a fixed sample of CI_EXAMPLES, the same every run;
+"thorough" THOROUGH_EXAMPLES new ones, the depth every implementation was judged at before
+examples were shared (100 per check), for nightly runs and the tox matrix cells. None has a
 deadline: first calls compile (JAX, TensorFlow) and would flake against one. The parent is
 Hypothesis's own "default", named: left out, it is the profile loaded at import, which where
 CI is set is Hypothesis's derandomised "ci", and "default" would inherit that.
@@ -17,9 +22,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis.errors import InvalidArgument
 
 PROFILES = ("default", "ci", "thorough")
-# "ci" draws a fixed sample, smaller: a CI machine of 2 cores runs every framework, four
-# dtypes and the compiled modes in one job.
+# "ci" draws a fixed sample: a CI machine of 2 cores runs every framework, four dtypes and the
+# compiled modes in one job.
 CI_EXAMPLES = 25
+DEFAULT_EXAMPLES = 40  # new ones every run: every implementation judged on them
+THOROUGH_EXAMPLES = 200  # twice the depth of a check before examples were shared
 
 
 def _draw_no_constants_from_source() -> None:
@@ -48,7 +55,7 @@ def register() -> None:
     settings.register_profile(
         "default",
         settings.get_profile("default"),
-        max_examples=100,
+        max_examples=DEFAULT_EXAMPLES,
         deadline=None,
         report_multiple_bugs=False,
         print_blob=True,
@@ -63,7 +70,7 @@ def register() -> None:
     settings.register_profile(
         "ci", settings.get_profile("default"), derandomize=True, database=None, max_examples=CI_EXAMPLES
     )
-    settings.register_profile("thorough", settings.get_profile("default"), max_examples=1000)
+    settings.register_profile("thorough", settings.get_profile("default"), max_examples=THOROUGH_EXAMPLES)
     _draw_no_constants_from_source()
 
 
