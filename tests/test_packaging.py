@@ -9,6 +9,8 @@ import sys
 import venv
 from pathlib import Path
 
+import pytest
+
 from conformance.results import read
 from tests.conftest import ROOT
 
@@ -81,6 +83,7 @@ def test_a_wheel_installed_outside_the_checkout_runs_the_suite(tmp_path):
     assert beside.returncode == 4 and "pytest --pyargs conformance" in beside.stderr, beside.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_the_report_builds_where_only_its_own_dependencies_are(tmp_path, sample_results):
     python = fresh_venv(tmp_path / "venv")
     installed = run(python, *PIP, "jinja2", "jsonschema", cwd=tmp_path)

@@ -208,6 +208,7 @@ def test_unknown_profile_is_a_usage_error_not_a_traceback(run_suite, tmp_path):
     assert results == {} and not (tmp_path / "parity.html").exists()
 
 
+@pytest.mark.slow
 def test_every_installed_framework_conforms_or_is_recorded(run_suite):
     """All four real frameworks, every dtype, eager and compiled but for torch.compile (whose
     cold inductor builds take minutes; the conformance run itself checks it): nothing
@@ -224,6 +225,7 @@ def test_every_installed_framework_conforms_or_is_recorded(run_suite):
     assert frameworks == installed
 
 
+@pytest.mark.slow
 def test_parallel_run_gives_the_serial_outcomes_and_environment(run_suite):
     _, _, serial = run_suite("--framework", "numpy,torch", "--mode", "eager")
     code, out, parallel = run_suite("--framework", "numpy,torch", "--mode", "eager", "-n", "2")
@@ -247,6 +249,7 @@ def test_a_run_uses_every_core_unless_told(run_suite):
     assert outcomes[0] == outcomes[1] and len(outcomes[0]) >= 16
 
 
+@pytest.mark.slow
 def test_parallel_property_checks_give_the_serial_outcomes(run_suite):
     """Under the derandomised ci profile the property checks too: -n 2 gives what serial gives."""
     args = ("--framework", "numpy", "--hypothesis-profile", "ci")

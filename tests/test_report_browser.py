@@ -88,6 +88,7 @@ def matrix_has_no_empty_row_or_column(page) -> bool:
     )
 
 
+@pytest.mark.slow
 def test_the_first_screen_answers_who_agrees_and_what_is_wrong(browser, sample_results, tmp_path):
     out = tmp_path / "parity.html"
     write_report([sample_results], out)
@@ -197,6 +198,7 @@ def test_the_first_screen_of_an_impl_run_is_about_that_implementation(browser, i
     assert errors == []
 
 
+@pytest.mark.slow
 def test_text_from_the_results_shows_as_text_never_as_markup(browser, sample_results, tmp_path):
     """A case id, a message and an implementation name holding HTML and script: shown, not run."""
     hostile = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'

@@ -166,6 +166,7 @@ def test_only_the_worst_drawn_input_of_the_passed_checks_is_kept():
     }
 
 
+@pytest.mark.slow
 def test_a_real_run_comes_back_as_it_was_compacted(run_suite, tmp_path):
     """Golden and property checks of two frameworks, written by the plugin; read back, written
     and read again: the same records (nothing the first write kept is lost by the second)."""
