@@ -153,7 +153,15 @@ def _property_specs(state: State, test: str) -> list[Spec]:
                             for mode in _modes(fw, test, impl):
                                 point = Point(fw, impl, device, dtype, label_kind, mode)
                                 specs.append(Spec(prop_name, point=point, framework=name))
-    return specs
+    return sorted(specs, key=_draw_key)  # a draw key's checks one after another: drawn once
+
+
+def _draw_key(spec: Spec) -> tuple[str, ...]:
+    """The draw key of a property check (draws.py), as text to sort by."""
+    if spec.point is None:
+        return ("",)
+    p = spec.point
+    return (spec.test, repr(properties.PROPERTIES[spec.test].draw_key(p.dtype, p.label_kind, p.impl)))
 
 
 def _modes(fw: Framework, test: str, impl: Implementation) -> list[str]:
