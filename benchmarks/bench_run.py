@@ -30,13 +30,22 @@ from conformance.results import read
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RUN: tuple[str, ...] = ()  # pytest conformance as the README gives it: default profile, every core
 CI_RUN = ("-n", "2", "--hypothesis-profile", "ci")
+# runs a command and writes the peak resident memory of its largest process (an xdist worker,
+# under -n) in kB to the file named first: Linux carries the largest reaped descendant's up
+PEAK = (
+    "import resource, subprocess, sys; code = subprocess.run(sys.argv[2:]).returncode; "
+    "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)); "
+    "sys.exit(code)"
+)
 
 
 def timed_run(args: tuple[str, ...], env: dict[str, str], folder: Path) -> dict[str, Any]:
     """Run ``pytest conformance ARGS``; its wall time, outcomes, and per framework the examples
     its property checks judged and the seconds they took (from pytest's own junit durations)."""
     results, junit = folder / "results.json", folder / "junit.xml"
-    command = [sys.executable, "-m", "pytest", "conformance", "-q", "-p", "no:cacheprovider", *args]
+    peak = folder / "peak_kb"
+    command = [sys.executable, "-c", PEAK, str(peak), sys.executable, "-m", "pytest", "conformance", "-q"]
+    command += ["-p", "no:cacheprovider", *args]
     command += ["--results", str(results), "--report", "", "--junitxml", str(junit)]
     start = time.perf_counter()
     proc = subprocess.run(command, cwd=ROOT, env={**os.environ, **env}, capture_output=True, timeout=7200)
@@ -55,6 +64,7 @@ def timed_run(args: tuple[str, ...], env: dict[str, str], folder: Path) -> dict[
             judged[r["framework"]]["seconds"] += seconds.get(r["id"], 0.0)
     return {
         "wall_s": wall,
+        "peak_process_mb": int(peak.read_text()) / 1024 if peak.exists() else None,
         "exit_code": proc.returncode,
         "outcomes": dict(outcomes),
         "property_examples": {fw: j["examples"] for fw, j in judged.items()},
@@ -112,9 +122,11 @@ def lines(figures: dict[str, Any], target_cold_s: float, target_warm_s: float) -
             f"{fw} {rate:.0f} ({run['rows_per_s'][fw]:.0f} rows)"
             for fw, rate in sorted(run["examples_per_s"].items())
         )
+        peak = run.get("peak_process_mb")
         out.append(
             f"  {which}: {run['wall_s']:.0f} s (target {target:g} s), exit {run['exit_code']}, "
-            f"{dict(sorted(run['outcomes'].items()))}; property examples judged per second: {rates}"
+            + (f"largest process {peak:.0f} MB, " if peak else "")
+            + f"{dict(sorted(run['outcomes'].items()))}; property examples judged per second: {rates}"
         )
     built = figures["builds"]
     out.append(

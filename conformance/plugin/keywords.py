@@ -21,7 +21,7 @@ def selector(config: pytest.Config, nodeid: str) -> Callable[[str], bool]:
     def selected(name: str) -> bool:
         names = [*parents, name, "conformance"]
 
-        def matches(subname: str, **_kwargs: str | int | bool | None) -> bool:
+        def matches(subname: str, /, **_kwargs: str | int | bool | None) -> bool:
             return any(subname.lower() in n.lower() for n in names)
 
         return expression.evaluate(matches)

@@ -25,7 +25,7 @@ PROFILES = ("default", "ci", "thorough")
 # "ci" draws a fixed sample: a CI machine of 2 cores runs every framework, four dtypes and the
 # compiled modes in one job.
 CI_EXAMPLES = 25
-DEFAULT_EXAMPLES = 40  # new ones every run: every implementation judged on them
+DEFAULT_EXAMPLES = 25  # new ones every run: every implementation judged on them
 THOROUGH_EXAMPLES = 200  # twice the depth of a check before examples were shared
 
 

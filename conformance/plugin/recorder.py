@@ -178,7 +178,8 @@ class Recorder:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         described = dict(report.user_properties).get("conformance_framework", {})
         self.described.update(cast(dict[str, dict[str, Any]], described))
-        for unsupported in dict(report.user_properties).get("conformance_unsupported", []):
+        sent = cast(list[dict[str, Any]], dict(report.user_properties).get("conformance_unsupported", []))
+        for unsupported in sent:
             if unsupported["id"] not in self.unsupported:  # every worker collects, and sends, them all
                 self.unsupported[unsupported["id"]] = unsupported
         record = dict(report.user_properties).get("conformance_record")
