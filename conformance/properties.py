@@ -335,3 +335,9 @@ PROPERTIES: dict[str, Property] = {
     "halves": Property(halves, _every, reduction="sum", layouts=False, min_rows=2, extras=_split),
     "entropy_floor": Property(entropy_floor, _every, reduction="none"),
 }
+
+
+def draw_key(name: str, dtype: str, kind: str, impl: Implementation) -> tuple[Any, ...]:
+    """The draw key of property ``name`` for ``impl`` (draws.py): checks with the same key are
+    judged on the same examples."""
+    return (name, *PROPERTIES[name].draw_key(dtype, kind, impl))

@@ -79,7 +79,7 @@ def test_property(spec: Spec, request: pytest.FixtureRequest, record_property) -
     if state.run_seed is not None:  # so that every outcome's reproduce command names it, errors too
         request.node.stash[SEED] = state.run_seed
     reproduce = reproduce_command(request.node, state.run_seed)
-    key = (spec.test, *prop.draw_key(point.dtype, point.label_kind, point.impl))
+    key = properties.draw_key(spec.test, point.dtype, point.label_kind, point.impl)
     strategy = prop.examples(point.dtype, point.label_kind, point.impl)
     at_seed = draws.group_seed(state.run_seed, key)
     count = settings().max_examples
@@ -143,7 +143,7 @@ def one_row(failure: BaseException, judge: Callable[[tuple[Case, Any]], None]) -
             judge((replace(case, logits=case.logits[i : i + 1], labels=case.labels[i : i + 1]), None))
         except CheckFailure as e:
             return e
-        except Exception:  # refused, or not a valid case alone: the next row
+        except UnsatisfiedAssumption:  # refused (a user's loss), or not a valid case alone: the next row
             continue
     return failure
 

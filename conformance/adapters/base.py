@@ -131,6 +131,33 @@ class Framework:
                 return impl
         raise KeyError(f"{self.name} has no implementation {name!r}")
 
+    def unsupported(
+        self,
+        impl: Implementation,
+        kind: str,
+        reduction: str,
+        dtype: str,
+        smoothing: float,
+        options: tuple[str, ...],
+        axis: int,
+        rank: int,
+        gradient: bool,
+        mode: str,
+    ) -> str | None:
+        """Why ``run`` would refuse this combination (None where it runs it): known before
+        a call, so a run can leave it out and say why."""
+        axis %= rank
+        if not impl.takes_axis(axis, rank):
+            return f"{impl.name} takes the class axis {impl.class_axis}, not {axis}"
+        if gradient and impl.gradient is None and self.differentiate is None:
+            return f"{self.name} does not differentiate and {impl.name} has no analytic gradient"
+        why = impl.unsupported(kind, reduction, dtype, smoothing, options)
+        if why:
+            return why
+        if gradient and impl.gradient is not None and self.mode(mode).compile is not None:
+            return f"{impl.name}'s analytic gradient is not compiled"
+        return None
+
     def run(
         self,
         impl: Implementation,
@@ -152,18 +179,23 @@ class Framework:
         to live on ``device``."""
         axis = axis % logits.ndim
         self.ran_large |= logits.size >= LARGE_INPUT
-        if not impl.takes_axis(axis, logits.ndim):
-            raise Unsupported(f"{impl.name} takes the class axis {impl.class_axis}, not {axis}")
-        if gradient and impl.gradient is None and self.differentiate is None:
-            raise Unsupported(f"{self.name} does not differentiate and {impl.name} has no analytic gradient")
         kind = "indices" if labels.ndim < logits.ndim else "probabilities"
         given = tuple(n for n, v in (("weights", weights), ("ignore_index", ignore_index)) if v is not None)
-        why = impl.unsupported(kind, reduction, str(logits.dtype), label_smoothing, given)
+        why = self.unsupported(
+            impl,
+            kind,
+            reduction,
+            str(logits.dtype),
+            label_smoothing,
+            given,
+            axis,
+            logits.ndim,
+            gradient,
+            mode,
+        )
         if why:
             raise Unsupported(why)
         how = self.mode(mode)
-        if how.compile is not None and impl.gradient is not None and gradient:
-            raise Unsupported(f"{impl.name}'s analytic gradient is not compiled")
         with self.scope(device, str(logits.dtype)):
             tensors = [self.put(logits, device), self.put(labels, device)]
             if weights is not None:

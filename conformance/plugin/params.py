@@ -70,19 +70,21 @@ def _unsupported(state: State, spec: Spec) -> str:
         return fw.unavailable[spec.mode] or f"{spec.framework} cannot run {spec.mode} here"
     if spec.point is None or spec.case is None:
         return ""
-    case, impl, fw = spec.case, spec.point.impl, spec.point.framework
+    case, p = spec.case, spec.point
     rank = case.arranged(case.logits).ndim
-    if not impl.takes_axis(case.axis % rank, rank):  # as Framework.run would find when called
-        return f"{impl.name} takes the class axis {impl.class_axis}, not {case.axis % rank}"
-    if spec.test == "gradient" and impl.gradient is None and fw.differentiate is None:
-        return f"{fw.name} does not differentiate and {impl.name} has no analytic gradient"
-    if spec.test == "gradient" and impl.gradient is not None and fw.mode(spec.point.mode).compile is not None:
-        return f"{impl.name}'s analytic gradient is not compiled"
-    kind = spec.point.label_kind
-    return (
-        impl.unsupported(kind, case.reduction, spec.point.dtype, case.label_smoothing, case.option_names)
-        or ""
+    why = p.framework.unsupported(
+        p.impl,
+        p.label_kind,
+        case.reduction,
+        p.dtype,
+        case.label_smoothing,
+        case.option_names,
+        case.axis,
+        rank,
+        spec.test == "gradient",
+        p.mode,
     )
+    return why or ""
 
 
 def _golden_specs(state: State, test: str) -> list[Spec]:
@@ -161,7 +163,7 @@ def _draw_key(spec: Spec) -> tuple[str, ...]:
     if spec.point is None:
         return ("",)
     p = spec.point
-    return (spec.test, repr(properties.PROPERTIES[spec.test].draw_key(p.dtype, p.label_kind, p.impl)))
+    return (repr(properties.draw_key(spec.test, p.dtype, p.label_kind, p.impl)),)
 
 
 def _modes(fw: Framework, test: str, impl: Implementation) -> list[str]:
