@@ -38,12 +38,14 @@ from typing import Any
 import jsonschema
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from conformance.paths import KNOWN_DIVERGENCES
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-DEFAULT_PATH = Path(__file__).resolve().parent / "known_divergences.toml"
+DEFAULT_PATH = KNOWN_DIVERGENCES
 FIELDS = ("test", "case", "labels", "framework", "implementation", "device", "dtype", "mode")
 
 _PATTERNS = {"oneOf": [{"type": "string"}, {"type": "array", "minItems": 1, "items": {"type": "string"}}]}

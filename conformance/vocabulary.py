@@ -32,6 +32,28 @@ REDUCTIONS = ("none", "mean", "sum")
 EAGER = "eager"
 MODES = (EAGER, "jit", "function", "function-xla", "compile", "to_static")
 
+# The frameworks the suite has an adapter for (conformance/adapters/NAME_adapter.py).
+# opt-in (pyproject's extras, not in all): mlx; transformers (its LabelSmoother, on PyTorch);
+# timm (its losses, on PyTorch 2.14.1 for torchvision: tox -e timm);
+# tinygrad; paddle (PaddlePaddle). Keras on its JAX and PyTorch backends (keras_backends.py):
+# in a process whose KERAS_BACKEND names the backend
+FRAMEWORKS = (
+    "numpy",
+    "torch",
+    "tensorflow",
+    "jax",
+    "keras_jax",
+    "keras_torch",
+    "mlx",
+    "transformers",
+    "timm",
+    "tinygrad",
+    "paddle",
+)
+# imported before the others in a run that has them: paddle crashes (a segmentation fault) when
+# imported after TensorFlow in one process, not before (paddlepaddle 3.3.1, tensorflow-cpu 2.21)
+IMPORTED_FIRST = ("paddle",)
+
 # Device names are "platform:index"; cuda (PyTorch) and gpu (JAX, TensorFlow) name the same.
 PLATFORMS = ("cpu", "cuda", "gpu", "mps", "tpu")
 GPU_PLATFORMS = ("cuda", "gpu")

@@ -6,11 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from conformance.cases import generator
+from conformance.paths import CASES_DIR
 from conformance.vocabulary import OPERATIONS, REDUCTIONS
 
 SCHEMA_VERSION = 1
-# the golden case files, shipped with the package (package data)
-CASES_DIR = Path(__file__).resolve().parent / "golden"
 
 _NUMBER = {"type": "number"}
 _DECIMAL = {"type": "string", "pattern": r"^[-+]?(\d+(\.\d*)?([eE][-+]?\d+)?|inf|nan)$"}

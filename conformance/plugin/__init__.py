@@ -6,6 +6,11 @@ is parametrised over the checks CHECK fans out to (params.py); a check's excepti
 its outcome (outcomes.py); every record goes to the results file and the report
 (recorder.py); the run uses every core and a time limit per check (running.py); Hypothesis
 profiles are in profiles.py. Without the package installed: ``pytest -p conformance.plugin``.
+
+Lazy: every pytest session of an environment with the suite installed loads this module, so
+at import it takes only the options' names (flags.py) and the test of whether the session
+runs the suite (scope.py); the rest, NumPy and the frameworks with it, is imported by the
+hooks of a session that does.
 """
 
 from __future__ import annotations
@@ -15,18 +20,17 @@ from collections.abc import Generator
 
 import pytest
 
-from conformance.plugin import keywords, options, outcomes, params, profiles, recorder, running
-from conformance.plugin.state import STATE, State
+from conformance.plugin import flags, scope
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    options.addoption(parser)
+    flags.addoption(parser)
 
 
 @pytest.hookimpl(wrapper=True)  # around every other, so before pytest-xdist's reads its -n
 def pytest_cmdline_main(config: pytest.Config) -> Generator[None, int | None, int | None]:
-    if running.runs_the_suite(config):
-        running.use_every_core(config)
+    if scope.runs_the_suite(config):
+        scope.use_every_core(config)
     return (yield)
 
 
@@ -34,18 +38,22 @@ def pytest_cmdline_main(config: pytest.Config) -> Generator[None, int | None, in
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{params.MARKER}(check): parametrise over the check's cases, implementations, "
+        f"{scope.MARKER}(check): parametrise over the check's cases, implementations, "
         "devices, dtypes and modes (conformance/plugin/params.py: CHECKS)",
     )
-    copy = None if config.option.pyargs else running.other_copy(config)
+    copy = None if config.option.pyargs else scope.other_copy(config)
     if copy is not None:
         raise pytest.UsageError(
-            f"{copy} is a copy of the suite, but the one installed is {running.PACKAGE}: run that "
+            f"{copy} is a copy of the suite, but the one installed is {scope.PACKAGE}: run that "
             "one with pytest --pyargs conformance, or install this one (pip install -e .)"
         )
-    if not running.runs_the_suite(config):
+    config.stash[scope.RUNS] = scope.runs_the_suite(config)
+    if not config.stash[scope.RUNS]:
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything can import TensorFlow
+    from conformance.plugin import options, profiles, recorder
+    from conformance.plugin.state import STATE, State
+
     config.stash[STATE] = State(options.from_config(config))
     config.stash[STATE].run_seed = profiles.run_seed(config, config.stash[STATE].options.profile)
     profiles.limit_shrinking(config.getoption("shrink_budget"))
@@ -53,25 +61,35 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(recorder.Recorder(config), "conformance-recorder")
 
 
+def _runs(config: pytest.Config) -> bool:
+    return config.stash.get(scope.RUNS, False)
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node) -> None:
     """Every pytest-xdist worker draws from the controller's run seed (one seed reproduces a run)."""
-    if STATE in node.config.stash:
+    if _runs(node.config):
+        from conformance.plugin import profiles
+        from conformance.plugin.state import STATE
+
         node.workerinput[profiles.RUN_SEED] = node.config.stash[STATE].run_seed
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    marker = metafunc.definition.get_closest_marker(params.MARKER)
+    marker = metafunc.definition.get_closest_marker(scope.MARKER)
     if marker is None:
         return
-    if STATE not in metafunc.config.stash:
+    if not _runs(metafunc.config):
         raise pytest.UsageError(
             f"{metafunc.definition.nodeid}: a conformance check collected in a session that does "
             "not run the suite; give its folder (pytest conformance) or --pyargs conformance"
         )
+    from conformance.plugin import keywords, params
+    from conformance.plugin.state import STATE
+
     if len(marker.args) != 1 or not isinstance(marker.args[0], str):
         raise pytest.UsageError(
-            f"{metafunc.definition.nodeid}: give @pytest.mark.{params.MARKER} one check's name; "
+            f"{metafunc.definition.nodeid}: give @pytest.mark.{scope.MARKER} one check's name; "
             f"known: {', '.join(params.CHECKS)}"
         )
     nodeid = metafunc.definition.nodeid
@@ -82,21 +100,33 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if STATE in config.stash:
+    if _runs(config):
+        from conformance.plugin import running
+
         running.add_time_limits(config, items)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function):
+    if not _runs(pyfuncitem.config):
+        return (yield)
+    from conformance.plugin import outcomes
+
     return (yield from outcomes.run_check(pyfuncitem))
 
 
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
-    if STATE in item.config.stash:
+    if _runs(item.config):
+        from conformance.plugin import running
+        from conformance.plugin.state import STATE
+
         running.free_builds(item.config.stash[STATE], item, nextitem)
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     report = (yield).get_result()
-    recorder.attach_record(item, report, call)
+    if _runs(item.config):
+        from conformance.plugin import recorder
+
+        recorder.attach_record(item, report, call)

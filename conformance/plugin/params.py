@@ -15,10 +15,9 @@ from conformance import divergences, edges, properties
 from conformance.adapters import Framework, Implementation
 from conformance.cases import Observed
 from conformance.checks import Divergence, Imprecise, Point, Raised
+from conformance.plugin.scope import MARKER
 from conformance.plugin.state import Spec, State
 from conformance.vocabulary import EAGER, SKIPPED, SOFTMAX_CROSS_ENTROPY, UNSUPPORTED, skip_reason
-
-MARKER = "conformance"
 
 
 def params(

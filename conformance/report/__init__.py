@@ -9,10 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from conformance.merge import Merged, merge
+from conformance.paths import REPORT
 from conformance.report.page import render
 from conformance.results import write_atomically
 
-DEFAULT_PATH = Path("reports/parity.html")
+DEFAULT_PATH = REPORT
 
 
 def write_report(paths: list[Path], out: Path = DEFAULT_PATH) -> Merged:

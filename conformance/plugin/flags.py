@@ -1,0 +1,103 @@
+"""The options the plugin registers in every pytest session: their names, defaults and help,
+and nothing that reads them (options.py validates them when the suite runs). Imports only
+names and paths, so that a session that does not run the suite pays nothing for the plugin."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.paths import CASES_DIR, KNOWN_DIVERGENCES, REPORT, RESULTS
+from conformance.vocabulary import DTYPES, FRAMEWORKS, MODES
+
+CHECK_TIMEOUT = 600.0  # seconds: a hung check is stopped; the slowest real ones take about a minute
+SHRINK_BUDGET = 60.0  # seconds Hypothesis may spend shrinking one check's failure (its own limit: 300)
+
+
+def addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("conformance")
+    group.addoption(
+        "--framework",
+        default=None,
+        help=f"comma list of frameworks to check (default: all of {', '.join(FRAMEWORKS)}); with "
+        "--impl, the frameworks whose own implementations run beside yours (default: those of your "
+        "implementations; none: yours alone)",
+    )
+    group.addoption(
+        "--impl",
+        action="append",
+        default=[],
+        metavar="FRAMEWORK:MODULE:ATTR",
+        help="check your own loss: a function loss(logits, labels, label_smoothing) or a class "
+        "built with the smoothing factor and called as instance(logits, labels), taking FRAMEWORK's "
+        "tensors, in MODULE (dotted, or a .py file); may be given several times",
+    )
+    group.addoption(
+        "--results",
+        default=str(RESULTS),
+        help=f"where to write the results file (default: {RESULTS}; an empty value: none)",
+    )
+    group.addoption(
+        "--report",
+        default=str(REPORT),
+        help=f"where to write the HTML parity report of the run (default: {REPORT}; "
+        "an empty value: none). Several runs' results merge with conformance-report.",
+    )
+    group.addoption(
+        "--dtype",
+        default=None,
+        help=f"comma list of dtypes to check (default: all of {', '.join(DTYPES)}); convention checks "
+        "run in float32 (none without it), a document's number in the document's dtype",
+    )
+    group.addoption(
+        "--mode",
+        default=None,
+        help=f"comma list of execution modes (default: all of {', '.join(MODES)}; each framework "
+        "runs those it has: jit is JAX's, function and function-xla TensorFlow's, compile PyTorch's and "
+        "MLX's, to_static Paddle's). "
+        "Golden and convention checks run in every mode, property checks eagerly (a compiler "
+        "would compile anew for every drawn shape) unless --mode names no eager",
+    )
+    group.addoption(
+        "--device",
+        default=None,
+        help="comma list of devices (cpu:0, cuda:1) or platforms (cpu, cuda, gpu, mps, tpu) to check "
+        "on (default: every device each framework sees; cuda and gpu name the same devices); a name "
+        "no framework has is an error",
+    )
+    group.addoption(
+        "--host-devices",
+        type=int,
+        default=None,
+        metavar="N",
+        help="give JAX (XLA_FLAGS) and TensorFlow (logical devices) N host CPU devices, so that "
+        "every check runs once on each: the multi-device path, without an accelerator",
+    )
+    group.addoption(
+        "--precision-defaults",
+        action="store_true",
+        help="leave the frameworks' precision settings as they are (TF32 matmuls in PyTorch and "
+        "TensorFlow, JAX's default matmul precision); by default the most precise are set",
+    )
+    group.addoption("--cases-dir", default=str(CASES_DIR), help="folder of golden case files")
+    group.addoption(
+        "--check-timeout",
+        type=float,
+        default=CHECK_TIMEOUT,
+        help=f"seconds one check may take before it is stopped and recorded as errored (default "
+        f"{CHECK_TIMEOUT:g}; pytest-timeout's own --timeout, if given, takes precedence)",
+    )
+    group.addoption(
+        "--shrink-budget",
+        type=float,
+        default=SHRINK_BUDGET,
+        metavar="SECONDS",
+        help=f"seconds Hypothesis may spend shrinking a property check's failure (default "
+        f"{SHRINK_BUDGET:g}); a counterexample it had no time to shrink further says so",
+    )
+    group.addoption("--known-divergences", default=str(KNOWN_DIVERGENCES), help="known divergences file")
+    group.addoption(
+        "--write-failures",
+        default=None,
+        metavar="DIR",
+        help="write each property check's shrunk failing example to DIR as a golden case file",
+    )
