@@ -55,8 +55,8 @@ from benchmarks.timing import (
     suite_check_seconds,
 )
 from conformance.adapters import FRAMEWORKS, FrameworkMissing, load
-from conformance.checks import Point
-from conformance.results import write_atomically
+from conformance.checks.failures import Point
+from conformance.results.results_file import write_atomically
 from conformance.vocabulary import DTYPES
 
 ROOT = bench_run.ROOT  # the checkout the suite runs from
@@ -87,8 +87,8 @@ def property_figures(point: Point, examples: int) -> dict[str, Any]:
 
 def report_seconds(records: int) -> float:
     """Seconds to merge and render a results file of ``records`` synthetic checks."""
-    from conformance import results
     from conformance.report import write_report
+    from conformance.results import results_file
 
     base = {
         "test": "loss",
@@ -110,7 +110,7 @@ def report_seconds(records: int) -> float:
     ]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "r.json"
-        results.write(path, rows, results.environment({}, ["bench"]))
+        results_file.write(path, rows, results_file.environment({}, ["bench"]))
         start = time.perf_counter()
         write_report([path], Path(folder) / "p.html")
         return time.perf_counter() - start

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.adapters import jax_adapter, tensorflow_adapter, torch_adapter
-from conformance.results import read
+from conformance.results.results_file import read
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RUN: tuple[str, ...] = ()  # pytest conformance as the README gives it: default profile, every core

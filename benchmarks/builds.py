@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 
 from benchmarks.timing import make_case
-from conformance import checks
 from conformance.adapters.base import Framework, Implementation
-from conformance.checks import Point
+from conformance.checks import failures, judge
+from conformance.checks.failures import Point
 
 COMPILED_SHAPES = ((2, 3), (4, 7), (8, 32))  # a new shape per check, as golden cases come
 
@@ -58,8 +58,8 @@ def compiled_mode_row(
 
     def check_all() -> None:
         for case in cases:
-            with contextlib.suppress(checks.Divergence):  # a wrong value costs the same; an error is shown
-                checks.check_grad(point, case)
+            with contextlib.suppress(failures.Divergence):  # a wrong value costs the same; an error is shown
+                judge.check_grad(point, case)
 
     for when in ("new", "seen"):
         start = time.perf_counter()

@@ -7,9 +7,9 @@ import sys
 import numpy as np
 
 from benchmarks.timing import make_case
-from conformance import checks
 from conformance.adapters import load
-from conformance.checks import Point
+from conformance.checks import judge
+from conformance.checks.failures import Point
 
 
 def main(name: str) -> None:
@@ -19,8 +19,8 @@ def main(name: str) -> None:
         case, kind = make_case(impl, rng, n=8, k=131072)
         for dtype in sorted(impl.dtypes):
             try:
-                checks.check_loss(Point(fw, impl, fw.devices[0], dtype, kind), case)
-                checks.check_grad(Point(fw, impl, fw.devices[0], dtype, kind), case)
+                judge.check_loss(Point(fw, impl, fw.devices[0], dtype, kind), case)
+                judge.check_grad(Point(fw, impl, fw.devices[0], dtype, kind), case)
             except Exception:
                 pass  # an unsupported or diverging combination still used its memory
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)

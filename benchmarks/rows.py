@@ -1,5 +1,5 @@
 """The suite's cost per judged row against the floor, per framework: the agreement property's
-examples drawn once per draw key (as a run draws them, draws.py) and judged on every
+examples drawn once per draw key (as a run draws them, per_key.py) and judged on every
 implementation of the framework in float32, against the framework calls alone on the same
 inputs (prepared: already in the dtype, laid out; the result fetched to the host). Both are
 timed with every program already built (a first pass builds them), so the ratio is the
@@ -11,9 +11,10 @@ import contextlib
 import time
 from typing import Any
 
-from conformance import checks, draws, properties
 from conformance.adapters.base import Framework
-from conformance.checks import Point
+from conformance.checks import failures, judge, properties
+from conformance.checks.failures import Point
+from conformance.draws import per_key
 
 DTYPE = "float32"
 
@@ -27,21 +28,21 @@ def judged_row_figures(fw: Framework, examples: int) -> dict[str, Any]:
         if impl.operation == prop.operation and DTYPE in impl.dtypes
         for kind in prop.label_kinds(impl)
     ]
-    drawn: dict[tuple[Any, ...], list[draws.Example]] = {}
+    drawn: dict[tuple[Any, ...], list[per_key.Example]] = {}
     draw_s = 0.0
     for point in points:
         key = prop.draw_key(DTYPE, point.label_kind, point.impl)
         if key not in drawn:
             start = time.perf_counter()
             strategy = prop.examples(DTYPE, point.label_kind, point.impl)
-            drawn[key] = draws.examples(("bench", *key), strategy, draws.group_seed(None, key), examples)
+            drawn[key] = per_key.examples(("bench", *key), strategy, per_key.group_seed(None, key), examples)
             draw_s += time.perf_counter() - start
 
     def judge_all() -> tuple[float, int]:
         start, rows = time.perf_counter(), 0
         for point in points:
             for case, extra in drawn[prop.draw_key(DTYPE, point.label_kind, point.impl)]:
-                with contextlib.suppress(checks.CheckFailure):  # a known divergence costs the same
+                with contextlib.suppress(failures.CheckFailure):  # a known divergence costs the same
                     prop.check(point, case, extra)
                 rows += len(case.logits)
         return time.perf_counter() - start, rows
@@ -50,7 +51,7 @@ def judged_row_figures(fw: Framework, examples: int) -> dict[str, Any]:
         prepared = []
         for point in points:
             for case, _ in drawn[prop.draw_key(DTYPE, point.label_kind, point.impl)]:
-                x, y = (case.arranged(a) for a in checks.inputs(case, point.label_kind, DTYPE))
+                x, y = (case.arranged(a) for a in judge.inputs(case, point.label_kind, DTYPE))
                 prepared.append((point, case, x, y))
         start = time.perf_counter()
         for point, case, x, y in prepared:

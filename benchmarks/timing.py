@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 
 from benchmarks import bench_run
-from conformance import checks, properties
 from conformance.adapters.base import Framework, Implementation
 from conformance.cases import Case
-from conformance.checks import Point
+from conformance.checks import failures, judge, properties
+from conformance.checks.failures import Point
 
 ROOT = bench_run.ROOT  # the checkout the suite runs from
 IMPORTS = {"numpy": "numpy", "torch": "torch", "tensorflow": "tensorflow", "jax": "jax, optax"}
@@ -96,7 +96,7 @@ def make_case(impl: Implementation, rng: np.random.Generator, n: int = 8, k: int
 def bare_call_seconds(fw: Framework, impl: Implementation, case: Case, kind: str, dtype: str) -> float:
     """The framework call alone: inputs prepared on the device, the result fetched."""
     device = fw.devices[0]
-    logits, labels = checks.inputs(case, kind, dtype)
+    logits, labels = judge.inputs(case, kind, dtype)
     with fw.scope(device, dtype):
         x, y = fw.put(logits, device), fw.put(labels, device)
         return median_time(
@@ -109,8 +109,8 @@ def suite_check_seconds(point: Point, impl: Implementation, rng: np.random.Gener
     fresh = iter([make_case(impl, rng)[0] for _ in range(16)])
 
     def check() -> None:
-        with contextlib.suppress(checks.CheckFailure):  # a known divergence costs the same
-            checks.check_loss(point, next(fresh))
+        with contextlib.suppress(failures.CheckFailure):  # a known divergence costs the same
+            judge.check_loss(point, next(fresh))
 
     return median_time(check, 15)
 
@@ -134,7 +134,7 @@ def examples_per_second(point: Point, examples: int) -> dict[str, float]:
     @quiet
     @given(st.data())
     def through_suite(data: st.DataObject) -> None:
-        with contextlib.suppress(checks.CheckFailure):  # a known divergence: only time counts here
+        with contextlib.suppress(failures.CheckFailure):  # a known divergence: only time counts here
             prop.check(point, *data.draw(strategy))
 
     @quiet

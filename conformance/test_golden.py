@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import checks, documents, edges, golden
+from conformance.checks import documents, edges, golden, judge
 from conformance.plugin.recorder import reproduce_command
 from conformance.plugin.state import STATE, Spec
 
@@ -12,14 +12,14 @@ from conformance.plugin.state import STATE, Spec
 @pytest.mark.conformance("loss")
 def test_loss(spec: Spec, request: pytest.FixtureRequest, record_property) -> None:
     """The loss is within the derived bound of the exact value of the (rounded) inputs."""
-    record = checks.check_loss(spec.at, spec.golden, reproduce_command(request.node), spec.within)
+    record = judge.check_loss(spec.at, spec.golden, reproduce_command(request.node), spec.within)
     record_property("conformance", record)
 
 
 @pytest.mark.conformance("gradient")
 def test_gradient(spec: Spec, request: pytest.FixtureRequest, record_property) -> None:
     """The gradient with respect to the logits is within the derived bound of the exact one."""
-    record = checks.check_grad(spec.at, spec.golden, reproduce_command(request.node), spec.within)
+    record = judge.check_grad(spec.at, spec.golden, reproduce_command(request.node), spec.within)
     record_property("conformance", record)
 
 
@@ -35,7 +35,7 @@ def test_convention(spec: Spec, request: pytest.FixtureRequest, record_property)
 def test_same_as(spec: Spec, request: pytest.FixtureRequest, record_property) -> None:
     """A case declared equal to another (labels smoothed by hand) gets the same loss."""
     assert spec.other is not None  # a same_as check is made for a case that names its other
-    record = checks.check_same_as(
+    record = judge.check_same_as(
         spec.at, spec.golden, spec.other, reproduce_command(request.node), spec.within
     )
     record_property("conformance", record)

@@ -15,10 +15,12 @@ import pytest
 from hypothesis import reject, settings
 from hypothesis.errors import Unsatisfiable, UnsatisfiedAssumption
 
-from conformance import draws, properties, user
+from conformance.adapters import user
 from conformance.cases import Case
-from conformance.checks import CheckFailure, Divergence
-from conformance.messages import input_lines
+from conformance.checks import properties
+from conformance.checks.failures import CheckFailure, Divergence
+from conformance.checks.messages import input_lines
+from conformance.draws import per_key
 from conformance.plugin.recorder import reproduce_command
 from conformance.plugin.state import SEED, STATE, Spec
 
@@ -72,7 +74,7 @@ def shrunk_within(error: BaseException, failed_at: list[float], budget: float) -
 def test_property(spec: Spec, request: pytest.FixtureRequest, record_property) -> None:
     """The property named first in the test id holds for this implementation, device, dtype:
     judged on its draw key's examples, drawn once for every implementation that shares them
-    (draws.py); a failure not excused by a known divergence is shrunk on its own."""
+    (per_key.py); a failure not excused by a known divergence is shrunk on its own."""
     prop = properties.PROPERTIES[spec.test]
     state = request.config.stash[STATE]
     point = spec.at
@@ -81,7 +83,7 @@ def test_property(spec: Spec, request: pytest.FixtureRequest, record_property) -
     reproduce = reproduce_command(request.node, state.run_seed)
     key = properties.draw_key(spec.test, point.dtype, point.label_kind, point.impl)
     strategy = prop.examples(point.dtype, point.label_kind, point.impl)
-    at_seed = draws.group_seed(state.run_seed, key)
+    at_seed = per_key.group_seed(state.run_seed, key)
     count = settings().max_examples
 
     refused: list[str] = []
@@ -103,7 +105,7 @@ def test_property(spec: Spec, request: pytest.FixtureRequest, record_property) -
 
     failure: CheckFailure | None = None
     try:
-        for example in draws.examples(key, strategy, at_seed, count):
+        for example in per_key.examples(key, strategy, at_seed, count):
             examples += 1
             rows += len(example[0].logits)
             drawn.update(fingerprint(example))
@@ -169,7 +171,7 @@ def shrink(
         changes["report_multiple_bugs"] = True
     budget = request.config.getoption("shrink_budget")
     try:
-        draws.search(strategy, at_seed, count, timed, **changes)
+        per_key.search(strategy, at_seed, count, timed, **changes)
     except BaseExceptionGroup as group:  # distinct failures (a user's implementation)
         if by_rows:
             group = group.derive([one_row(e, judge) for e in leaves(group)])

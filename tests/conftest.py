@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.results import read
+from conformance.results.results_file import read
 
 ROOT = Path(__file__).resolve().parent.parent
 

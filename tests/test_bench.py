@@ -81,7 +81,7 @@ def test_checks_that_share_a_program_share_its_build(name):
 
     from benchmarks.builds import build_counter
     from benchmarks.timing import make_case
-    from conformance import checks
+    from conformance.checks import failures, judge
 
     try:
         fw = load(name)
@@ -93,10 +93,10 @@ def test_checks_that_share_a_program_share_its_build(name):
     builds = build_counter(fw)
     impl = next(i for i in fw.implementations if not i.eager_only and i.smoothing)
     case, kind = make_case(impl, np.random.default_rng(0), 2, 3)
-    point = checks.Point(fw, impl, fw.devices[0], "float32", kind, mode)
-    assert builds(lambda: checks.check_grad(point, case)) >= 1
-    assert builds(lambda: checks.check_grad(point, replace(case, id="another"))) == 0
-    assert builds(lambda: checks.check_grad(point, replace(case, label_smoothing=0.2))) >= 1
+    point = failures.Point(fw, impl, fw.devices[0], "float32", kind, mode)
+    assert builds(lambda: judge.check_grad(point, case)) >= 1
+    assert builds(lambda: judge.check_grad(point, replace(case, id="another"))) == 0
+    assert builds(lambda: judge.check_grad(point, replace(case, label_smoothing=0.2))) >= 1
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from conformance import compare
+from conformance.checks import compare
 from conformance.oracle import bounds, tight
 from conformance.oracle.bounds import Bound
 from conformance.oracle.numbers import EXTENDED, HAS_EXTENDED, Exact

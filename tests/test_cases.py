@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance import golden
 from conformance.cases import CASES_DIR, load_all, load_file
+from conformance.checks import golden
 from conformance.repro.check import CASES_PATH
 
 GOOD = """

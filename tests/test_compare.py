@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from conformance import compare, vocabulary
+from conformance import vocabulary
+from conformance.checks import compare
 from conformance.oracle import bounds
 from conformance.oracle.numbers import Exact
 

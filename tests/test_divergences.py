@@ -66,15 +66,15 @@ def test_keras_index_rounded_to_k_raises_as_recorded():
     import pytest
 
     pytest.importorskip("tensorflow")
-    from conformance import checks
     from conformance.adapters import load
     from conformance.cases import Case
+    from conformance.checks import failures, judge
 
     fw = load("tensorflow")
     impl = fw.implementation("tf.keras.losses.SparseCategoricalCrossentropy(dtype=input)")
     case = Case("drawn", "(test)", "test", np.zeros((1, 4096)), np.array([4094]), 0.0, "mean", ())
-    with pytest.raises(checks.Raised) as raised:
-        checks.check_loss(checks.Point(fw, impl, "cpu:0", "bfloat16", "indices"), case)
+    with pytest.raises(failures.Raised) as raised:
+        judge.check_loss(failures.Point(fw, impl, "cpu:0", "bfloat16", "indices"), case)
     for test in ("agreement", "gradient_agreement", "options"):
         check = {"test": test, "framework": "tensorflow", "implementation": impl.name, "dtype": "bfloat16"}
         known = divergences.find(divergences.load(), check)

@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from conformance import edges
 from conformance.adapters import load
-from conformance.checks import Divergence, Point
-from conformance.conventions import Convention
+from conformance.checks import edges
+from conformance.checks.failures import Divergence, Point
+from conformance.oracle.conventions import Convention
 
 
 def point(framework: str, name: str, convention: Convention | None = None) -> Point:

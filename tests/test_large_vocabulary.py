@@ -11,11 +11,11 @@ import mpmath
 import numpy as np
 import pytest
 
-from conformance import checks, compare, golden
 from conformance.adapters import Implementation, load
 from conformance.cases import CASES_DIR, CaseError, load_file
 from conformance.cases.files import to_toml
 from conformance.cases.generator import Generated, hashes
+from conformance.checks import compare, failures, golden, judge
 from conformance.oracle import softmax
 from conformance.oracle.targets import is_indices, one_hot
 from tests.planting import naive_sum_in_the_dtype
@@ -135,14 +135,14 @@ def _judge(loss, dtype: str) -> dict[str, str]:
     for case in LARGE:
         kind = case.label_kinds[0]
         try:
-            checks.check_loss(checks.Point(numpy, impl, "cpu:0", dtype, kind), case)
+            judge.check_loss(failures.Point(numpy, impl, "cpu:0", dtype, kind), case)
             found[case.id] = "passed"
-        except checks.Imprecise as e:
+        except failures.Imprecise as e:
             assert e.record["error_eps"] <= e.record["bound_eps"]  # today's bound passes it
             assert e.record["error_eps"] > e.record["tight_eps"]
             assert "imprecise" in str(e) and "worst-case bound" in str(e)
             found[case.id] = "imprecise"
-        except checks.Divergence:
+        except failures.Divergence:
             found[case.id] = "diverged"
     return found
 

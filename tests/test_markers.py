@@ -13,11 +13,11 @@ from tests.conftest import ROOT
 RENAMED = textwrap.dedent(
     """
     import pytest
-    from conformance import checks
+    from conformance.checks import judge
 
     @pytest.mark.conformance("loss")
     def test_named_anything(spec, record_property):
-        record_property("conformance", checks.check_loss(spec.at, spec.golden))
+        record_property("conformance", judge.check_loss(spec.at, spec.golden))
 
     def test_loss():  # the old name, no marker: an ordinary test, no checks
         pass

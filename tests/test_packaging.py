@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.results import read
+from conformance.results.results_file import read
 from tests.conftest import ROOT
 
 PIP = ("-m", "pip", "install", "-q", "--disable-pip-version-check")

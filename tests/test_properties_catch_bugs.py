@@ -8,15 +8,15 @@ from dataclasses import replace
 import ml_dtypes
 import numpy as np
 import pytest
+from conformance.draws.per_key.strategies import SMOOTHING, smoothings
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance import checks, properties
 from conformance.adapters import Implementation, load, numpy_adapter
 from conformance.cases import Case
+from conformance.checks import failures, properties
 from conformance.oracle import softmax
 from conformance.plugin import profiles
-from conformance.strategies import SMOOTHING, smoothings
 from tests.conftest import ROOT
 from tests.test_planted import (
     float32_inside,
@@ -39,7 +39,7 @@ def run_property(loss, name: str, dtype: str, kind: str, gradient=numpy_adapter.
     impl = Implementation(
         f"planted.{loss.__name__}", "numpy", with_axis(loss), class_axis="any", gradient=gradient
     )
-    point = checks.Point(load("numpy"), impl, "cpu:0", dtype, kind)
+    point = failures.Point(load("numpy"), impl, "cpu:0", dtype, kind)
     prop = properties.PROPERTIES[name]
 
     @DEFAULT
@@ -64,7 +64,7 @@ def run_property(loss, name: str, dtype: str, kind: str, gradient=numpy_adapter.
     ids=lambda v: getattr(v, "__name__", v),
 )
 def test_planted_bug_is_caught_with_a_shrunk_counterexample(loss, name, dtype):
-    with pytest.raises(checks.Divergence) as info:
+    with pytest.raises(failures.Divergence) as info:
         run_property(loss, name, dtype, "indices")
     case = info.value.case
     assert case is not None and case.drawn
@@ -76,7 +76,7 @@ def test_planted_wrong_gradient_is_caught_with_a_shrunk_counterexample():
     def grad_ignores_smoothing(x, labels, e, reduction, axis):
         return numpy_adapter._stable_grad(x, labels, 0.0, reduction, axis)
 
-    with pytest.raises(checks.Divergence) as info:
+    with pytest.raises(failures.Divergence) as info:
         run_property(correct, "gradient_agreement", "float64", "indices", grad_ignores_smoothing)
     case = info.value.case
     assert case.label_smoothing > 0 and case.logits.size <= 8, case
@@ -98,7 +98,7 @@ def test_the_binary_reference_passes_its_properties_and_a_wrong_smoothing_does_n
     prop = properties.PROPERTIES[name]
 
     def run(implementation) -> None:
-        point = checks.Point(numpy, implementation, "cpu:0", "float64", "probabilities")
+        point = failures.Point(numpy, implementation, "cpu:0", "float64", "probabilities")
 
         @DEFAULT
         @given(data=st.data())
@@ -118,7 +118,7 @@ def test_the_binary_reference_passes_its_properties_and_a_wrong_smoothing_does_n
         return impl.gradient(x, labels + e / (2 * (1 - e)), e, reduction, axis)
 
     wrong = replace(impl, name="planted.binary", loss=smoothing_towards_one, gradient=gradient_towards_one)
-    with pytest.raises(checks.Divergence):
+    with pytest.raises(failures.Divergence):
         run(wrong)
 
 
@@ -193,12 +193,12 @@ def test_an_identity_judges_an_implementation_by_the_size_of_its_own_result(loss
     labels[0, 3] = 1.0
     case = Case("t", "t", "planted", rng.normal(0, 1e-3, (1, k)), labels, 0.386, "none", ("0",))
     impl = Implementation(f"planted.{loss.__name__}", "numpy", with_axis(loss), class_axis="any")
-    point = checks.Point(load("numpy"), impl, "cpu:0", "float64", "probabilities")
+    point = failures.Point(load("numpy"), impl, "cpu:0", "float64", "probabilities")
     failed = 0
     for seed in range(20):
         order = np.random.default_rng(seed).permutation(k).tolist()
         try:
             properties.permutation(point, case, tuple(order))
-        except checks.Divergence:
+        except failures.Divergence:
             failed += 1
     assert failed == (0 if invariant else 20)

@@ -6,7 +6,8 @@ import mpmath
 import numpy as np
 import pytest
 
-from conformance import compare, vocabulary
+from conformance import vocabulary
+from conformance.checks import compare
 from conformance.oracle import bounds, sigmoid, softmax
 from conformance.oracle.targets import smoothed_targets
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from conformance import results
 from conformance.cases import CASES_DIR, load_file
-from conformance.merge import ResultsFileError, load, merge
 from conformance.report import page, views, write_report
 from conformance.report.__main__ import main
+from conformance.results import results_file
+from conformance.results.merge import ResultsFileError, load, merge
 
 
 def record(impl: str, framework: str, test: str = "loss", outcome: str = "passed", **extra) -> dict:
@@ -39,27 +39,27 @@ def record(impl: str, framework: str, test: str = "loss", outcome: str = "passed
     return {**fields, **extra}
 
 
-def results_file(folder: Path, name: str, records: list[dict], frameworks: dict | None = None) -> Path:
+def written_results(folder: Path, name: str, records: list[dict], frameworks: dict | None = None) -> Path:
     path = folder / name
-    env = results.environment(frameworks or {}, ["pytest", "conformance"])
-    results.write(
+    env = results_file.environment(frameworks or {}, ["pytest", "conformance"])
+    results_file.write(
         path, records, env, {"c": {"path": "cases/c.toml", "provenance": "made up", "max_abs_logit": 3.0}}
     )
     return path
 
 
 def test_a_written_results_file_matches_its_schema(tmp_path):
-    path = results_file(tmp_path, "r.json", [record("a", "numpy")])
+    path = written_results(tmp_path, "r.json", [record("a", "numpy")])
     document = load(path)
-    assert document["schema_version"] == results.SCHEMA_VERSION
+    assert document["schema_version"] == results_file.SCHEMA_VERSION
     assert document["cases"]["c"]["provenance"] == "made up"
 
 
 def test_runs_of_different_frameworks_merge_side_by_side(tmp_path):
-    torch_file = results_file(
+    torch_file = written_results(
         tmp_path, "torch.json", [record("torch.f", "torch")], {"torch": {"version": "2"}}
     )
-    jax_file = results_file(tmp_path, "jax.json", [record("jax.f", "jax")], {"jax": {"version": "0.1"}})
+    jax_file = written_results(tmp_path, "jax.json", [record("jax.f", "jax")], {"jax": {"version": "0.1"}})
     merged = merge([torch_file, jax_file])
     assert not merged.problems and len(merged.runs) == 2
     m = views.matrix(merged)
@@ -70,8 +70,8 @@ def test_runs_of_different_frameworks_merge_side_by_side(tmp_path):
 
 
 def test_the_newer_file_wins_a_check_two_files_share(tmp_path):
-    old = results_file(tmp_path, "old.json", [record("a", "numpy", outcome="diverged")])
-    new = results_file(tmp_path, "new.json", [record("a", "numpy", outcome="passed")])
+    old = written_results(tmp_path, "old.json", [record("a", "numpy", outcome="diverged")])
+    new = written_results(tmp_path, "new.json", [record("a", "numpy", outcome="passed")])
     document = json.loads(old.read_text())
     document["created"] = "2000-01-01T00:00:00+00:00"
     old.write_text(json.dumps(document))
@@ -89,8 +89,8 @@ def test_the_newer_file_wins_a_check_two_files_share(tmp_path):
     ],
 )
 def test_a_bad_results_file_is_named_and_the_rest_merge(tmp_path, damage, said):
-    good = results_file(tmp_path, "good.json", [record("a", "numpy")])
-    bad = results_file(tmp_path, "bad.json", [record("b", "numpy")])
+    good = written_results(tmp_path, "good.json", [record("a", "numpy")])
+    bad = written_results(tmp_path, "bad.json", [record("b", "numpy")])
     bad.write_text(damage(bad.read_text()))
     merged = merge([good, bad, tmp_path / "missing.json"])
     assert [r["implementation"] for r in merged.results] == ["a"]
@@ -102,7 +102,7 @@ def test_a_bad_results_file_is_named_and_the_rest_merge(tmp_path, damage, said):
 
 
 def test_a_run_of_another_suite_or_other_cases_is_named_and_left_out(tmp_path):
-    paths = [results_file(tmp_path, f"{n}.json", [record(n, "numpy")]) for n in ("old", "new")]
+    paths = [written_results(tmp_path, f"{n}.json", [record(n, "numpy")]) for n in ("old", "new")]
     for path, created, digest in zip(paths, ("2000-01-01", "2001-01-01"), ("aaa", "bbb")):
         document = json.loads(path.read_text())
         document["created"] = created
@@ -115,7 +115,7 @@ def test_a_run_of_another_suite_or_other_cases_is_named_and_left_out(tmp_path):
 
 
 def test_the_command_merges_and_says_what_it_left_out(tmp_path, capsys):
-    good = results_file(tmp_path, "good.json", [record("a", "numpy")])
+    good = written_results(tmp_path, "good.json", [record("a", "numpy")])
     out = tmp_path / "report" / "parity.html"
     assert main([str(good), "-o", str(out)]) == 0
     assert out.read_text().startswith("<!DOCTYPE html>")
@@ -133,7 +133,7 @@ def test_a_cell_shows_its_worst_outcome_and_worst_error(tmp_path):
         {**record("a", "numpy", outcome="diverged", error_eps=40.0), "id": "other", "case": "d"},
         {**record("a", "numpy", outcome="unsupported"), "id": "third", "case": "e"},
     ]
-    m = views.matrix(merge([results_file(tmp_path, "r.json", records)]))
+    m = views.matrix(merge([written_results(tmp_path, "r.json", records)]))
     (cell,) = m.cells.values()
     assert cell.outcome == "diverged" and cell.error_eps == 40.0
 
@@ -144,7 +144,7 @@ def test_every_text_from_the_results_is_escaped(tmp_path):
         record(hostile, hostile, outcome="diverged", case=hostile, message=hostile, reproduce=hostile),
         record("b", "numpy", outcome="known divergence", known_divergence={"id": hostile, "reason": hostile}),
     ]
-    path = results_file(tmp_path, "r.json", records, {hostile: {"version": hostile, "devices": [hostile]}})
+    path = written_results(tmp_path, "r.json", records, {hostile: {"version": hostile, "devices": [hostile]}})
     html = page.render(merge([path]))
     assert hostile not in html
     assert html.count("<script") == 2  # the page's own: its data and its code
@@ -168,14 +168,14 @@ def test_a_pytest_run_writes_the_report_and_ends_with_its_path(run_suite, tmp_pa
 
 
 def test_write_report_leaves_no_half_written_page(tmp_path, monkeypatch):
-    good = results_file(tmp_path, "r.json", [record("a", "numpy")])
+    good = written_results(tmp_path, "r.json", [record("a", "numpy")])
     out = tmp_path / "parity.html"
     out.write_text("the previous page")
 
     def crash(_fd):
         raise OSError("disk full, mid-write")
 
-    monkeypatch.setattr("conformance.results.os.fsync", crash)
+    monkeypatch.setattr("conformance.results.results_file.os.fsync", crash)
     with pytest.raises(OSError, match="mid-write"):
         write_report([good], out)
     assert out.read_text() == "the previous page"
@@ -188,12 +188,12 @@ def test_a_nan_error_is_the_worst_whatever_the_order(tmp_path):
             {**record("x", "numpy", error_eps="nan"), "id": first},
             {**record("x", "numpy", error_eps=2.0), "id": second, "case": "d"},
         ]
-        (cell,) = views.matrix(merge([results_file(tmp_path, "r.json", records)])).cells.values()
+        (cell,) = views.matrix(merge([written_results(tmp_path, "r.json", records)])).cells.values()
         assert math.isnan(cell.error_eps)
 
 
 def test_a_file_without_the_suite_fingerprint_is_another_run(tmp_path):
-    old, new = (results_file(tmp_path, f"{n}.json", [record(n, "numpy")]) for n in ("old", "new"))
+    old, new = (written_results(tmp_path, f"{n}.json", [record(n, "numpy")]) for n in ("old", "new"))
     for path, created in ((old, "2000-01-01"), (new, "2001-01-01")):
         document = json.loads(path.read_text())
         document["created"] = created
@@ -206,7 +206,7 @@ def test_a_file_without_the_suite_fingerprint_is_another_run(tmp_path):
 
 
 def test_a_record_without_its_coordinates_is_a_schema_error(tmp_path):
-    path = results_file(tmp_path, "r.json", [record("a", "numpy")])
+    path = written_results(tmp_path, "r.json", [record("a", "numpy")])
     document = json.loads(path.read_text())
     del document["results"][0]["dtype"]
     path.write_text(json.dumps(document))
@@ -218,7 +218,7 @@ def test_a_record_without_a_mode_ran_eagerly(tmp_path):
     old = record("a", "numpy")
     del old["mode"]
     records = [old, {**record("a", "numpy", mode="eager"), "id": "new", "case": "d"}]
-    merged = merge([results_file(tmp_path, "r.json", records)])
+    merged = merge([written_results(tmp_path, "r.json", records)])
     m = views.matrix(merged)
     (column,) = m.columns
     (cell,) = m.cells.values()
@@ -238,7 +238,7 @@ def test_the_environment_shows_devices_precision_and_modes_escaped(tmp_path):
             "unavailable_modes": {"compile": "torch.compile needs a C++ compiler & <cc>"},
         }
     }
-    merged = merge([results_file(tmp_path, "r.json", [record("a", "torch")], frameworks)])
+    merged = merge([written_results(tmp_path, "r.json", [record("a", "torch")], frameworks)])
     assert not merged.problems
     html = page.render(merged)
     assert hostile not in html and "cuda:0: &lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -251,7 +251,7 @@ def test_the_environment_shows_devices_precision_and_modes_escaped(tmp_path):
 
 @pytest.mark.parametrize("mode", [1, "interpreted"])
 def test_a_record_with_a_mode_that_is_not_one_of_the_modes_is_a_schema_error(tmp_path, mode):
-    path = results_file(tmp_path, "r.json", [record("a", "numpy")])
+    path = written_results(tmp_path, "r.json", [record("a", "numpy")])
     document = json.loads(path.read_text())
     document["results"][0]["mode"] = mode
     path.write_text(json.dumps(document))

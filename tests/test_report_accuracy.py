@@ -3,9 +3,9 @@ mode and device, over the checks that compared with the exact value."""
 
 from __future__ import annotations
 
-from conformance.merge import merge
 from conformance.report import accuracy, page
-from tests.test_report import record, results_file
+from conformance.results.merge import merge
+from tests.test_report import record, written_results
 
 
 def test_largest_and_99th_percentile_per_implementation_and_dtype(tmp_path):
@@ -16,13 +16,13 @@ def test_largest_and_99th_percentile_per_implementation_and_dtype(tmp_path):
     records += [check("b", i, u) for i, u in enumerate([0.25, 3.0])]
     records += [check("b", 7, 900.0, compared_with="itself")]  # not against the exact value
     records += [check("b", 8, float("inf"), outcome="known divergence")]  # beyond its bound
-    rows = accuracy.accuracy(merge([results_file(tmp_path, "r.json", records)]))
+    rows = accuracy.accuracy(merge([written_results(tmp_path, "r.json", records)]))
     by = {r.implementation: r for r in rows}
     assert (by["a"].checks, by["a"].median, by["a"].p99, by["a"].largest) == (100, 0.5, 0.5, 40.0)
     assert (by["b"].checks, by["b"].median, by["b"].p99, by["b"].largest) == (2, 0.25, 3.0, 3.0)
     assert (by["a"].beyond, by["b"].beyond) == (0, 1)
     assert by["a"].worst["where"] == "c99" and by["b"].best_in_dtype and not by["a"].best_in_dtype
-    html = page.render(merge([results_file(tmp_path, "r.json", records)]))
+    html = page.render(merge([written_results(tmp_path, "r.json", records)]))
     assert 'id="accuracy"' in html and "c99" in html
 
 

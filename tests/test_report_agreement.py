@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.merge import merge
 from conformance.report import agreement, page, views
-from tests.test_report import record, results_file
+from conformance.results.merge import merge
+from tests.test_report import record, written_results
 
 
 def test_the_heatmap_compares_same_inputs_with_the_same_exact_answer(tmp_path):
@@ -19,7 +19,7 @@ def test_the_heatmap_compares_same_inputs_with_the_same_exact_answer(tmp_path):
         # another convention, another exact answer: not a disagreement
         record("d", "tensorflow", got=[2.0], expected=[2.0]),
     ]
-    (heat,) = agreement.heatmaps(merge([results_file(tmp_path, "r.json", records)]))
+    (heat,) = agreement.heatmaps(merge([written_results(tmp_path, "r.json", records)]))
     index = {name.split(" ")[0]: i for i, name in enumerate(heat.names)}
     assert heat.worst[index["a"], index["b"]] == pytest.approx(3.0)
     assert heat.worst[index["a"], index["c"]] == float("inf")
@@ -33,7 +33,7 @@ def test_the_heatmap_keeps_label_kinds_apart(tmp_path):
         {**record("a", "numpy", labels="probabilities"), "id": "pa", "got": [1.5]},
         {**record("b", "torch", labels="probabilities"), "id": "pb", "got": [1.5]},
     ]
-    (heat,) = agreement.heatmaps(merge([results_file(tmp_path, "r.json", records)]))
+    (heat,) = agreement.heatmaps(merge([written_results(tmp_path, "r.json", records)]))
     assert max(heat.worst.values()) == pytest.approx(1.0 / 2.0**-23)  # indices' difference shows
 
 
@@ -44,7 +44,7 @@ def test_two_modes_of_one_implementation_are_two_columns_and_two_heatmaps(tmp_pa
         {**record("b", "jax", mode="jit"), "id": "b-jit"},
         {**record("a", "jax", dtype="float64"), "id": "f64"},
     ]
-    merged = merge([results_file(tmp_path, "r.json", records)])
+    merged = merge([written_results(tmp_path, "r.json", records)])
     m = views.matrix(merged)
     assert [(c.implementation, c.dtype, c.mode) for c in m.columns] == [
         ("a", "float64", "eager"),
@@ -65,6 +65,6 @@ def test_two_modes_of_one_implementation_are_two_columns_and_two_heatmaps(tmp_pa
 def test_one_implementation_alone_gets_no_heatmap(tmp_path):
     """A --impl run of one implementation: no 1x1 heatmaps, and the page says why."""
     records = [{**record("mine", "torch", case=f"c{i}"), "id": f"t[{i}]"} for i in range(3)]
-    merged = merge([results_file(tmp_path, "r.json", records)])
+    merged = merge([written_results(tmp_path, "r.json", records)])
     assert agreement.heatmaps(merged) == []
     assert "nothing to compare: no two implementations ran" in page.render(merged)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance import results
 from conformance.report import write_report
-from conformance.results import read
+from conformance.results import results_file
+from conformance.results.results_file import read
 from conformance.vocabulary import OPERATIONS
 from tests.conftest import golden_results
 
@@ -207,7 +207,7 @@ def test_text_from_the_results_shows_as_text_never_as_markup(browser, sample_res
     for record in checks_run[:50]:
         record.update(case=hostile, implementation=hostile, message=hostile, outcome="diverged")
     path = tmp_path / "hostile.json"
-    results.write(path, document["results"], document["environment"], document["cases"])
+    results_file.write(path, document["results"], document["environment"], document["cases"])
     out = tmp_path / "parity.html"
     write_report([path], out)
     page, errors = open_page(browser, out)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import re
 
-from conformance.merge import merge
 from conformance.report import page
-from tests.test_report import record, results_file
+from conformance.results.merge import merge
+from tests.test_report import record, written_results
 
 
 def page_data(tmp_path, records: list[dict]) -> dict:
     """The JSON the page's script reads, each record as an object of its fields."""
-    html = page.render(merge([results_file(tmp_path, "r.json", records)]))
+    html = page.render(merge([written_results(tmp_path, "r.json", records)]))
     found = re.search(r'<script type="application/json" id="page-data">(.*?)</script>', html, re.S)
     assert found
     data = json.loads(found.group(1))

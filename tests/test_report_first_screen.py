@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import math
 
-from conformance.merge import Merged, Run
 from conformance.report import findings as findings_module
 from conformance.report.findings import findings
 from conformance.report.page import render
 from conformance.report.scoreboard import scoreboard, verdict
+from conformance.results.merge import Merged, Run
 
 
 def check(impl: str, framework: str, dtype: str = "float32", mode: str = "eager", **fields) -> dict:

@@ -11,9 +11,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conformance import results
-from conformance.compact import compact, expand
-from conformance.results import ResultsFileError, read
+from conformance.results import results_file
+from conformance.results.compact import compact, expand
+from conformance.results.results_file import ResultsFileError, read
 
 OPTIONS = " --hypothesis-profile ci"
 CONVENTION = {"weighted_mean": "weight-sum", "empty_mean": "nan"}
@@ -48,8 +48,8 @@ def record(impl: str = "numpy.f", test: str = "loss", case: str = "c", **extra) 
 def written(tmp_path: Path, records: list[dict]) -> tuple[dict, list[dict]]:
     """Write ``records`` as a results file: the file as it is on disk, and as read back."""
     path = tmp_path / "results.json"
-    results.write(
-        path, records, results.environment({}, ["pytest", "conformance"]), {"c": {"path": "c.toml"}}
+    results_file.write(
+        path, records, results_file.environment({}, ["pytest", "conformance"]), {"c": {"path": "c.toml"}}
     )
     return json.loads(path.read_text()), read(path)["results"]
 
@@ -174,7 +174,7 @@ def test_a_real_run_comes_back_as_it_was_compacted(run_suite, tmp_path):
     code, out, document = run_suite(*args, "-k", "article1-e0.1 or options-", target="conformance")
     assert code == 0, out[-3000:]
     on_disk = json.loads((tmp_path / "results.json").read_text())
-    jsonschema.validate(on_disk, results.SCHEMA)
+    jsonschema.validate(on_disk, results_file.SCHEMA)
     options = " --framework numpy,torch --hypothesis-profile ci"
     assert on_disk["schema_version"] == 3 and on_disk["environment"]["reproduce_options"] == options
     assert document["environment"]["duration_s"] > 0
@@ -188,7 +188,7 @@ def test_a_real_run_comes_back_as_it_was_compacted(run_suite, tmp_path):
 
 def test_a_file_of_version_1_is_named_and_refused(tmp_path):
     path = tmp_path / "old.json"
-    environment = results.environment({}, ["pytest", "conformance"])
+    environment = results_file.environment({}, ["pytest", "conformance"])
     path.write_text(
         json.dumps({"schema_version": 1, "created": "x", "environment": environment, "results": [record()]})
     )

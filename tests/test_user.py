@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance import user
+from conformance.adapters import user
 
 LOG_FIRST = "torch:examples/label_smoothing_log_probabilities.py:LabelSmoothingCrossEntropy"
 PROB_FIRST = "torch:examples/label_smoothing_probabilities.py:LabelSmoothingCrossEntropy"

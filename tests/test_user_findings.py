@@ -139,8 +139,8 @@ def test_a_counterexample_is_printed_whole_in_digits_that_give_it_back():
     """Every input element, none elided, each in the fewest digits that round-trip."""
     from conformance.adapters import numpy_adapter
     from conformance.cases import Case
-    from conformance.checks import Point
-    from conformance.messages import input_lines
+    from conformance.checks.judge import Point
+    from conformance.checks.messages import input_lines
 
     logits = (np.arange(300, dtype=np.float64).reshape(3, 100) / 7).astype(np.float32)
     case = Case("drawn", "(drawn)", "a test", logits.astype(np.float64), np.array([0, 1, 2]), 0.1, "mean", ())

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.conventions import DEFAULT, Convention
+from conformance.oracle.conventions import DEFAULT, Convention
 from conformance.vocabulary import DTYPES, LABEL_KINDS, REDUCTIONS, SOFTMAX_CROSS_ENTROPY
 
 # loss(logits, labels, label_smoothing, reduction, axis, **options) on framework tensors ->

@@ -23,7 +23,7 @@ from conformance.adapters.base import (
     reduce_rows,
 )
 from conformance.adapters.caches import cache_folder
-from conformance.conventions import Convention
+from conformance.oracle.conventions import Convention
 from conformance.vocabulary import EAGER, SIGMOID_CROSS_ENTROPY
 
 PROBABILITIES = frozenset({"probabilities"})

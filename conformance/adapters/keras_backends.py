@@ -20,7 +20,7 @@ from dataclasses import replace
 
 from conformance.adapters import jax_adapter, torch_adapter
 from conformance.adapters.base import Framework, FrameworkMissing, Implementation
-from conformance.conventions import Convention
+from conformance.oracle.conventions import Convention
 from conformance.vocabulary import SIGMOID_CROSS_ENTROPY
 
 PROBABILITIES = frozenset({"probabilities"})

@@ -15,7 +15,7 @@ import ml_dtypes
 import numpy as np
 
 from conformance.adapters.base import Framework, Implementation, Mode
-from conformance.conventions import Convention
+from conformance.oracle.conventions import Convention
 from conformance.vocabulary import EAGER
 
 BFLOAT16 = np.dtype(ml_dtypes.bfloat16)

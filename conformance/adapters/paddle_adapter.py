@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from conformance.adapters.base import Framework, FrameworkMissing, Implementation, Mode, normalise_device
-from conformance.conventions import Convention
+from conformance.oracle.conventions import Convention
 from conformance.vocabulary import EAGER
 
 # paddle.nn.functional.cross_entropy (python/paddle/nn/functional/loss.py): ignore_index defaults

@@ -28,7 +28,7 @@ from conformance.adapters.keras_backends import (
     PROBABILITIES,
     require_keras_backend,
 )
-from conformance.conventions import Convention
+from conformance.oracle.conventions import Convention
 from conformance.vocabulary import EAGER, SIGMOID_CROSS_ENTROPY
 
 # TF1's losses smooth only when label_smoothing > 0, and their default reduction divides by

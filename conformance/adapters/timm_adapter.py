@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from conformance.adapters import torch_adapter
 from conformance.adapters.base import Framework, Implementation
-from conformance.conventions import Convention
+from conformance.oracle.conventions import Convention
 
 INDICES = frozenset({"indices"})
 MEAN = frozenset({"mean"})

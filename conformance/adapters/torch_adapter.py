@@ -22,7 +22,7 @@ from conformance.adapters.base import (
     normalise_device,
 )
 from conformance.adapters.caches import cache_folder
-from conformance.conventions import Convention
+from conformance.oracle.conventions import Convention
 from conformance.vocabulary import EAGER, SIGMOID_CROSS_ENTROPY
 
 # torch.nn.CrossEntropyLoss docs: a weighted mean divides by the target classes' weights;

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from conformance.adapters import torch_adapter
 from conformance.adapters.base import Framework, Implementation
-from conformance.conventions import Convention
+from conformance.oracle.conventions import Convention
 
 # No check of the smoothing (used as given on either side of [0, 1]); a class index at K or
 # beyond raises (torch.gather); the mean divides by the rows that are not ignored, -100 unless

@@ -3,7 +3,8 @@ writing (files.py); the case files themselves are package data in ``golden/``.""
 
 from conformance.cases.files import digest, load_all, load_file, to_toml
 from conformance.cases.model import Case, CaseError, Observed
-from conformance.cases.schema import CASES_DIR, SCHEMA_VERSION
+from conformance.cases.schema import SCHEMA_VERSION
+from conformance.paths import CASES_DIR
 
 __all__ = [
     "CASES_DIR",

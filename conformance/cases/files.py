@@ -21,7 +21,8 @@ import numpy as np
 
 from conformance.cases.generator import Generated
 from conformance.cases.model import Case, CaseError, Observed
-from conformance.cases.schema import CASE_SCHEMA, CASES_DIR, FILE_SCHEMA, SCHEMA_VERSION
+from conformance.cases.schema import CASE_SCHEMA, FILE_SCHEMA, SCHEMA_VERSION
+from conformance.paths import CASES_DIR
 from conformance.vocabulary import SIGMOID_CROSS_ENTROPY, SOFTMAX_CROSS_ENTROPY
 
 if sys.version_info >= (3, 11):

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from conformance.cases.generator import Generated
-from conformance.conventions import DEFAULT, Convention
+from conformance.oracle.conventions import DEFAULT, Convention
 from conformance.oracle.targets import Options, one_hot
 from conformance.vocabulary import SOFTMAX_CROSS_ENTROPY
 

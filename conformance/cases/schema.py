@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from conformance.cases import generator
-from conformance.paths import CASES_DIR
 from conformance.vocabulary import OPERATIONS, REDUCTIONS
 
 SCHEMA_VERSION = 1

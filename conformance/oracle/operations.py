@@ -45,7 +45,7 @@ def _softmax_loss_bound(
     rows = np.abs(softmax.softmax_cross_entropy(x, y, e, "none", o))
     if r == "none" and np.size(exact.hi) == rows.size:
         # Rows as large as the loss judged: for the reference they are the same, but an identity
-        # check (properties.py) judges an implementation by its own result, which a known
+        # check (checks/properties.py) judges an implementation by its own result, which a known
         # defect of definition can make far larger than the reference's (Keras smoothing by
         # e / 1 over 1000 classes: 2674 where the loss is 7), and rounds at that size.
         own = np.where(np.isfinite(exact.hi), np.abs(exact.hi), 0.0)

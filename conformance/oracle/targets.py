@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from conformance.conventions import DEFAULT, Convention
+from conformance.oracle.conventions import DEFAULT, Convention
 
 
 @dataclass(frozen=True)

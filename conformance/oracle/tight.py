@@ -50,7 +50,7 @@ and no roundings to another dtype.
 Underflow: a value below the dtype's smallest normal number is rounded to a multiple of the
 smallest subnormal, an absolute error of up to half that spacing, which no relative bound
 covers (a float16 gradient of a mean over 2^18 elements is about 4e-6, subnormal). Both
-bounds are in epsilons of the result's size; compare.py adds one spacing (two such
+bounds are in epsilons of the result's size; checks/compare.py adds one spacing (two such
 roundings) to every element's bound, absolutely: 6e-8 in float16, 1.4e-45 in float32.
 
 A result within the worst-case bound but beyond the tight one is ``imprecise``: right to

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance import divergences, user
-from conformance.adapters import Implementation
+from conformance import divergences
+from conformance.adapters import Implementation, user
 from conformance.adapters.base import HOST_DEVICES
 from conformance.plugin.profiles import check_known, choose, register
 from conformance.vocabulary import DTYPES, FRAMEWORKS, MODES, PLATFORMS

@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 
-from conformance import user
-from conformance.adapters import Unsupported
-from conformance.checks import CheckFailure, Imprecise, Raised
+from conformance.adapters import Unsupported, user
+from conformance.checks.failures import CheckFailure, Imprecise, Raised
 from conformance.plugin.shared import framework_divergence
 from conformance.plugin.state import OUTCOME, STATE, spec_of
 from conformance.vocabulary import (

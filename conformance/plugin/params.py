@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
-from conformance import divergences, edges, properties
+from conformance import divergences
 from conformance.adapters import Framework, Implementation
 from conformance.cases import Observed
-from conformance.checks import Divergence, Imprecise, Point, Raised
+from conformance.checks import edges, properties
+from conformance.checks.failures import Divergence, Imprecise, Point, Raised
 from conformance.plugin.scope import MARKER
 from conformance.plugin.state import Spec, State
 from conformance.vocabulary import EAGER, SKIPPED, SOFTMAX_CROSS_ENTROPY, UNSUPPORTED, skip_reason
@@ -158,7 +159,7 @@ def _property_specs(state: State, test: str) -> list[Spec]:
 
 
 def _draw_key(spec: Spec) -> tuple[str, ...]:
-    """The draw key of a property check (draws.py), as text to sort by."""
+    """The draw key of a property check (draws/per_key.py), as text to sort by."""
     if spec.point is None:
         return ("",)
     p = spec.point

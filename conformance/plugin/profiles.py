@@ -1,7 +1,7 @@
 """The Hypothesis profiles a run chooses from (``--hypothesis-profile NAME``).
 
 A profile's ``max_examples`` is the number of examples drawn per draw key (a property, dtype,
-label kind and what the strategy depends on: ``draws.py``), each judged on every implementation,
+label kind and what the strategy depends on: ``draws/per_key.py``), each judged on every implementation,
 device and mode that shares the key. "default" is what ``pytest conformance`` draws
 (DEFAULT_EXAMPLES new examples every run, sized so that the run ends within minutes); "ci"
 (chosen when the CI variable is set) a fixed sample of CI_EXAMPLES, the same every run;

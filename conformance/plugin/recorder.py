@@ -16,14 +16,16 @@ from typing import Any, cast
 import pytest
 from hypothesis import settings
 
-from conformance import divergences, golden, report, results
+from conformance import divergences, report
 from conformance.adapters import Framework
 from conformance.cases import CASES_DIR, Case, to_toml
 from conformance.cases import digest as cases_digest
-from conformance.checks import CheckFailure
+from conformance.checks import golden
+from conformance.checks.failures import CheckFailure
 from conformance.plugin.outcomes import classify, crashed
 from conformance.plugin.state import SEED, STATE, Spec, spec_of
 from conformance.plugin.verdict import verdict_line
+from conformance.results import results_file
 from conformance.vocabulary import OUTCOMES, PASSED, SKIPPED
 
 REPRODUCE = pytest.StashKey[str]()
@@ -139,7 +141,7 @@ def write_failure(folder: Path, item: pytest.Item, spec: Spec, case: Case) -> Pa
         provenance=f"found by the property check {spec.test!r} on {spec.at.describe()}",
     )
     path = folder / f"{name}.toml"
-    results.write_atomically(path, to_toml(drawn, golden.exact_expected(drawn), "property checks"))
+    results_file.write_atomically(path, to_toml(drawn, golden.exact_expected(drawn), "property checks"))
     return path
 
 
@@ -209,13 +211,13 @@ class Recorder:
         command = ["pytest", *self.config.invocation_params.args]
         ran = {r["case"] for r in self.records if "case" in r}
         cases = {c.id: c.summary() for c in state.cases()[0] if c.id in ran}
-        env = results.environment(self.frameworks(), command)
+        env = results_file.environment(self.frameworks(), command)
         env["hypothesis_profile"] = state.options.profile
         env["cases_digest"] = cases_digest(state.options.cases_dir)
         env["duration_s"] = round(time.monotonic() - self.started, 1)  # to the write
         with tempfile.TemporaryDirectory() as folder:  # no results file asked for: the report's input
             path = Path(wanted) if wanted else Path(folder) / "results.json"
-            results.write(path, self.records, env, cases)
+            results_file.write(path, self.records, env, cases)
             self.path = path if wanted else None
             if report_path:
                 self.report = Path(report_path)

@@ -11,9 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from conformance import checks, divergences
+from conformance import divergences
 from conformance.adapters import Unsupported
-from conformance.checks import CheckFailure
+from conformance.checks import judge
+from conformance.checks.failures import CheckFailure
 from conformance.plugin.state import State
 from conformance.vocabulary import GRADIENT
 
@@ -47,7 +48,7 @@ def framework_divergence(state: State, spec: Any, error: CheckFailure) -> str:
         if known is None:
             continue
         try:
-            theirs, _ = checks.run(dataclasses.replace(point, impl=impl), case, gradient=gradient)
+            theirs, _ = judge.run(dataclasses.replace(point, impl=impl), case, gradient=gradient)
         except (Unsupported, CheckFailure, ValueError, TypeError, RuntimeError):
             continue
         if _same(error.record.get("got"), theirs, error.record.get("worst_at")):

@@ -9,7 +9,7 @@ import pytest
 from conformance import divergences
 from conformance.adapters import IMPORTED_FIRST, Framework, FrameworkMissing, Implementation, load
 from conformance.cases import Case, CaseError, load_all
-from conformance.checks import Point
+from conformance.checks.failures import Point
 from conformance.plugin.options import Options
 from conformance.vocabulary import GPU_PLATFORMS
 
@@ -30,7 +30,7 @@ class Spec:
     known: divergences.KnownDivergence | None = None  # the known divergence it is expected to show
     # a known divergence that would match but whose version gate excludes the installed versions
     fixed: tuple[divergences.KnownDivergence, str] | None = None
-    edge: str = ""  # the edge input (edges.py) of a convention check
+    edge: str = ""  # the edge input (checks/edges.py) of a convention check
     mode: str = ""  # the mode of a check that no point runs: one selected but unavailable here
     skipped_as: str = ""  # the outcome it is collected skipped with (unsupported, or skipped)
 

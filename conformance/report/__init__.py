@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conformance.merge import Merged, merge
 from conformance.paths import REPORT
 from conformance.report.page import render
-from conformance.results import write_atomically
+from conformance.results.merge import Merged, merge
+from conformance.results.results_file import write_atomically
 
 DEFAULT_PATH = REPORT
 

@@ -17,8 +17,8 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Any
 
-from conformance.merge import Merged
 from conformance.report.views import NOT_IN_MATRIX, dtype_order, mode_of, mode_order, number
+from conformance.results.merge import Merged
 from conformance.vocabulary import PASSED
 
 

@@ -8,8 +8,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.merge import Merged
 from conformance.report.views import column_of, dtype_order, flat, mode_order, number
+from conformance.results.merge import Merged
 from conformance.vocabulary import EPSILON
 
 

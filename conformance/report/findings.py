@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from conformance.merge import Merged
 from conformance.report.views import dtype_order, mode_of, mode_order, number
+from conformance.results.merge import Merged
 from conformance.vocabulary import FAILING, KNOWN_DIVERGENCE, PASSED, STALE_DIVERGENCE
 
 NEW, STALE, FIXED = "new", "stale", "fixed"

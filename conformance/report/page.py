@@ -18,13 +18,13 @@ import jinja2
 from markupsafe import Markup
 
 import conformance.report.views as views
-from conformance.merge import Merged
 from conformance.report.accuracy import accuracy
 from conformance.report.agreement import heatmaps
 from conformance.report.data import PageData, agreement_views
 from conformance.report.findings import findings
 from conformance.report.plot import plots
 from conformance.report.scoreboard import MODE_MEANINGS, scoreboard, verdict
+from conformance.results.merge import Merged
 from conformance.vocabulary import FAILING, SKIP_OUTCOMES
 
 NOT_RUN = SKIP_OUTCOMES  # outcomes with no value to show

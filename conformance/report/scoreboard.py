@@ -14,9 +14,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.merge import Merged
 from conformance.report.accuracy import percentile
 from conformance.report.views import NOT_IN_MATRIX, column_of, dtype_order, mode_order, number, worst
+from conformance.results.merge import Merged
 from conformance.vocabulary import PASSED, SEVERITY
 
 # a chip's mode as labelled in the scoreboard (narrow), and what each stands for

@@ -1,4 +1,4 @@
-"""The report's tables, computed from merged results (merge.py): plain data, no HTML.
+"""The report's tables, computed from merged results (results/merge.py): plain data, no HTML.
 
 - ``matrix``: rows are operation, test and label kind; columns are implementation x device
   x dtype x mode; a cell holds its checks, the worst outcome and the worst error in epsilons.
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.merge import Merged
+from conformance.results.merge import Merged
 from conformance.vocabulary import EAGER, EPSILON, FAILING, KNOWN_DIVERGENCE, MODES, SEVERITY
 
 # checks of a document's number, and of the case files, belong to no implementation's column

@@ -14,7 +14,7 @@ from pathlib import Path
 from conformance.adapters import FrameworkMissing
 from conformance.repro import NoReproducer, entry, markdown, reproducible, script
 from conformance.repro.check import framework_of
-from conformance.results import write_atomically
+from conformance.results.results_file import write_atomically
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
-from conformance import checks, compare, edges, vocabulary
+from conformance import vocabulary
 from conformance.adapters import load
 from conformance.cases import Case, load_all, load_file
+from conformance.checks import compare, edges, failures, judge
 from conformance.divergences import KnownDivergence
 from conformance.oracle.operations import OPERATIONS
 from conformance.vocabulary import EAGER
@@ -53,7 +54,7 @@ class Judged:
     """What the suite says of a reproducer's check: the point and case, whether it fails, and
     the exact value and allowed error, in the layout the implementation returns, flattened."""
 
-    point: checks.Point
+    point: failures.Point
     case: Case
     gradient: bool
     fails: bool
@@ -74,7 +75,7 @@ def cases() -> dict[str, Case]:
     return {c.id: c for c in golden + extra}
 
 
-def point_and_case(entry: KnownDivergence) -> tuple[checks.Point, Case, bool]:
+def point_and_case(entry: KnownDivergence) -> tuple[failures.Point, Case, bool]:
     """The point (framework loaded), the case and whether it checks the gradient."""
     spec = entry.repro
     if not spec:
@@ -82,7 +83,7 @@ def point_and_case(entry: KnownDivergence) -> tuple[checks.Point, Case, bool]:
     name = spec["implementation"]
     framework = load(framework_of(name))
     impl = framework.implementation(name)
-    if spec["case"] in edges.EDGES:  # an edge input (edges.py): label-K, say
+    if spec["case"] in edges.EDGES:  # an edge input (checks/edges.py): label-K, say
         case: Case | None = edges.under_convention(spec["case"], impl)[2]
     else:
         case = cases().get(spec["case"])
@@ -90,7 +91,7 @@ def point_and_case(entry: KnownDivergence) -> tuple[checks.Point, Case, bool]:
         raise NoReproducer(f"{entry.id}: repro.case {spec['case']!r} is neither a golden nor a repro case")
     indices = case.labels.ndim == 1 and "indices" in impl.label_kinds
     labels = spec.get("labels", "indices" if indices else "probabilities")
-    point = checks.Point(framework, impl, "cpu:0", spec["dtype"], labels, spec.get("mode", EAGER))
+    point = failures.Point(framework, impl, "cpu:0", spec["dtype"], labels, spec.get("mode", EAGER))
     return point, case, spec.get("test", "loss") == "gradient"
 
 
@@ -103,26 +104,26 @@ def judged(entry: KnownDivergence) -> Judged:
         if edge is not None:
             edges.check_edge(point, case.id)
         else:
-            (checks.check_grad if gradient else checks.check_loss)(point, case)
-    except checks.CheckFailure as e:
+            (judge.check_grad if gradient else judge.check_loss)(point, case)
+    except failures.CheckFailure as e:
         fails, message = True, str(e)
     convention = point.impl.convention
     if edge is not None:  # the exact value under the implementation's convention
         edge, value, _ = edges.under_convention(case.id, point.impl)
         exact, like = edges.expected_under(edge, value, case, point)
-        bound = checks.loss_bound(like, point.label_kind, point.dtype, exact, convention)
+        bound = judge.loss_bound(like, point.label_kind, point.dtype, exact, convention)
     elif gradient:
-        exact = checks.exact_grad(case, point.label_kind, point.dtype, convention)
+        exact = judge.exact_grad(case, point.label_kind, point.dtype, convention)
         bound = OPERATIONS[case.operation].grad_bound(
             exact.hi.shape,
-            checks.inputs(case, point.label_kind, point.dtype)[1],
+            judge.inputs(case, point.label_kind, point.dtype)[1],
             case.reduction,
             case.options(convention),
             point.dtype,
         )
     else:
-        exact = checks.exact_loss(case, point.label_kind, point.dtype, convention)
-        bound = checks.loss_bound(case, point.label_kind, point.dtype, exact, convention)
+        exact = judge.exact_loss(case, point.label_kind, point.dtype, convention)
+        bound = judge.loss_bound(case, point.label_kind, point.dtype, exact, convention)
     floor = compare.underflow(point.dtype) + exact.error
     allowed = np.broadcast_to(bound.tight * vocabulary.EPSILON[point.dtype] + floor, exact.hi.shape)
 
@@ -136,13 +137,13 @@ def judged(entry: KnownDivergence) -> Judged:
 
 
 def _furthest(
-    point: checks.Point, case: Case, gradient: bool, hi: np.ndarray, allowed: np.ndarray
+    point: failures.Point, case: Case, gradient: bool, hi: np.ndarray, allowed: np.ndarray
 ) -> np.ndarray:
     """The flat indices of the elements in order of error / allowed, furthest off first (in
     order where the implementation raises or returns another shape)."""
     try:
-        got = np.ravel(np.asarray(checks.run(point, case, gradient)[0], np.float64))
-    except checks.CheckFailure:
+        got = np.ravel(np.asarray(judge.run(point, case, gradient)[0], np.float64))
+    except failures.CheckFailure:
         return np.arange(hi.size)
     if gradient:
         got = np.ravel(case.arranged(np.reshape(got, (-1, case.logits.shape[1]))))

@@ -1,6 +1,6 @@
 """Golden values: the exact expected loss of a case, and a command that checks case files.
 
-    python -m conformance.golden [CASE_FILE ...]
+    python -m conformance.checks.golden [CASE_FILE ...]
 
 prints, for every case, its stored expected loss next to the one the arbitrary-precision
 reference gives, and exits 1 if any differ (paste the printed value into the file).

@@ -12,64 +12,22 @@ import functools
 import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from conformance import compare, definitions, vocabulary
-from conformance.adapters import Framework, Implementation, Unsupported
+from conformance import vocabulary
+from conformance.adapters import Unsupported
 from conformance.adapters.base import PlacementError
 from conformance.cases import Case
-from conformance.conventions import DEFAULT, Convention
-from conformance.messages import dtype_problems, failure_message, input_lines
+from conformance.checks import compare
+from conformance.checks.failures import BeyondKnownDivergence, Divergence, Imprecise, Point, Raised
+from conformance.checks.messages import dtype_problems, failure_message, input_lines
+from conformance.oracle import definitions
 from conformance.oracle.bounds import Bound
+from conformance.oracle.conventions import DEFAULT, Convention
 from conformance.oracle.numbers import Exact
 from conformance.oracle.operations import OPERATIONS
-from conformance.vocabulary import EAGER
-
-
-class CheckFailure(AssertionError):
-    """A check failed; carries the record of what came back and the case that shows it."""
-
-    def __init__(self, message: str, record: dict[str, Any] | None = None, case: Case | None = None):
-        super().__init__(message)
-        self.record = record or {}
-        self.case = case
-
-
-class Divergence(CheckFailure):
-    """An implementation's result is outside the derived bound of the exact answer."""
-
-
-class Imprecise(Divergence):
-    """Within the worst-case bound but beyond the tight one: less accurate than careful
-    summation guarantees (oracle/tight.py)."""
-
-
-class Raised(CheckFailure):
-    """The implementation raised on an input it declares it supports."""
-
-
-class BeyondKnownDivergence(CheckFailure):
-    """A result misses even the accuracy a known divergence of its implementation allows."""
-
-
-@dataclass(frozen=True)
-class Point:
-    """Where a check runs: implementation, device, dtype, the labels' kind, and the mode
-    (eager, or a compiler: vocabulary.MODES)."""
-
-    framework: Framework
-    impl: Implementation
-    device: str
-    dtype: str
-    label_kind: str
-    mode: str = EAGER
-
-    def describe(self) -> str:
-        how = "" if self.mode == EAGER else f", {self.mode}"
-        return f"{self.impl.name} on {self.device} in {self.dtype}{how} (labels as {self.label_kind})"
 
 
 @functools.lru_cache(maxsize=64)
@@ -117,7 +75,7 @@ _drawn_exact: OrderedDict[tuple[Any, ...], Exact] = OrderedDict()
 
 def _drawn(case: Case, label_kind: str, dtype: str, convention: Convention, gradient: bool) -> Exact:
     """A drawn case's exact value, computed once for every implementation judged on the same
-    inputs (draws.py shares examples; the identities' derived cases come again), by content."""
+    inputs (draws/per_key.py shares examples; the identities' derived cases come again), by content."""
     content = hashlib.sha256()
     for array in (case.logits, case.labels, np.asarray(case.weights or (), np.float64)):
         content.update(np.ascontiguousarray(array).tobytes())

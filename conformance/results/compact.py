@@ -3,7 +3,7 @@
 A run's records repeat a lot: each names its implementation's framework, version, operation
 and conventions, its known divergence in full, its reproduce command, where it ran. The
 compact form (``compact``) writes each of those once; ``expand`` gives back the flat records
-of version 1 (results.py), sorted by id, so that their readers (merge.py, the report, the
+of version 1 (results_file.py), sorted by id, so that their readers (merge.py, the report, the
 tests) see no difference. The compact document::
 
     {"schema_version": 3, "created": ..., "cases": {...},
@@ -50,7 +50,7 @@ import shlex
 from collections import Counter
 from typing import Any
 
-from conformance.compact_shared import merge_cases, share_values, split_cases, unshare_values
+from conformance.results.compact_shared import merge_cases, share_values, split_cases, unshare_values
 
 VERSION = 3  # results.SCHEMA_VERSION
 GROUP_FIELDS = ("framework", "implementation", "device", "dtype", "mode", "labels")

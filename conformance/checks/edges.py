@@ -1,6 +1,6 @@
-"""Edge inputs where implementations follow different conventions on purpose (conventions.py):
+"""Edge inputs where implementations follow different conventions on purpose (oracle/conventions.py):
 class indices out of range, label smoothing below 0 or above 1. Each implementation is held to
-the convention its adapter declares, citing its documentation; pytest-free, like checks.py.
+the convention its adapter declares, citing its documentation; pytest-free, like judge.py.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from conformance import checks, messages
 from conformance.adapters import Implementation
 from conformance.cases import Case
-from conformance.checks import Divergence, Point, Raised
+from conformance.checks import judge, messages
+from conformance.checks.failures import Divergence, Point, Raised
 from conformance.oracle.numbers import Exact
 
 # The worked example (source-notes.md), whose row 1 the edges change.
@@ -36,7 +36,7 @@ class Edge:
             labels[1] = self.label
         return Case(
             id=name,
-            path="(edge inputs: conformance/edges.py)",
+            path="(edge inputs: conformance/checks/edges.py)",
             provenance="conventions.py",
             logits=LOGITS,
             labels=labels,
@@ -85,9 +85,9 @@ def check_edge(point: Point, name: str, reproduce: str = "") -> dict[str, Any]:
     edge, value, case = under_convention(name, point.impl)
     record: dict[str, Any] = {"convention": f"{edge.convention} = {value}"}
     if value == "raises":  # it must raise for the edge, not for the worked example around it
-        checks.run(point, Edge(edge.convention).case("the worked example", case.reduction))
+        judge.run(point, Edge(edge.convention).case("the worked example", case.reduction))
     try:
-        got, returned = checks.run(point, case)
+        got, returned = judge.run(point, case)
     except Raised as e:
         if value == "raises":
             return {**record, **e.record, "outcome_detail": "raised, as its convention says"}
@@ -103,9 +103,9 @@ def check_edge(point: Point, name: str, reproduce: str = "") -> dict[str, Any]:
             f"{message}\n  returned a value; its convention {edge.convention} = raises", record, case
         )
     expected, like = expected_under(edge, value, case, point)
-    bound = checks.loss_bound(like, point.label_kind, point.dtype, expected, point.impl.convention)
+    bound = judge.loss_bound(like, point.label_kind, point.dtype, expected, point.impl.convention)
     record["compared_with"] = f"the reference under {edge.convention} = {value}"
-    return checks.judge(point, case, got, expected, bound, record, reproduce)
+    return judge.judge(point, case, got, expected, bound, record, reproduce)
 
 
 def expected_under(edge: Edge, value: str, case: Case, point: Point) -> tuple[Exact, Case]:
@@ -119,7 +119,7 @@ def expected_under(edge: Edge, value: str, case: Case, point: Point) -> tuple[Ex
         like = replace(case, labels=case.labels % K)
     else:  # extrapolated: the formula as given
         like = case
-    exact = checks.exact_loss(like, point.label_kind, point.dtype, point.impl.convention)
+    exact = judge.exact_loss(like, point.label_kind, point.dtype, point.impl.convention)
     if value == "wraps" and edge.label is not None and not -K <= edge.label < K:  # row 1 NaN, and its mean
         hi, lo = exact.hi.copy(), exact.lo.copy()
         row = 1 if case.reduction == "none" else ...

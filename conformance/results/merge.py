@@ -1,4 +1,4 @@
-"""Read results files (results.py) and merge several into one view for the report.
+"""Read results files (results_file.py) and merge several into one view for the report.
 
 A CI matrix runs each framework in its own environment, each writing its own results file;
 the parity report puts them side by side. A file that cannot be read (missing, truncated,
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.results import ResultsFileError, read
+from conformance.results.results_file import ResultsFileError, read
 
 __all__ = ["MATCHING", "Merged", "ResultsFileError", "Run", "load", "merge"]
 

@@ -21,11 +21,13 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from conformance import checks, messages, strategies, vocabulary
+from conformance import vocabulary
 from conformance.adapters import Implementation
 from conformance.cases import Case
 from conformance.cases.generator import hashes
-from conformance.checks import Divergence, Point
+from conformance.checks import judge, messages
+from conformance.checks.failures import Divergence, Point
+from conformance.draws import strategies
 from conformance.oracle import softmax
 from conformance.oracle.bounds import Bound
 from conformance.oracle.numbers import EXTENDED, EXTENDED_EPS, Exact
@@ -42,7 +44,7 @@ def _with(case: Case, **changes: Any) -> Case:
 def _bound(point: Point, case: Case, got: np.ndarray) -> Bound:
     """The derived bounds for ``got``, sized by the implementation's own result."""
     exact = Exact.from_float64(got)
-    return checks.loss_bound(case, point.label_kind, point.dtype, exact, point.impl.convention)
+    return judge.loss_bound(case, point.label_kind, point.dtype, exact, point.impl.convention)
 
 
 def identity(
@@ -55,12 +57,12 @@ def identity(
     other_point: Point | None = None,
 ) -> dict[str, Any]:
     """The implementation gives ``case`` and ``other`` the same loss, within both bounds."""
-    got, record = checks.run(point, case)
-    theirs, _ = checks.run(other_point or point, other)
+    got, record = judge.run(point, case)
+    theirs, _ = judge.run(other_point or point, other)
     theirs = np.asarray(theirs, np.float64)
     bound = _bound(point, case, got) + _bound(other_point or point, other, theirs)
     record["compared_with"] = what
-    return checks.judge(point, case, got, Exact.from_float64(theirs), bound, record, reproduce, within)
+    return judge.judge(point, case, got, Exact.from_float64(theirs), bound, record, reproduce, within)
 
 
 # --- agreement with the reference -----------------------------------------------------
@@ -68,12 +70,12 @@ def identity(
 
 def agreement(point: Point, case: Case, extra: Any, reproduce: str = "", within: str | None = None):
     """The loss (per row where the reduction is none) is within the bound of the exact value."""
-    return checks.check_loss(point, case, reproduce, within)
+    return judge.check_loss(point, case, reproduce, within)
 
 
 def gradient(point: Point, case: Case, extra: Any, reproduce: str = "", within: str | None = None):
     """The gradient with respect to the logits is within the bound of the exact gradient."""
-    return checks.check_grad(point, case, reproduce, within)
+    return judge.check_grad(point, case, reproduce, within)
 
 
 def nan_row(point: Point, case: Case, extra: Any, reproduce: str = "", within: str | None = None):
@@ -81,32 +83,32 @@ def nan_row(point: Point, case: Case, extra: Any, reproduce: str = "", within: s
     i, j = extra
     logits = case.logits.copy()
     logits[i, j] = np.nan
-    return checks.check_loss(point, _with(case, logits=logits), reproduce, within)
+    return judge.check_loss(point, _with(case, logits=logits), reproduce, within)
 
 
 def masked(point: Point, case: Case, extra: Any, reproduce: str = "", within: str | None = None):
     """-inf logits for classes the labels give no weight: finite without smoothing, +inf with."""
     hide = _hidden(case, extra)
-    return checks.check_loss(
+    return judge.check_loss(
         point, _with(case, logits=np.where(hide, -np.inf, case.logits)), reproduce, within
     )
 
 
 def empty_batch(point: Point, case: Case, extra: Any, reproduce: str = "", within: str | None = None):
     """An empty batch: mean is NaN (0/0), sum is 0, none is an empty vector."""
-    return checks.check_loss(point, case, reproduce, within)
+    return judge.check_loss(point, case, reproduce, within)
 
 
 def unsmoothed(point: Point, case: Case, extra: Any, reproduce: str = "", within: str | None = None):
     """Smoothing 0 is plain cross-entropy, logsumexp(x) - sum_k y_k x_k, computed here apart
     from the reference (extended precision, never through the smoothed targets)."""
     case = _with(case, label_smoothing=0.0)
-    got, record = checks.run(point, case)
-    x, y = checks.inputs(case, point.label_kind, point.dtype)
+    got, record = judge.run(point, case)
+    x, y = judge.inputs(case, point.label_kind, point.dtype)
     plain = plain_cross_entropy(x, case.labels_as("probabilities") if y.ndim == 1 else y, case.reduction)
     bound = _bound(point, case, got)
     record["compared_with"] = "plain cross-entropy logsumexp(x) - y.x in extended precision"
-    return checks.judge(point, case, got, plain, bound, record, reproduce, within)
+    return judge.judge(point, case, got, plain, bound, record, reproduce, within)
 
 
 def plain_cross_entropy(logits: np.ndarray, y: np.ndarray, reduction: str) -> Exact:
@@ -166,19 +168,19 @@ def halves(point: Point, case: Case, extra: Any, reproduce: str = "", within: st
     case = _with(case, reduction="sum")
     n, h = case.logits.shape[0], extra
     parts = [_with(case, logits=case.logits[a:b], labels=case.labels[a:b]) for a, b in ((0, h), (h, n))]
-    got, record = checks.run(point, case)
-    halves_got = [np.asarray(checks.run(point, p)[0], np.float64) for p in parts]
+    got, record = judge.run(point, case)
+    halves_got = [np.asarray(judge.run(point, p)[0], np.float64) for p in parts]
     total = halves_got[0] + halves_got[1]
     bound = _bound(point, case, got) + sum(_bound(point, p, g) for p, g in zip(parts, halves_got))
     record["compared_with"] = f"the sums over rows [0, {h}) and [{h}, {n})"
-    return checks.judge(point, case, got, Exact.from_float64(total), bound, record, reproduce, within)
+    return judge.judge(point, case, got, Exact.from_float64(total), bound, record, reproduce, within)
 
 
 def entropy_floor(point: Point, case: Case, extra: Any, reproduce: str = "", within: str | None = None):
     """No row's loss is below the entropy of its smoothed target (Gibbs' inequality)."""
     case = _with(case, reduction="none")
-    got, record = checks.run(point, case)
-    x, y = checks.inputs(case, point.label_kind, point.dtype)
+    got, record = judge.run(point, case)
+    x, y = judge.inputs(case, point.label_kind, point.dtype)
     t = smoothed_targets(y, x.shape[1], case.label_smoothing, EXTENDED)
     with np.errstate(divide="ignore", invalid="ignore"):
         entropy = -np.sum(np.where(t > 0, t * np.log(t), 0), axis=-1)
@@ -338,6 +340,6 @@ PROPERTIES: dict[str, Property] = {
 
 
 def draw_key(name: str, dtype: str, kind: str, impl: Implementation) -> tuple[Any, ...]:
-    """The draw key of property ``name`` for ``impl`` (draws.py): checks with the same key are
+    """The draw key of property ``name`` for ``impl`` (draws/per_key.py): checks with the same key are
     judged on the same examples."""
     return (name, *PROPERTIES[name].draw_key(dtype, kind, impl))

@@ -7,9 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from conformance import compare, vocabulary
+from conformance import vocabulary
 from conformance.cases import Case
-from conformance.checks import BeyondKnownDivergence, Divergence, Point, exact_loss, loss_bound, run
+from conformance.checks import compare
+from conformance.checks.failures import BeyondKnownDivergence, Divergence, Point
+from conformance.checks.judge import exact_loss, loss_bound, run
 
 
 def check_document(case: Case, within: str | None = None) -> dict[str, Any]:

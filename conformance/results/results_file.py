@@ -22,7 +22,7 @@ A result of more than 64 elements keeps, in "expected" and "got", only the eleme
 "bound_eps" is the worst-case bound and "tight_eps" the tight one (oracle/tight.py) where the
 error is measured; an "imprecise" outcome is beyond the tight bound only.
 "quantity" is "gradient" for a gradient check (else the loss); "convention" holds the
-conventions (conventions.py) the implementation follows, and "environment.conventions"
+conventions (oracle/conventions.py) the implementation follows, and "environment.conventions"
 what each means. Fields that do not apply to a check (a skipped framework has no device) are absent.
 "cases" (optional) describes the golden cases the run read, by id: file, description,
 provenance, the value a document printed (if any), the exact loss, and the largest |logit|.
@@ -51,8 +51,8 @@ from typing import Any
 
 import jsonschema
 
-from conformance.compact import GROUP_FIELDS, VERSION, ExpandError, compact, expand
-from conformance.conventions import MEANINGS
+from conformance.oracle.conventions import MEANINGS
+from conformance.results.compact import GROUP_FIELDS, VERSION, ExpandError, compact, expand
 from conformance.vocabulary import MODES, OUTCOMES
 
 SCHEMA_VERSION = VERSION  # 3: the compact form (compact.py)

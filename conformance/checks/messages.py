@@ -4,15 +4,13 @@ the error against the bound, and one command that runs it again."""
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from conformance.cases import Case
+from conformance.checks.failures import Point
 from conformance.oracle.numbers import Exact
-
-if TYPE_CHECKING:
-    from conformance.checks import Point
 
 
 def _show(array: Any, precision: int | None = None) -> str:

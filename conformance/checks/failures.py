@@ -1,0 +1,54 @@
+"""What a check concludes when it does not pass (CheckFailure and its kinds), and where a
+check runs (Point): the words the checks, messages and the plugin share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.adapters import Framework, Implementation
+from conformance.cases import Case
+from conformance.vocabulary import EAGER
+
+
+class CheckFailure(AssertionError):
+    """A check failed; carries the record of what came back and the case that shows it."""
+
+    def __init__(self, message: str, record: dict[str, Any] | None = None, case: Case | None = None):
+        super().__init__(message)
+        self.record = record or {}
+        self.case = case
+
+
+class Divergence(CheckFailure):
+    """An implementation's result is outside the derived bound of the exact answer."""
+
+
+class Imprecise(Divergence):
+    """Within the worst-case bound but beyond the tight one: less accurate than careful
+    summation guarantees (oracle/tight.py)."""
+
+
+class Raised(CheckFailure):
+    """The implementation raised on an input it declares it supports."""
+
+
+class BeyondKnownDivergence(CheckFailure):
+    """A result misses even the accuracy a known divergence of its implementation allows."""
+
+
+@dataclass(frozen=True)
+class Point:
+    """Where a check runs: implementation, device, dtype, the labels' kind, and the mode
+    (eager, or a compiler: vocabulary.MODES)."""
+
+    framework: Framework
+    impl: Implementation
+    device: str
+    dtype: str
+    label_kind: str
+    mode: str = EAGER
+
+    def describe(self) -> str:
+        how = "" if self.mode == EAGER else f", {self.mode}"
+        return f"{self.impl.name} on {self.device} in {self.dtype}{how} (labels as {self.label_kind})"
