@@ -8,7 +8,7 @@ from dataclasses import replace
 import ml_dtypes
 import numpy as np
 import pytest
-from conformance.draws.per_key.strategies import SMOOTHING, smoothings
+from conformance.draws.strategies import SMOOTHING, smoothings
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
