@@ -7,7 +7,8 @@ import pytest
 
 from conformance.adapters import Implementation, Unsupported, load
 from conformance.cases import CASES_DIR, load_all
-from conformance.checks import failures, judge
+from conformance.checks import judge
+from conformance.checks.failures import Divergence, Point
 from conformance.oracle import softmax
 from conformance.oracle.targets import Options, is_indices, one_hot, smoothed_targets
 
@@ -77,10 +78,10 @@ def outcomes(loss) -> list[tuple[str, str, str]]:
     for case in CASES:
         for kind in case.label_kinds:
             for dtype in DTYPES:
-                point = failures.Point(numpy, impl, "cpu:0", dtype, kind)
+                point = Point(numpy, impl, "cpu:0", dtype, kind)
                 try:
                     judge.check_loss(point, case, reproduce="pytest ...")
-                except failures.Divergence as e:
+                except Divergence as e:
                     assert impl.name in str(e) and case.id in str(e)
                     assert f"for {dtype} inputs" not in str(e)  # caught for its values, not its dtype
                     failures.append((case.id, kind, dtype))
@@ -113,14 +114,14 @@ def test_the_correct_implementation_passes_everything():
 def test_a_failure_says_where_what_and_how_to_reproduce():
     numpy = load("numpy")
     case = next(c for c in CASES if c.id == "article2-e0.001")
-    point = failures.Point(
+    point = Point(
         numpy,
         Implementation("planted", "numpy", with_axis(sum_for_mean), class_axis="any"),
         "cpu:0",
         "float64",
         "indices",
     )
-    with pytest.raises(failures.Divergence) as info:
+    with pytest.raises(Divergence) as info:
         judge.check_loss(point, case, reproduce="pytest 'conformance/test_golden.py::test_loss[x]'")
     text = str(info.value)
     for expected in (
@@ -182,8 +183,8 @@ def grad_failures(grad) -> list[tuple[str, str, str]]:
         for kind in case.label_kinds:
             for dtype in DTYPES:
                 try:
-                    judge.check_grad(failures.Point(numpy, impl, "cpu:0", dtype, kind), case)
-                except failures.Divergence as e:
+                    judge.check_grad(Point(numpy, impl, "cpu:0", dtype, kind), case)
+                except Divergence as e:
                     assert "gradient" in str(e) and case.id in str(e)
                     failures.append((case.id, kind, dtype))
     return failures
@@ -217,11 +218,11 @@ def test_a_wrong_autograd_gradient_is_caught_in_torch():
     caught = set()
     for case in CASES:  # finite logits: its one-hot targets make 0 * -inf = NaN of a -inf one
         if case.batch_shape is None and "indices" in case.label_kinds and np.isfinite(case.logits).all():
-            point = failures.Point(fw, impl, "cpu:0", "float64", "indices")
+            point = Point(fw, impl, "cpu:0", "float64", "indices")
             judge.check_loss(point, case)  # the forward is right
             try:
                 judge.check_grad(point, case)
-            except failures.Divergence:
+            except Divergence:
                 caught.add(case.id)
     # log p < -30 for a class with target weight: smoothing's e/K, or the target itself
     assert caught == {
@@ -255,8 +256,8 @@ def test_a_wrong_weighted_mean_is_caught_on_the_options_cases():
         if case.option_names and case.batch_shape is None:
             for kind in case.label_kinds:
                 try:
-                    judge.check_loss(failures.Point(numpy, impl, "cpu:0", "float64", kind), case)
-                except failures.Divergence:
+                    judge.check_loss(Point(numpy, impl, "cpu:0", "float64", kind), case)
+                except Divergence:
                     caught.add((case.id, kind))
     # PyTorch #69339's case: one kept row of target weight 0.3 (the other cases' kept target weights
     # sum to their number of rows, or their labels are probability rows, divided by N either way)
