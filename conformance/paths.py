@@ -7,6 +7,6 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent  # the folder of the suite's checks
 CASES_DIR = PACKAGE / "cases" / "golden"  # the golden case files (package data)
-KNOWN_DIVERGENCES = PACKAGE / "known_divergences.toml"
+KNOWN_DIVERGENCES = PACKAGE / "divergences" / "known"  # one TOML file per framework
 RESULTS = Path("reports/results.json")  # a run's results file, from the current folder
 REPORT = Path("reports/parity.html")  # its HTML parity report

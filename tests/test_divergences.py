@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from conformance import divergences
 from conformance.divergences import KnownDivergence
 
@@ -112,3 +114,80 @@ def test_a_bad_gate_is_named_with_its_entry(tmp_path):
         assert "divergence/0/versions/keras (x): '3.16' is not a PEP 440 version specifier" in str(e)
     else:
         raise AssertionError("a bad specifier was accepted")
+
+
+ENTRY = '[[divergence]]\nid = "{id}"\nmatch = {{ test = "loss" }}\nkind = "defect"\nreason = "r"\n'
+
+
+def test_an_evidence_reference_is_read_as_its_text_and_an_unknown_one_names_file_entry_and_field(tmp_path):
+    known = tmp_path / "torch.toml"
+    known.write_text(
+        '[evidence]\nkernel = "aten/src: the kernel"\n\n'
+        + ENTRY.format(id="a")
+        + 'evidence_ref = "kernel"\n\n'
+        + ENTRY.format(id="b")
+        + 'evidence_ref = "kernel"\n'
+    )
+    assert [(k.id, k.evidence) for k in divergences.load(known)] == [
+        ("a", "aten/src: the kernel"),
+        ("b", "aten/src: the kernel"),
+    ]
+    known.write_text('[evidence]\nkernel = "k"\n\n' + ENTRY.format(id="a") + 'evidence_ref = "kernal"\n')
+    with pytest.raises(ValueError) as e:
+        divergences.load(tmp_path)
+    assert str(e.value).startswith(f"{known}: divergence/0/evidence_ref (a): 'kernal' is not in the file's")
+
+
+def test_an_id_in_two_files_names_both(tmp_path):
+    (tmp_path / "jax.toml").write_text(ENTRY.format(id="twice"))
+    (tmp_path / "torch.toml").write_text(ENTRY.format(id="other") + "\n" + ENTRY.format(id="twice"))
+    with pytest.raises(ValueError) as e:
+        divergences.load(tmp_path)
+    message = str(e.value)
+    assert message.startswith(f"{tmp_path / 'torch.toml'}: divergence/1/id (twice): ")
+    assert f"also the id of divergence/0 in {tmp_path / 'jax.toml'}" in message
+
+
+def test_a_folder_and_one_file_of_the_old_format_both_load(tmp_path):
+    """A folder: every *.toml by name, in ``order`` where entries give one; a single file of
+    the format before the folder (no [evidence], no order) loads as it did."""
+    folder = tmp_path / "known"
+    folder.mkdir()
+    (folder / "b.toml").write_text(ENTRY.format(id="b1") + "order = 10\n\n" + ENTRY.format(id="b2"))
+    (folder / "a.toml").write_text(ENTRY.format(id="a1") + "order = 20\n\n" + ENTRY.format(id="a2"))
+    (folder / "notes.md").write_text("not read")
+    assert [k.id for k in divergences.load(folder)] == ["b1", "a1", "a2", "b2"]
+    old = tmp_path / "known_divergences.toml"
+    old.write_text(ENTRY.format(id="x") + 'evidence = "read"\n\n' + ENTRY.format(id="y"))
+    assert [(k.id, k.evidence) for k in divergences.load(old)] == [("x", "read"), ("y", "")]
+    assert divergences.DEFAULT_PATH.is_dir() and len(divergences.load()) == len(
+        [k for f in divergences.files(divergences.DEFAULT_PATH) for k in divergences.load(f)]
+    )
+
+
+def test_a_malformed_file_names_itself_the_entry_and_the_field(tmp_path):
+    known = tmp_path / "keras.toml"
+    known.write_text(ENTRY.format(id="a").replace('"defect"', '"bug"'))
+    with pytest.raises(ValueError, match=r"keras.toml: divergence/0/kind \(a\): 'bug' is not one of"):
+        divergences.load(known)
+    known.write_text(ENTRY.format(id="a") + 'evidence = "e"\nevidence_ref = "e"\n\n[evidence]\ne = "t"\n')
+    with pytest.raises(ValueError, match=r"keras.toml: divergence/0/evidence_ref \(a\): given with evidence"):
+        divergences.load(known)
+    known.write_text('[evidence]\nunused = "t"\n\n' + ENTRY.format(id="a"))
+    with pytest.raises(ValueError, match=r"keras.toml: evidence/unused: no entry's evidence_ref names it"):
+        divergences.load(known)
+    known.write_text("[[divergence]\n")
+    with pytest.raises(ValueError, match=r"keras.toml: not valid TOML"):
+        divergences.load(known)
+
+
+def test_the_repository_writes_each_evidence_text_once():
+    """A text two entries cite is in its file's [evidence] table, named by each, not copied."""
+    import tomllib
+
+    written: list[str] = []
+    for file in divergences.files(divergences.DEFAULT_PATH):
+        data = tomllib.loads(file.read_text())
+        written += list(data.get("evidence", {}).values())
+        written += [entry["evidence"] for entry in data["divergence"] if "evidence" in entry]
+    assert sorted(t for t in set(written) if written.count(t) > 1) == []

@@ -8,13 +8,13 @@ from dataclasses import replace
 import ml_dtypes
 import numpy as np
 import pytest
-from conformance.draws.strategies import SMOOTHING, smoothings
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance.adapters import Implementation, load, numpy_adapter
 from conformance.cases import Case
 from conformance.checks import failures, properties
+from conformance.draws.strategies import SMOOTHING, smoothings
 from conformance.oracle import softmax
 from conformance.plugin import profiles
 from tests.conftest import ROOT

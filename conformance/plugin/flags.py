@@ -94,7 +94,11 @@ def addoption(parser: pytest.Parser) -> None:
         help=f"seconds Hypothesis may spend shrinking a property check's failure (default "
         f"{SHRINK_BUDGET:g}); a counterexample it had no time to shrink further says so",
     )
-    group.addoption("--known-divergences", default=str(KNOWN_DIVERGENCES), help="known divergences file")
+    group.addoption(
+        "--known-divergences",
+        default=str(KNOWN_DIVERGENCES),
+        help="known divergences: a folder of *.toml files (every one, by name), or one file",
+    )
     group.addoption(
         "--write-failures",
         default=None,

@@ -19,7 +19,7 @@ from conformance.results.results_file import write_atomically
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="conformance-repro", description=__doc__.split("\n")[0])
-    parser.add_argument("id", nargs="?", help="a known divergence's id (conformance/known_divergences.toml)")
+    parser.add_argument("id", nargs="?", help="a known divergence's id (conformance/divergences/known/)")
     parser.add_argument("--list", action="store_true", help="list the known divergences with a reproducer")
     parser.add_argument("--markdown", action="store_true", help="the README's table of findings")
     parser.add_argument("-o", "--output", type=Path, help="write the script here (default: stdout)")

@@ -1,0 +1,28 @@
+"""Known divergences: recorded, explained, expected differences of one implementation (known/).
+Imports the standard library, jsonschema, packaging and the suite's paths only."""
+
+from __future__ import annotations
+
+import importlib.metadata  # noqa: F401  (divergences.importlib.metadata: what tests patch)
+
+from conformance.divergences.gating import DISTRIBUTIONS, gated, installed_version
+from conformance.divergences.loading import DEFAULT_PATH, files, load, read
+from conformance.divergences.matching import ACCURACY, find
+from conformance.divergences.model import KnownDivergence, globs
+from conformance.divergences.schema import FIELDS, SCHEMA
+
+__all__ = [
+    "ACCURACY",
+    "DEFAULT_PATH",
+    "DISTRIBUTIONS",
+    "FIELDS",
+    "SCHEMA",
+    "KnownDivergence",
+    "files",
+    "find",
+    "gated",
+    "globs",
+    "installed_version",
+    "load",
+    "read",
+]

@@ -1,0 +1,35 @@
+"""Which known divergence a check is expected to show: several that match act as one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from conformance.divergences.model import KnownDivergence, globs
+
+ACCURACY = ("float64", "float32", "bfloat16", "float16")  # from the most to the least accurate
+
+
+def find(known: Sequence[KnownDivergence], check: dict[str, str]) -> KnownDivergence | None:
+    """The known divergence that ``check`` is expected to show, or None. Where several
+    match (a check can show two), they act as one, combined in their order in ``known``: the
+    least accuracy any promises (none if one promises none), strict if any is."""
+    found = [k for k in known if k.matches(check)]
+    if len(found) <= 1:
+        return found[0] if found else None
+    promised = [k.within for k in found]
+    raising = [k for k in found if k.raises]
+    patterns = [p for k in raising for p in globs(k.raises)]
+    return KnownDivergence(
+        id=" + ".join(k.id for k in found),
+        match=found[0].match,
+        kind=" + ".join(dict.fromkeys(k.kind for k in found)),
+        reason=" AND ".join(k.reason for k in found),
+        evidence="; ".join(k.evidence for k in found if k.evidence),
+        within=None if None in promised else max(promised, key=ACCURACY.index),
+        strict=any(k.strict for k in found),
+        raises=patterns,  # an exception any of them expects is expected
+        also_diverges=0 < len(raising) < len(found),  # and so is a divergence, if one of them diverges
+        shows_as="imprecise" if all(k.shows_as == "imprecise" for k in found) else "diverged",
+        versions={p: v for k in found for p, v in k.versions.items()},
+        upstream=" ".join(k.upstream for k in found if k.upstream),
+    )

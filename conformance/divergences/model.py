@@ -1,0 +1,63 @@
+"""One known divergence as loaded (KnownDivergence): what it matches, why, and its version gate."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from packaging.specifiers import SpecifierSet
+
+
+def globs(patterns: str | list[str]) -> list[str]:
+    """A field's glob patterns: one string, or a list of which any may match."""
+    return [patterns] if isinstance(patterns, str) else patterns
+
+
+@dataclass(frozen=True)
+class KnownDivergence:
+    """An entry of the known divergences (see schema.py for what each field means)."""
+
+    id: str
+    match: dict[str, str | list[str]]
+    kind: str
+    reason: str
+    evidence: str = ""
+    within: str | None = None  # the accuracy still promised: a result beyond it is a new divergence
+    strict: bool = True  # False only where the drawn cases that show it are rare (a search may miss)
+    raises: str | list[str] = ""  # globs on "Type: message" when it shows as the implementation raising
+    also_diverges: bool = False  # (set by find) some of the entries combined raise, others diverge
+    shows_as: str = "diverged"  # "imprecise": excuses only a result beyond the tight bound
+    versions: dict[str, str] = field(default_factory=dict)  # package -> PEP 440 specifier
+    upstream: str = ""  # the upstream issue or pull request
+    # the check its standalone reproducer runs (conformance/repro): implementation, case, dtype,
+    # labels, test (loss or gradient), mode
+    repro: dict[str, str] = field(default_factory=dict)
+    no_repro: str = ""  # why it has none: a check that should raise has no exact value to print
+
+    def gate(self) -> str:
+        """The versions it applies to, as written ("keras<=3.15.1"), "" where it names none."""
+        return ", ".join(f"{package}{spec}" for package, spec in sorted(self.versions.items()))
+
+    def outside(self, installed: Callable[[str], str | None]) -> str:
+        """Why it does not apply to the installed versions ("keras 3.16.0 is outside
+        keras<=3.15.1"), or "" where it does (or a package it names is not installed)."""
+        for package, spec in sorted(self.versions.items()):
+            version = installed(package)
+            if version is not None and not SpecifierSet(spec).contains(version, prereleases=True):
+                return f"{package} {version} is outside {package}{spec}"
+        return ""
+
+    def expects(self, exception: str) -> bool:
+        """Whether ``exception`` ("Type: message") is the one this divergence shows as."""
+        return any(fnmatch.fnmatchcase(exception, p) for p in globs(self.raises))
+
+    def matches(self, check: dict[str, str]) -> bool:
+        """Whether every field it matches on has a pattern that ``check``'s value meets."""
+        return all(
+            any(fnmatch.fnmatchcase(check.get(k, ""), p) for p in globs(pats))
+            for k, pats in self.match.items()
+        )
+
+    def explain(self) -> str:
+        return f"known divergence {self.id} ({self.kind}): {self.reason}"

@@ -1,0 +1,98 @@
+"""The known divergences' format: what each field means, and the JSON schema a file must meet.
+
+They are kept as data in ``known/``, one TOML file per framework (``shared.toml`` for those whose
+cause lies in several), each a list of ``[[divergence]]`` entries. Each entry matches checks by
+glob patterns on the fields of a check (``test``, ``case``, ``labels``, ``framework``,
+``implementation``, ``device``, ``dtype``, ``mode``; a list of patterns matches if any does) and
+says why the implementation differs and of which kind: ``definition`` (it computes another
+quantity on purpose, a convention), ``precision`` (it loses accuracy) or ``defect`` (a bug: it
+computes neither what it documents nor another convention); ``raises``, a glob on the
+exception's ``Type: message``, for one that shows as the implementation raising on an input it
+should take (any other exception there is not excused). ``within`` names the dtype whose
+accuracy the implementation still reaches (float32 for one that computes a float64 call in
+float32); a result that misses even that is not excused. ``shows_as = "imprecise"`` (kind
+``precision``) excuses a result beyond the tight bound only (oracle/tight.py): one beyond the
+worst-case bound is then a new divergence. Matching checks are expected failures, strictly: one
+that starts passing fails, so a fixed divergence is noticed and its entry removed; ``strict =
+false`` only for a property check whose divergence shows on so few drawn cases that a search of
+100 may miss it. A check that several entries match is expected to show them all: the least
+accuracy any promises applies, strict if any is (matching.find).
+
+``evidence`` is the source read or the run that shows it. A text several entries of one file
+cite is written once, in the file's ``[evidence]`` table (name -> text), and each entry names it,
+``evidence_ref = "name"``; the loader puts the text in the entry's ``evidence``.
+
+``repro`` names the check its standalone reproducer runs (``conformance-repro ID``, see
+conformance/repro): every ``defect`` and ``precision`` entry has one, or says in ``no_repro``
+why it has none.
+
+``versions`` gates an entry: package name -> the PEP 440 versions it applies to
+(``{ keras = "<=3.15.1" }``), ``upstream`` the issue or pull request that reports or fixes it.
+An upper bound is the release that fixes it. A lower bound is the oldest version whose source
+was read and shows it (the evidence says which), else the version it was recorded on: older ones
+were not checked, and one that shows it there is reported as new. Where an installed version is
+outside its range, the entry does not excuse its checks: one that passes there is recorded as
+fixed in that version; one that still fails is a new divergence whose message names the entry
+and its gate (a regression, or a wrong gate).
+
+``order`` places an entry among all those loaded (files by name, then each file's entries in
+turn, where none says): where a check matches several, they are combined in that order (their
+ids joined with " + "), and ``conformance-repro`` lists them in it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+FIELDS = ("test", "case", "labels", "framework", "implementation", "device", "dtype", "mode")
+DTYPES = ["float16", "bfloat16", "float32", "float64"]
+
+_PATTERNS = {"oneOf": [{"type": "string"}, {"type": "array", "minItems": 1, "items": {"type": "string"}}]}
+ENTRY: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "match", "kind", "reason"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string", "minLength": 1},
+        "order": {"type": "integer"},
+        "match": {
+            "type": "object",
+            "minProperties": 1,
+            "additionalProperties": False,
+            "properties": {f: _PATTERNS for f in FIELDS},
+        },
+        "kind": {"enum": ["definition", "precision", "defect"]},
+        "reason": {"type": "string", "minLength": 1},
+        "evidence": {"type": "string"},
+        "evidence_ref": {"type": "string", "minLength": 1},
+        "within": {"enum": DTYPES},
+        "strict": {"type": "boolean"},
+        "raises": _PATTERNS,
+        "shows_as": {"enum": ["diverged", "imprecise"]},
+        "versions": {"type": "object", "additionalProperties": {"type": "string"}},
+        "upstream": {"type": "string", "pattern": "^https://"},
+        "no_repro": {"type": "string", "minLength": 1},
+        "repro": {
+            "type": "object",
+            "required": ["implementation", "case", "dtype"],
+            "additionalProperties": False,
+            "properties": {
+                "implementation": {"type": "string"},
+                "case": {"type": "string"},
+                "dtype": {"enum": DTYPES},
+                "labels": {"enum": ["indices", "probabilities"]},
+                "test": {"enum": ["loss", "gradient"]},
+                "mode": {"type": "string"},
+            },
+        },
+    },
+}
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["divergence"],
+    "additionalProperties": False,
+    "properties": {
+        "evidence": {"type": "object", "additionalProperties": {"type": "string", "minLength": 1}},
+        "divergence": {"type": "array", "items": ENTRY},
+    },
+}
