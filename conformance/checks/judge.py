@@ -20,10 +20,9 @@ from conformance import vocabulary
 from conformance.adapters import Unsupported
 from conformance.adapters.base import PlacementError
 from conformance.cases import Case
-from conformance.checks import compare
+from conformance.checks import compare, definitions
 from conformance.checks.failures import BeyondKnownDivergence, Divergence, Imprecise, Point, Raised
 from conformance.checks.messages import dtype_problems, failure_message, input_lines
-from conformance.oracle import definitions
 from conformance.oracle.bounds import Bound
 from conformance.oracle.conventions import DEFAULT, Convention
 from conformance.oracle.numbers import Exact

@@ -13,18 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from conformance.cases import Case
 from conformance.oracle import softmax
 from conformance.oracle.numbers import EXTENDED
-from conformance.oracle.targets import is_indices, one_hot
+from conformance.oracle.targets import Options, is_indices, one_hot
 from conformance.vocabulary import EPSILON, SOFTMAX_CROSS_ENTROPY
-
-if TYPE_CHECKING:
-    from conformance.cases import Case
-    from conformance.oracle.targets import Options
 
 SUITE = "targets y (1 - e) + e/K over all K classes, the cross-entropy of each row (PyTorch, Keras, optax)"
 
