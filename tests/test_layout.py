@@ -94,3 +94,22 @@ def test_a_planted_circle_is_found(tmp_path):
         "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from conformance import a\n"
     )
     assert circle(graph(package)) == ["conformance.a", "conformance.b", "conformance.a"]
+
+
+def declared(package: Path) -> set[str]:
+    """What a package's ``__init__`` says it may import (its "May import: a, b." line)."""
+    doc = ast.get_docstring(ast.parse((package / "__init__.py").read_text())) or ""
+    line = next((ln for ln in doc.splitlines() if ln.startswith("May import:")), "")
+    return {n.strip(" .") for n in line.removeprefix("May import:").split(",") if n.strip(" .")}
+
+
+def test_each_package_imports_only_what_its_init_says():
+    used: dict[str, set[str]] = {}
+    for module, targets in graph().items():
+        here = package_of(module)
+        used.setdefault(here, set()).update(package_of(t) for t in targets if package_of(t) != here)
+    for package in sorted(p for p in ROOT.iterdir() if (p / "__init__.py").is_file()):
+        name = f"conformance.{package.name}"
+        assert declared(package), f"{name}: its __init__ says nothing of what it may import"
+        undeclared = {u.removeprefix("conformance.") for u in used.get(name, set())} - declared(package)
+        assert not undeclared, f"{name} imports {sorted(undeclared)}, which its __init__ does not name"

@@ -1,4 +1,6 @@
-"""The registry of framework adapters: one module per framework, imported only when asked for."""
+"""One adapter per framework, each imported only when asked for (load), and the user's own loss
+(user.py).
+May import: oracle, vocabulary."""
 
 from __future__ import annotations
 

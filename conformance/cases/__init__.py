@@ -1,5 +1,6 @@
-"""Golden cases: the model (model.py), the file schema (schema.py), loading, validation and
-writing (files.py); the case files themselves are package data in ``golden/``."""
+"""Golden cases: the model (model.py), the file schema (schema.py), loading, validation and writing
+(files.py), the case files in golden/.
+May import: oracle, paths, vocabulary."""
 
 from conformance.cases.files import digest, load_all, load_file, to_toml
 from conformance.cases.model import Case, CaseError, Observed

@@ -1,2 +1,3 @@
-"""The checks: run an implementation on a case, judge its result against the exact answer
-(compare.py), and say what failed (messages.py); golden, property, edge and document checks."""
+"""The judgements: run an implementation on a case and judge it against the exact answer (judge.py,
+compare.py); golden, property, edge and document checks; what a failure says (messages.py).
+May import: adapters, cases, draws, oracle, vocabulary."""

@@ -1,5 +1,6 @@
-"""Known divergences: recorded, explained, expected differences of one implementation (known/).
-Imports the standard library, jsonschema, packaging and the suite's paths only."""
+"""Known divergences: recorded, explained, expected differences of one implementation, one data
+file per framework in known/.
+May import: paths."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""The suite's pytest plugin, registered by the ``pytest11`` entry point ``conformance``.
+"""The suite's pytest plugin (the pytest11 entry point conformance): options, fan-out of the
+checks, outcomes, records.
+May import: adapters, cases, checks, divergences, draws, oracle, paths, report, results, vocabulary.
 
 Hooks only, each delegating: options (options.py) become one validated object in a State
 (state.py) when the session runs the suite; a test marked ``@pytest.mark.conformance(CHECK)``

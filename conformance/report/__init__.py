@@ -1,4 +1,5 @@
 """The HTML parity report: results files (one or many, merged) to one self-contained page.
+May import: divergences, paths, results, vocabulary.
 
 conformance-report [RESULTS.json ...] [-o reports/parity.html]
 python -m conformance.report ...

@@ -1,8 +1,6 @@
-"""Standalone reproducers of known divergences: ``conformance-repro ID`` (or ``python -m
-conformance.repro ID``) writes a one-file script that imports only the framework, runs the
-check the entry's ``repro`` table names, and exits 1 while the divergence shows, 0 once it is
-fixed. check.py resolves and judges the check, source.py takes the adapter's code, script.py
-writes the script."""
+"""Standalone reproducers of known divergences: conformance-repro ID writes a one-file script that
+exits 1 while the divergence shows.
+May import: adapters, cases, checks, divergences, oracle, paths, results, vocabulary."""
 
 from __future__ import annotations
 
