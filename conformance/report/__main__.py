@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 from conformance.report import DEFAULT_PATH, write_report
+from conformance.report.changes import as_text, compare
+from conformance.results.results_file import ResultsFileError, read
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,9 +25,29 @@ def main(argv: list[str] | None = None) -> int:
         "cannot be read is named and left out, the rest are merged",
     )
     parser.add_argument("-o", "--output", type=Path, default=DEFAULT_PATH, help=f"default: {DEFAULT_PATH}")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="OLD.json",
+        help="a results file of an earlier run: the page gets a section of what changed since",
+    )
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        type=Path,
+        metavar=("OLD.json", "NEW.json"),
+        help="print what changed from one run to another (versions, findings that appeared, "
+        "disappeared or moved, outcomes) and write no page",
+    )
     args = parser.parse_args(argv)
+    if args.compare:
+        return _compare(*args.compare)
     paths = [p for arg in args.results for p in (sorted(arg.glob("*.json")) if arg.is_dir() else [arg])]
-    merged = write_report(paths, args.output)
+    try:
+        merged = write_report(paths, args.output, args.baseline)
+    except ResultsFileError as e:
+        print(f"conformance-report: --baseline: {e}", file=sys.stderr)
+        return 2
     for problem in merged.problems:
         print(f"conformance-report: left out {problem}", file=sys.stderr)
     if not merged.runs:
@@ -35,6 +57,17 @@ def main(argv: list[str] | None = None) -> int:
         f"parity report written to {args.output} ({len(merged.results)} checks from {len(merged.runs)} files)"
     )
     return 1 if merged.problems else 0
+
+
+def _compare(old: Path, new: Path) -> int:
+    """Print what changed from ``old`` to ``new``; 2 if either cannot be read."""
+    try:
+        before, after = read(old), read(new)
+    except ResultsFileError as e:
+        print(f"conformance-report: --compare: {e}", file=sys.stderr)
+        return 2
+    print(as_text(compare(before, after), str(old), str(new)))
+    return 0
 
 
 if __name__ == "__main__":

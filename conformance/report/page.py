@@ -20,6 +20,7 @@ from markupsafe import Markup
 import conformance.report.views as views
 from conformance.report.accuracy import accuracy
 from conformance.report.agreement import heatmaps
+from conformance.report.changes import MOVED, compare, run_of
 from conformance.report.data import PageData, agreement_views
 from conformance.report.findings import findings
 from conformance.report.plot import plots
@@ -140,8 +141,9 @@ def ulps(x: float) -> str:
 FILTERS.update(thousands=thousands, duration=duration, ulps=ulps, compact=compact)
 
 
-def render(merged: Merged) -> str:
-    """The whole page."""
+def render(merged: Merged, baseline: tuple[str, dict[str, Any]] | None = None) -> str:
+    """The whole page; with a ``baseline`` (its name and results file as read), a section of
+    what changed since."""
     matrix = views.matrix(merged)
     found = findings(merged)
     golden = views.golden(merged)
@@ -163,6 +165,9 @@ def render(merged: Merged) -> str:
             golden=golden,
             plot=plot,
             conventions=conventions(merged),
+            changes=None if baseline is None else compare(baseline[1], run_of(merged)),
+            baseline="" if baseline is None else baseline[0],
+            moved_factor=f"{MOVED:g}",
             not_run=NOT_RUN,
             data=json_for_script(data),
             style=_static("style.css"),
