@@ -1,11 +1,13 @@
 """Standalone reproducers: every defect and precision finding has one; each script runs with
 the suite made unimportable, and exits as the suite judges the same check (1 while the
-divergence shows, 0 where it does not)."""
+divergence shows, 0 where it does not). A framework's scripts run one after another in one
+process of their own (importing a framework costs seconds; a script costs milliseconds)."""
 
 from __future__ import annotations
 
 import ast
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -53,6 +55,26 @@ def run_script(text: str, folder: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+# Run each script named after the first argument in turn, the suite unimportable, as
+# ``python script.py`` would (its exit status, what it printed); write them to the first.
+BATCH = """import contextlib, io, json, runpy, sys
+sys.modules['conformance'] = None
+ran = {}
+for path in sys.argv[2:]:
+    out, code = io.StringIO(), 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        try:
+            runpy.run_path(path, run_name='__main__')
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        except BaseException as e:
+            code, _ = 3, out.write(f'{type(e).__name__}: {e}')
+    ran[path] = [code, out.getvalue()]
+with open(sys.argv[1], 'w') as f:
+    json.dump(ran, f)
+"""
+
+
 def imports(text: str) -> set[str]:
     found = set()
     for node in ast.walk(ast.parse(text)):
@@ -76,20 +98,61 @@ KERAS_BACKEND_IDS = {
 }
 
 
-@pytest.mark.parametrize("id", [k.id for k in repro.reproducible() if k.id not in KERAS_BACKEND_IDS])
-def test_a_reproducer_runs_standalone_and_exits_as_the_suite_judges(id, tmp_path):
+IN_PROCESS = [k for k in repro.reproducible() if k.id not in KERAS_BACKEND_IDS]
+
+
+@pytest.fixture(scope="session")
+def framework_scripts(tmp_path_factory):
+    """framework -> id -> (the judged check, the script's text, its exit status and output),
+    or the reason the framework is missing: every reproducer of a framework made and run, in
+    one process, the first time a test asks for one of them."""
+    made: dict[str, dict] = {}
+
+    def run(framework: str) -> dict:
+        if framework in made:
+            return made[framework]
+        folder = tmp_path_factory.mktemp(f"repro-{framework}")
+        scripts: dict[str, tuple] = {}
+        for entry in IN_PROCESS:
+            if framework_of(entry.repro["implementation"]) != framework:
+                continue
+            try:
+                check = judged(entry)
+            except FrameworkMissing as e:
+                made[framework] = {"missing": str(e)}
+                return made[framework]
+            path = folder / f"{entry.id}.py"
+            path.write_text(render(entry, check))
+            scripts[entry.id] = (check, path)
+        ran_file = folder / "ran.json"
+        subprocess.run(
+            [sys.executable, "-c", BATCH, str(ran_file), *(str(p) for _, p in scripts.values())],
+            capture_output=True,
+            text=True,
+            timeout=1200,
+            cwd=folder,
+        )
+        ran = json.loads(ran_file.read_text()) if ran_file.exists() else {}
+        made[framework] = {
+            id: (check, path.read_text(), *ran.get(str(path), (None, "the batch did not run it")))
+            for id, (check, path) in scripts.items()
+        }
+        return made[framework]
+
+    return run
+
+
+@pytest.mark.parametrize("id", [k.id for k in IN_PROCESS])
+def test_a_reproducer_runs_standalone_and_exits_as_the_suite_judges(id, framework_scripts):
     entry = repro.entry(id)
-    try:
-        check = judged(entry)
-    except FrameworkMissing as e:
-        pytest.skip(str(e))
-    text = render(entry, check)
+    scripts = framework_scripts(framework_of(entry.repro["implementation"]))
+    if "missing" in scripts:
+        pytest.skip(scripts["missing"])
+    check, text, status, out = scripts[id]
     assert imports(text) <= ALLOWED, imports(text) - ALLOWED
     assert check.fails, f"{id}: the suite does not see it here; a gate or the repro table is wrong"
-    proc = run_script(text, tmp_path)
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 1, out[-3000:]
-    assert "DIVERGES" in proc.stdout and "ModuleNotFoundError" not in out, out[-3000:]
+    assert status == 1, out[-3000:]
+    assert "DIVERGES" in out and "ModuleNotFoundError" not in out, out[-3000:]
 
 
 @pytest.mark.parametrize("id", sorted(KERAS_BACKEND_IDS))
