@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from conformance.adapters.base import Framework
-from conformance.checks import failures, judge, properties
+from conformance.checks import exact_answer, failures, property_table
 from conformance.checks.failures import Point
 from conformance.draws import per_key
 
@@ -21,7 +21,7 @@ DTYPE = "float32"
 
 def judged_row_figures(fw: Framework, examples: int) -> dict[str, Any]:
     """Seconds per judged row through the suite and for the calls alone, and the rows judged."""
-    prop = properties.PROPERTIES["agreement"]
+    prop = property_table.PROPERTIES["agreement"]
     points = [
         Point(fw, impl, fw.devices[0], DTYPE, kind)
         for impl in fw.implementations
@@ -51,7 +51,7 @@ def judged_row_figures(fw: Framework, examples: int) -> dict[str, Any]:
         prepared = []
         for point in points:
             for case, _ in drawn[prop.draw_key(DTYPE, point.label_kind, point.impl)]:
-                x, y = (case.arranged(a) for a in judge.inputs(case, point.label_kind, DTYPE))
+                x, y = (case.arranged(a) for a in exact_answer.inputs(case, point.label_kind, DTYPE))
                 prepared.append((point, case, x, y))
         start = time.perf_counter()
         for point, case, x, y in prepared:

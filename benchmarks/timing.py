@@ -17,7 +17,7 @@ import numpy as np
 from benchmarks import bench_run
 from conformance.adapters.base import Framework, Implementation
 from conformance.cases import Case
-from conformance.checks import failures, judge, properties
+from conformance.checks import exact_answer, failures, judge, property_table
 from conformance.checks.failures import Point
 
 ROOT = bench_run.ROOT  # the checkout the suite runs from
@@ -96,7 +96,7 @@ def make_case(impl: Implementation, rng: np.random.Generator, n: int = 8, k: int
 def bare_call_seconds(fw: Framework, impl: Implementation, case: Case, kind: str, dtype: str) -> float:
     """The framework call alone: inputs prepared on the device, the result fetched."""
     device = fw.devices[0]
-    logits, labels = judge.inputs(case, kind, dtype)
+    logits, labels = exact_answer.inputs(case, kind, dtype)
     with fw.scope(device, dtype):
         x, y = fw.put(logits, device), fw.put(labels, device)
         return median_time(
@@ -120,7 +120,7 @@ def examples_per_second(point: Point, examples: int) -> dict[str, float]:
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import strategies as st
 
-    prop = properties.PROPERTIES["agreement"]
+    prop = property_table.PROPERTIES["agreement"]
     strategy = prop.examples(point.dtype, point.label_kind, point.impl)
     quiet = settings(
         max_examples=examples,

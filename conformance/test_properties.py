@@ -17,7 +17,7 @@ from hypothesis.errors import Unsatisfiable, UnsatisfiedAssumption
 
 from conformance.adapters import user
 from conformance.cases import Case
-from conformance.checks import properties
+from conformance.checks import property_table
 from conformance.checks.failures import CheckFailure, Divergence
 from conformance.checks.messages import input_lines
 from conformance.draws import per_key
@@ -75,13 +75,13 @@ def test_property(spec: Spec, request: pytest.FixtureRequest, record_property) -
     """The property named first in the test id holds for this implementation, device, dtype:
     judged on its draw key's examples, drawn once for every implementation that shares them
     (per_key.py); a failure not excused by a known divergence is shrunk on its own."""
-    prop = properties.PROPERTIES[spec.test]
+    prop = property_table.PROPERTIES[spec.test]
     state = request.config.stash[STATE]
     point = spec.at
     if state.run_seed is not None:  # so that every outcome's reproduce command names it, errors too
         request.node.stash[SEED] = state.run_seed
     reproduce = reproduce_command(request.node, state.run_seed)
-    key = properties.draw_key(spec.test, point.dtype, point.label_kind, point.impl)
+    key = property_table.draw_key(spec.test, point.dtype, point.label_kind, point.impl)
     strategy = prop.examples(point.dtype, point.label_kind, point.impl)
     at_seed = per_key.group_seed(state.run_seed, key)
     count = settings().max_examples

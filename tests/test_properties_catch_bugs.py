@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from conformance.adapters import Implementation, load, numpy_adapter
 from conformance.cases import Case
-from conformance.checks import failures, properties
+from conformance.checks import failures, properties, property_table
 from conformance.draws.strategies import SMOOTHING, smoothings
 from conformance.oracle import softmax
 from conformance.plugin import profiles
@@ -40,7 +40,7 @@ def run_property(loss, name: str, dtype: str, kind: str, gradient=numpy_adapter.
         f"planted.{loss.__name__}", "numpy", with_axis(loss), class_axis="any", gradient=gradient
     )
     point = failures.Point(load("numpy"), impl, "cpu:0", dtype, kind)
-    prop = properties.PROPERTIES[name]
+    prop = property_table.PROPERTIES[name]
 
     @DEFAULT
     @given(data=st.data())
@@ -87,15 +87,15 @@ def correct(x, labels, e, reduction):
     return softmax.softmax_cross_entropy(x, labels, e, reduction)
 
 
-SOFTMAX = [n for n, p in properties.PROPERTIES.items() if p.operation == "softmax_cross_entropy"]
-BINARY = [n for n, p in properties.PROPERTIES.items() if p.operation != "softmax_cross_entropy"]
+SOFTMAX = [n for n, p in property_table.PROPERTIES.items() if p.operation == "softmax_cross_entropy"]
+BINARY = [n for n, p in property_table.PROPERTIES.items() if p.operation != "softmax_cross_entropy"]
 
 
 @pytest.mark.parametrize("name", BINARY)
 def test_the_binary_reference_passes_its_properties_and_a_wrong_smoothing_does_not(name):
     numpy = load("numpy")
     impl = numpy.implementation("conformance.numpy.sigmoid_cross_entropy")
-    prop = properties.PROPERTIES[name]
+    prop = property_table.PROPERTIES[name]
 
     def run(implementation) -> None:
         point = failures.Point(numpy, implementation, "cpu:0", "float64", "probabilities")
@@ -125,7 +125,7 @@ def test_the_binary_reference_passes_its_properties_and_a_wrong_smoothing_does_n
 @pytest.mark.parametrize("name", SOFTMAX)
 def test_a_correct_implementation_passes_every_property(name):
     impl = Implementation("correct", "numpy", with_axis(correct), class_axis="any")
-    for kind in properties.PROPERTIES[name].label_kinds(impl):
+    for kind in property_table.PROPERTIES[name].label_kinds(impl):
         for dtype in ("float32", "float64"):
             run_property(correct, name, dtype, kind)
 

@@ -10,8 +10,9 @@ import numpy as np
 from conformance import vocabulary
 from conformance.cases import Case
 from conformance.checks import compare
+from conformance.checks.exact_answer import exact_loss
 from conformance.checks.failures import BeyondKnownDivergence, Divergence, Point
-from conformance.checks.judge import exact_loss, loss_bound, run
+from conformance.checks.judge import loss_bound, run
 
 
 def check_document(case: Case, within: str | None = None) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import numpy as np
 
 from conformance.adapters import Implementation
 from conformance.cases import Case
-from conformance.checks import judge, messages
+from conformance.checks import exact_answer, judge, messages
 from conformance.checks.failures import Divergence, Point, Raised
 from conformance.oracle.numbers import Exact
 
@@ -119,7 +119,7 @@ def expected_under(edge: Edge, value: str, case: Case, point: Point) -> tuple[Ex
         like = replace(case, labels=case.labels % K)
     else:  # extrapolated: the formula as given
         like = case
-    exact = judge.exact_loss(like, point.label_kind, point.dtype, point.impl.convention)
+    exact = exact_answer.exact_loss(like, point.label_kind, point.dtype, point.impl.convention)
     if value == "wraps" and edge.label is not None and not -K <= edge.label < K:  # row 1 NaN, and its mean
         hi, lo = exact.hi.copy(), exact.lo.copy()
         row = 1 if case.reduction == "none" else ...

@@ -1,8 +1,8 @@
 """Property checks, free of pytest and of Hypothesis' runner: each takes a point (where it
 runs), a drawn case and what else its example drew (``extra``: a row and class for a NaN, a
 mask, shifts, a permutation, a split), and raises Divergence. Everything an example holds is
-drawn before any implementation runs (``Property.examples``), so that one draw is judged on
-every implementation that takes it.
+drawn before any implementation runs (``Property.examples``, property_table.py), so that one
+draw is judged on every implementation that takes it.
 
 Two kinds:
 * agreement with the exact reference (plain drawn cases, NaN rows, masked classes, empty
@@ -14,27 +14,21 @@ Two kinds:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
-from hypothesis import strategies as st
 
 from conformance import vocabulary
-from conformance.adapters import Implementation
 from conformance.cases import Case
 from conformance.cases.generator import hashes
-from conformance.checks import judge, messages
+from conformance.checks import exact_answer, judge, messages
 from conformance.checks.failures import Divergence, Point
 from conformance.draws import strategies
 from conformance.oracle import softmax
 from conformance.oracle.bounds import Bound
 from conformance.oracle.numbers import EXTENDED, EXTENDED_EPS, Exact
 from conformance.oracle.targets import smoothed_targets
-from conformance.vocabulary import REDUCTIONS
-
-Extras = Callable[[Case, str], st.SearchStrategy[Any]]  # (case, dtype) -> what else it draws
 
 
 def _with(case: Case, **changes: Any) -> Case:
@@ -88,7 +82,7 @@ def nan_row(point: Point, case: Case, extra: Any, reproduce: str = "", within: s
 
 def masked(point: Point, case: Case, extra: Any, reproduce: str = "", within: str | None = None):
     """-inf logits for classes the labels give no weight: finite without smoothing, +inf with."""
-    hide = _hidden(case, extra)
+    hide = hidden_classes(case, extra)
     return judge.check_loss(
         point, _with(case, logits=np.where(hide, -np.inf, case.logits)), reproduce, within
     )
@@ -104,7 +98,7 @@ def unsmoothed(point: Point, case: Case, extra: Any, reproduce: str = "", within
     from the reference (extended precision, never through the smoothed targets)."""
     case = _with(case, label_smoothing=0.0)
     got, record = judge.run(point, case)
-    x, y = judge.inputs(case, point.label_kind, point.dtype)
+    x, y = exact_answer.inputs(case, point.label_kind, point.dtype)
     plain = plain_cross_entropy(x, case.labels_as("probabilities") if y.ndim == 1 else y, case.reduction)
     bound = _bound(point, case, got)
     record["compared_with"] = "plain cross-entropy logsumexp(x) - y.x in extended precision"
@@ -180,7 +174,7 @@ def entropy_floor(point: Point, case: Case, extra: Any, reproduce: str = "", wit
     """No row's loss is below the entropy of its smoothed target (Gibbs' inequality)."""
     case = _with(case, reduction="none")
     got, record = judge.run(point, case)
-    x, y = judge.inputs(case, point.label_kind, point.dtype)
+    x, y = exact_answer.inputs(case, point.label_kind, point.dtype)
     t = smoothed_targets(y, x.shape[1], case.label_smoothing, EXTENDED)
     with np.errstate(divide="ignore", invalid="ignore"):
         entropy = -np.sum(np.where(t > 0, t * np.log(t), 0), axis=-1)
@@ -202,144 +196,6 @@ def entropy_floor(point: Point, case: Case, extra: Any, reproduce: str = "", wit
     return record
 
 
-# --- what an example draws besides its case (before any implementation runs) -------------
-
-
-def _hidden(case: Case, mask: np.ndarray) -> np.ndarray:
+def hidden_classes(case: Case, mask: np.ndarray) -> np.ndarray:
     """The logits ``masked`` sets to -inf: classes of the mask that a row's labels give no weight."""
     return mask[None, :] & (case.labels_as("probabilities") == 0)
-
-
-def _nan_at(case: Case, dtype: str) -> st.SearchStrategy[Any]:
-    n, k = case.logits.shape
-    return st.tuples(st.integers(0, n - 1), st.integers(0, k - 1))
-
-
-def _mask(case: Case, dtype: str) -> st.SearchStrategy[Any]:
-    k = case.logits.shape[1]
-    if k < 2:
-        return st.nothing()
-    masks = strategies.per_class(k, (False, True))
-    return masks.filter(lambda mask: bool(_hidden(case, mask).any()))
-
-
-def _shifts(case: Case, dtype: str) -> st.SearchStrategy[Any]:
-    g = strategies.GRID[dtype]
-    n = case.logits.shape[0]
-    return st.lists(st.integers(-g, g), min_size=n, max_size=n)
-
-
-def _order(case: Case, dtype: str) -> st.SearchStrategy[Any]:
-    k = case.logits.shape[1]
-    if k < strategies.GENERATED_FROM:
-        return st.permutations(range(k)).map(tuple)
-    return st.integers(0, 2**32 - 1)  # too many classes to draw one by one: a seed of hashes
-
-
-def _split(case: Case, dtype: str) -> st.SearchStrategy[Any]:
-    n = case.logits.shape[0]
-    if n < 2:  # two non-empty halves; the empty batch is a property of its own
-        return st.nothing()
-    return st.sampled_from(sorted({1, n // 2}))  # one row off, or halves: few new shapes
-
-
-@dataclass(frozen=True)
-class Property:
-    """A property check and the cases it draws."""
-
-    check: Callable[..., dict[str, Any]]
-    kinds: Callable[[Implementation], tuple[str, ...]]  # the label kinds it runs with
-    draw_case: str = "cases"  # "cases", "grid" (exact shifts) or "empty"
-    reduction: str | None = None
-    layouts: bool = True  # whether cases come in rank-3 layouts too
-    min_rows: int = 1
-    options: bool = False  # whether it draws the options (weights, ignored rows) an implementation takes
-    operation: str = "softmax_cross_entropy"
-    extras: Extras | None = None  # what an example draws besides its case
-
-    def label_kinds(self, impl: Implementation) -> tuple[str, ...]:
-        if self.options and not impl.options:
-            return ()
-        kinds = tuple(k for k in self.kinds(impl) if k in impl.label_kinds)
-        if self.options and impl.options == {"ignore_index"}:
-            return tuple(k for k in kinds if k == "indices")  # ignored rows need class indices
-        return kinds
-
-    def examples(self, dtype: str, kind: str, impl: Implementation) -> st.SearchStrategy[tuple[Case, Any]]:
-        """What one example of this property draws for ``impl``: a case and its extra."""
-        extras = self.extras
-        if extras is None:
-            return self.cases(dtype, kind, impl).map(lambda case: (case, None))
-        return self.cases(dtype, kind, impl).flatmap(
-            lambda case: extras(case, dtype).map(lambda extra: (case, extra))
-        )
-
-    def draw_key(self, dtype: str, kind: str, impl: Implementation) -> tuple[Any, ...]:
-        """What its examples depend on besides the property, dtype and label kind: two
-        implementations with the same key are judged on the same examples."""
-        axis = impl.class_axis if self.layouts and impl.class_axis != "rows" else None
-        options = tuple(sorted(impl.options)) if self.options else ()
-        return (dtype, kind, bool(impl.smoothing), tuple(sorted(impl.reductions)), axis, options)
-
-    def cases(self, dtype: str, kind: str, impl: Implementation) -> st.SearchStrategy[Case]:
-        """The cases this property draws, in ``dtype`` with labels of ``kind``, for ``impl``:
-        laid out with the classes on an axis it takes, smoothed only if it smooths, with the
-        options it takes where the property draws options."""
-        smoothing = None if impl.smoothing else 0.0
-        reductions = tuple(r for r in REDUCTIONS if r in impl.reductions)
-        if self.operation != "softmax_cross_entropy":
-            return strategies.binary_cases(dtype, reductions)
-        if self.draw_case == "empty":
-            return strategies.empty_cases(dtype, kind, smoothing is None, reductions)
-        drawn = strategies.cases(
-            dtype,
-            kind,
-            reduction=self.reduction,
-            reductions=reductions,
-            smoothing=smoothing,
-            grid=self.draw_case == "grid",
-            class_axis=impl.class_axis if self.layouts and impl.class_axis != "rows" else None,
-            min_rows=self.min_rows,
-        )
-        if self.options:
-            return drawn.flatmap(lambda case: strategies.with_options(case, kind, impl.options))
-        return drawn
-
-
-def _every(impl: Implementation) -> tuple[str, ...]:
-    return ("indices", "probabilities")
-
-
-def _rows_too(impl: Implementation) -> tuple[str, ...]:
-    """Kinds whose labels can also be given as probability rows to this implementation."""
-    return ("indices", "probabilities") if "probabilities" in impl.label_kinds else ()
-
-
-def _indices_and_rows(impl: Implementation) -> tuple[str, ...]:
-    return ("indices",) if {"indices", "probabilities"} <= impl.label_kinds else ()
-
-
-PROPERTIES: dict[str, Property] = {
-    "agreement": Property(agreement, _every),
-    "gradient_agreement": Property(gradient, _every),
-    "options": Property(agreement, _every, options=True),
-    "options_gradient": Property(gradient, _every, options=True),
-    "binary_agreement": Property(agreement, _every, operation="sigmoid_cross_entropy"),
-    "binary_gradient": Property(gradient, _every, operation="sigmoid_cross_entropy"),
-    "nan_row": Property(nan_row, _every, extras=_nan_at),
-    "masked": Property(masked, _every, extras=_mask),
-    "empty_batch": Property(empty_batch, _every, draw_case="empty"),
-    "unsmoothed": Property(unsmoothed, _every),
-    "shift": Property(shift, _every, draw_case="grid", extras=_shifts),
-    "hand_smoothed": Property(hand_smoothed, _rows_too),
-    "one_hot_rows": Property(one_hot_rows, _indices_and_rows),
-    "permutation": Property(permutation, _every, extras=_order),
-    "halves": Property(halves, _every, reduction="sum", layouts=False, min_rows=2, extras=_split),
-    "entropy_floor": Property(entropy_floor, _every, reduction="none"),
-}
-
-
-def draw_key(name: str, dtype: str, kind: str, impl: Implementation) -> tuple[Any, ...]:
-    """The draw key of property ``name`` for ``impl`` (draws/per_key.py): checks with the same key are
-    judged on the same examples."""
-    return (name, *PROPERTIES[name].draw_key(dtype, kind, impl))

@@ -14,7 +14,7 @@ import pytest
 from conformance import divergences
 from conformance.adapters import Framework, Implementation
 from conformance.cases import Observed
-from conformance.checks import edges, properties
+from conformance.checks import edges, property_table
 from conformance.checks.failures import Divergence, Imprecise, Point, Raised
 from conformance.plugin.scope import MARKER
 from conformance.plugin.state import Spec, State
@@ -145,7 +145,7 @@ def _property_specs(state: State, test: str) -> list[Spec]:
     """Each property x implementation x label kind x device x dtype x mode."""
     specs: list[Spec] = []
     for name, fw in _installed(state, test, specs):
-        for prop_name, prop in properties.PROPERTIES.items():
+        for prop_name, prop in property_table.PROPERTIES.items():
             for impl in (i for i in fw.implementations if i.operation == prop.operation):
                 for label_kind in prop.label_kinds(impl):
                     for device in fw.devices:
@@ -163,7 +163,7 @@ def _draw_key(spec: Spec) -> tuple[str, ...]:
     if spec.point is None:
         return ("",)
     p = spec.point
-    return (repr(properties.draw_key(spec.test, p.dtype, p.label_kind, p.impl)),)
+    return (repr(property_table.draw_key(spec.test, p.dtype, p.label_kind, p.impl)),)
 
 
 def _modes(fw: Framework, test: str, impl: Implementation) -> list[str]:

@@ -13,7 +13,7 @@ import numpy as np
 from conformance import vocabulary
 from conformance.adapters import load
 from conformance.cases import Case, load_all, load_file
-from conformance.checks import compare, edges, failures, judge
+from conformance.checks import compare, edges, exact_answer, failures, judge
 from conformance.divergences import KnownDivergence
 from conformance.oracle.operations import OPERATIONS
 from conformance.vocabulary import EAGER
@@ -113,16 +113,16 @@ def judged(entry: KnownDivergence) -> Judged:
         exact, like = edges.expected_under(edge, value, case, point)
         bound = judge.loss_bound(like, point.label_kind, point.dtype, exact, convention)
     elif gradient:
-        exact = judge.exact_grad(case, point.label_kind, point.dtype, convention)
+        exact = exact_answer.exact_grad(case, point.label_kind, point.dtype, convention)
         bound = OPERATIONS[case.operation].grad_bound(
             exact.hi.shape,
-            judge.inputs(case, point.label_kind, point.dtype)[1],
+            exact_answer.inputs(case, point.label_kind, point.dtype)[1],
             case.reduction,
             case.options(convention),
             point.dtype,
         )
     else:
-        exact = judge.exact_loss(case, point.label_kind, point.dtype, convention)
+        exact = exact_answer.exact_loss(case, point.label_kind, point.dtype, convention)
         bound = judge.loss_bound(case, point.label_kind, point.dtype, exact, convention)
     floor = compare.underflow(point.dtype) + exact.error
     allowed = np.broadcast_to(bound.tight * vocabulary.EPSILON[point.dtype] + floor, exact.hi.shape)

@@ -14,7 +14,7 @@ import ml_dtypes
 import numpy as np
 
 from conformance.cases import generator
-from conformance.checks import compare, judge
+from conformance.checks import compare, exact_answer
 from conformance.divergences import KnownDivergence
 from conformance.repro.check import Judged
 from conformance.repro.source import standalone
@@ -88,7 +88,7 @@ def render(entry: KnownDivergence, judged: Judged) -> str:
     harness = HARNESSES[framework]
     logits, labels = (
         case.arranged(np.asarray(a, np.int64 if a.dtype.kind in "iu" else np.float64))
-        for a in judge.inputs(case, point.label_kind, point.dtype)
+        for a in exact_answer.inputs(case, point.label_kind, point.dtype)
     )
     inputs, generator_code = _inputs(judged, logits, labels)
     mode = point.framework.mode(point.mode)
