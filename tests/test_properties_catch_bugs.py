@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from conformance.adapters import Implementation, load, numpy_adapter
 from conformance.cases import Case
 from conformance.checks import failures, properties, property_table
-from conformance.draws.strategies import SMOOTHING, smoothings
+from conformance.draws.primitives import SMOOTHING, smoothings
 from conformance.oracle import softmax
 from conformance.plugin import profiles
 from tests.conftest import ROOT

@@ -24,7 +24,7 @@ from conformance.cases import Case
 from conformance.cases.generator import hashes
 from conformance.checks import exact_answer, judge, messages
 from conformance.checks.failures import Divergence, Point
-from conformance.draws import strategies
+from conformance.draws import primitives
 from conformance.oracle import softmax
 from conformance.oracle.bounds import Bound
 from conformance.oracle.numbers import EXTENDED, EXTENDED_EPS, Exact
@@ -145,7 +145,7 @@ def one_hot_rows(point: Point, case: Case, extra: Any, reproduce: str = "", with
 def permutation(point: Point, case: Case, extra: Any, reproduce: str = "", within: str | None = None):
     """Permuting the classes of logits and labels together changes nothing."""
     k = case.logits.shape[1]
-    if k < strategies.GENERATED_FROM:
+    if k < primitives.GENERATED_FROM:
         order = np.asarray(extra)
         how = f"classes permuted by {order.tolist()}"
     else:  # too many classes to draw one by one: the order of a drawn seed's hashes

@@ -26,7 +26,7 @@ from conformance.checks.properties import (
     shift,
     unsmoothed,
 )
-from conformance.draws import strategies
+from conformance.draws import primitives, strategies
 from conformance.vocabulary import REDUCTIONS
 
 # what an example draws besides its case (before any implementation runs)
@@ -42,19 +42,19 @@ def _mask(case: Case, dtype: str) -> st.SearchStrategy[Any]:
     k = case.logits.shape[1]
     if k < 2:
         return st.nothing()
-    masks = strategies.per_class(k, (False, True))
+    masks = primitives.per_class(k, (False, True))
     return masks.filter(lambda mask: bool(hidden_classes(case, mask).any()))
 
 
 def _shifts(case: Case, dtype: str) -> st.SearchStrategy[Any]:
-    g = strategies.GRID[dtype]
+    g = primitives.GRID[dtype]
     n = case.logits.shape[0]
     return st.lists(st.integers(-g, g), min_size=n, max_size=n)
 
 
 def _order(case: Case, dtype: str) -> st.SearchStrategy[Any]:
     k = case.logits.shape[1]
-    if k < strategies.GENERATED_FROM:
+    if k < primitives.GENERATED_FROM:
         return st.permutations(range(k)).map(tuple)
     return st.integers(0, 2**32 - 1)  # too many classes to draw one by one: a seed of hashes
 
