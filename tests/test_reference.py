@@ -8,7 +8,7 @@ import pytest
 
 from conformance import vocabulary
 from conformance.checks import compare
-from conformance.oracle import bounds, sigmoid, softmax
+from conformance.oracle import bounds, sigmoid, softmax, softmax_mpmath
 from conformance.oracle.targets import smoothed_targets
 
 WORKED = np.array([[4.0, 5.0, 10.0], [1.0, 5.0, 4.0], [1.0, 15.0, 4.0]])
@@ -28,7 +28,7 @@ def test_numpy_float64_agrees_with_mpmath(seed, n, k, scale, reduction):
     logits, indices, probs = random_inputs(seed, n, k, scale)
     for labels in (indices, probs):
         for e in (0.0, 0.1, 0.9):
-            exact = softmax.exact_softmax_cross_entropy(logits, labels, e, reduction)
+            exact = softmax_mpmath.exact_softmax_cross_entropy(logits, labels, e, reduction)
             fast = softmax.softmax_cross_entropy(logits, labels, e, reduction)
             rows = softmax.softmax_cross_entropy(logits, labels, e, "none")
             bound = bounds.loss_bound_eps(rows, k, reduction, exact)
@@ -37,8 +37,8 @@ def test_numpy_float64_agrees_with_mpmath(seed, n, k, scale, reduction):
 
 def test_worked_example_values():
     """The exact values of the documents' example, from an independent direct formula."""
-    exact0 = softmax.exact_softmax_cross_entropy(WORKED, CLASSES, 0.0, "mean")
-    exact1 = softmax.exact_softmax_cross_entropy(WORKED, CLASSES, 0.001, "mean")
+    exact0 = softmax_mpmath.exact_softmax_cross_entropy(WORKED, CLASSES, 0.0, "mean")
+    exact1 = softmax_mpmath.exact_softmax_cross_entropy(WORKED, CLASSES, 0.001, "mean")
     assert exact0.hi == pytest.approx(0.1119182196450031, rel=1e-15)
     assert exact1.hi == pytest.approx(0.1164737752005586, rel=1e-15)
     assert exact1.hi > exact0.hi  # the article's conclusion: smoothing raises the loss
@@ -48,7 +48,7 @@ def test_expanded_form_equals_smoothed_target_form():
     """loss = (1 - e) * nll + e * mean_k(-log_softmax), the source notes' second form."""
     e = 0.3
     with mpmath.workdps(50):
-        rows = softmax.mp_softmax_cross_entropy(WORKED, CLASSES, e, "none")
+        rows = softmax_mpmath.mp_softmax_cross_entropy(WORKED, CLASSES, e, "none")
         for row, c, loss in zip(WORKED, CLASSES, rows):
             lse = mpmath.log(mpmath.fsum(mpmath.exp(mpmath.mpf(v)) for v in row))
             nll = lse - mpmath.mpf(row[c])
@@ -64,7 +64,7 @@ def test_stable_form_is_finite_where_log_of_softmax_is_not():
         p = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)  # overflows and underflows
         fragile = -(t * np.log(p)).sum(axis=-1).mean()
     stable = softmax.softmax_cross_entropy(logits, labels, 0.1)
-    exact = softmax.exact_softmax_cross_entropy(logits, labels, 0.1)
+    exact = softmax_mpmath.exact_softmax_cross_entropy(logits, labels, 0.1)
     assert not np.isfinite(fragile)
     assert np.isfinite(stable)
     rows = softmax.softmax_cross_entropy(logits, labels, 0.1, "none")
@@ -73,14 +73,14 @@ def test_stable_form_is_finite_where_log_of_softmax_is_not():
 
 def test_tiny_losses_keep_their_digits():
     """A loss of exp(-800) is that, not 0: the exact tier keeps values below float64's range."""
-    (loss,) = softmax.mp_softmax_cross_entropy(np.array([[0.0, 800.0]]), np.array([1]), 0.0, "sum")
+    (loss,) = softmax_mpmath.mp_softmax_cross_entropy(np.array([[0.0, 800.0]]), np.array([1]), 0.0, "sum")
     with mpmath.workdps(30):
         assert abs(loss / mpmath.exp(-800) - 1) < mpmath.mpf(10) ** -25
 
 
 def test_masked_classes_contribute_nothing_and_nan_spreads_to_its_row():
     logits = np.array([[-np.inf, 2.0, 1.0], [np.nan, 0.0, 0.0]])
-    rows = softmax.exact_softmax_cross_entropy(logits, np.array([1, 1]), 0.0, "none").hi
+    rows = softmax_mpmath.exact_softmax_cross_entropy(logits, np.array([1, 1]), 0.0, "none").hi
     assert np.isfinite(rows[0]) and rows[0] == pytest.approx(np.log1p(np.exp(-1.0)))
     assert np.isnan(rows[1])
     fast = softmax.softmax_cross_entropy(logits, np.array([1, 1]), 0.0, "none")
@@ -90,15 +90,15 @@ def test_masked_classes_contribute_nothing_and_nan_spreads_to_its_row():
 def test_empty_batch_mean_is_nan_and_sum_is_zero():
     empty = np.zeros((0, 4))
     labels = np.zeros(0, np.int64)
-    assert np.isnan(softmax.exact_softmax_cross_entropy(empty, labels, 0.1, "mean").hi)
-    assert softmax.exact_softmax_cross_entropy(empty, labels, 0.1, "sum").hi == 0.0
+    assert np.isnan(softmax_mpmath.exact_softmax_cross_entropy(empty, labels, 0.1, "mean").hi)
+    assert softmax_mpmath.exact_softmax_cross_entropy(empty, labels, 0.1, "sum").hi == 0.0
     assert np.isnan(softmax.softmax_cross_entropy(empty, labels, 0.1, "mean"))
 
 
 @pytest.mark.parametrize("reduction", vocabulary.REDUCTIONS)
 def test_gradient_matches_finite_differences_and_numpy(reduction):
     logits, _, probs = random_inputs(3, 3, 5, 2.0)
-    grad = softmax.exact_softmax_cross_entropy_grad(logits, probs, 0.2, reduction)
+    grad = softmax_mpmath.exact_softmax_cross_entropy_grad(logits, probs, 0.2, reduction)
     with mpmath.workdps(60):
         h = mpmath.mpf(10) ** -20
         for i, j in [(0, 0), (1, 3), (2, 4)]:
@@ -123,7 +123,7 @@ def test_gradient_matches_finite_differences_and_numpy(reduction):
 
 def test_log_softmax_tiers_agree():
     logits, _, _ = random_inputs(4, 5, 9, 50.0)
-    exact = softmax.exact_log_softmax(logits)
+    exact = softmax_mpmath.exact_log_softmax(logits)
     fast = softmax.log_softmax(logits)
     bound = np.broadcast_to(bounds.row_bound_eps(-fast.min(axis=-1), 9)[:, None], logits.shape)
     assert compare.compare(fast, exact, bound, "float64").passed
@@ -131,7 +131,7 @@ def test_log_softmax_tiers_agree():
 
 def test_unknown_reduction_is_an_error():
     with pytest.raises(ValueError, match="unknown reduction"):
-        softmax.exact_softmax_cross_entropy(WORKED, CLASSES, 0.0, "avg")
+        softmax_mpmath.exact_softmax_cross_entropy(WORKED, CLASSES, 0.0, "avg")
 
 
 def test_the_tiers_agree_at_infinite_logits():
@@ -140,10 +140,10 @@ def test_the_tiers_agree_at_infinite_logits():
     x = np.array([[np.inf, 1.0, 2.0], [np.inf, np.inf, -np.inf], [-np.inf, 0.0, 1.0]])
     for y, e in ((np.array([0, 1, 2]), 0.1), (np.array([1, 0, 0]), 0.0)):
         fast = softmax.softmax_cross_entropy(x, y, e, "none")
-        exact = softmax.exact_softmax_cross_entropy(x, y, e, "none")
+        exact = softmax_mpmath.exact_softmax_cross_entropy(x, y, e, "none")
         assert np.array_equal(fast, exact.hi, equal_nan=True), (fast, exact.hi)
         grad = softmax.softmax_cross_entropy_grad(x, y, e, "none")
-        exact_grad = softmax.exact_softmax_cross_entropy_grad(x, y, e, "none").hi
+        exact_grad = softmax_mpmath.exact_softmax_cross_entropy_grad(x, y, e, "none").hi
         assert np.allclose(grad, exact_grad, rtol=1e-15, atol=1e-16)  # the same, to rounding
     xb = np.array([[np.inf, -np.inf, np.inf, -np.inf]])
     for labels in (np.array([[1.0, 0.0, 0.5, 0.5]]), np.array([[0.0, 1.0, 1.0, 0.0]])):

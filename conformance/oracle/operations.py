@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 
-from conformance.oracle import bounds, sigmoid, softmax, tight
+from conformance.oracle import bounds, sigmoid, softmax, softmax_mpmath, tight
 from conformance.oracle.bounds import Bound
 from conformance.oracle.numbers import DIGITS, Exact
 from conformance.oracle.targets import Options
@@ -91,11 +91,13 @@ def _sigmoid_grad_bound(shape: tuple[int, ...], y: np.ndarray, r: str, o: Option
 OPERATIONS = {
     SOFTMAX_CROSS_ENTROPY: Operation(
         SOFTMAX_CROSS_ENTROPY,
-        exact=_softmax_tier(softmax.exact_softmax_cross_entropy, softmax.exact_softmax_cross_entropy_grad),
+        exact=_softmax_tier(
+            softmax_mpmath.exact_softmax_cross_entropy, softmax_mpmath.exact_softmax_cross_entropy_grad
+        ),
         extended=_softmax_tier(
             softmax.extended_softmax_cross_entropy, softmax.extended_softmax_cross_entropy_grad
         ),
-        decimals=softmax.mp_softmax_cross_entropy,
+        decimals=softmax_mpmath.mp_softmax_cross_entropy,
         loss_bound=_softmax_loss_bound,
         grad_bound=_softmax_grad_bound,
     ),
