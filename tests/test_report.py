@@ -12,7 +12,7 @@ import pytest
 from conformance.cases import CASES_DIR, load_file
 from conformance.report import page, views, write_report
 from conformance.report.__main__ import main
-from conformance.results import results_file
+from conformance.results import results_file, schema
 from conformance.results.merge import ResultsFileError, load, merge
 
 
@@ -51,7 +51,7 @@ def written_results(folder: Path, name: str, records: list[dict], frameworks: di
 def test_a_written_results_file_matches_its_schema(tmp_path):
     path = written_results(tmp_path, "r.json", [record("a", "numpy")])
     document = load(path)
-    assert document["schema_version"] == results_file.SCHEMA_VERSION
+    assert document["schema_version"] == schema.SCHEMA_VERSION
     assert document["cases"]["c"]["provenance"] == "made up"
 
 

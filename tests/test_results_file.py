@@ -11,8 +11,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conformance.results import results_file
-from conformance.results.compact import compact, expand
+from conformance.results import results_file, schema
+from conformance.results.compact import compact
+from conformance.results.expand import expand
 from conformance.results.results_file import ResultsFileError, read
 
 OPTIONS = " --hypothesis-profile ci"
@@ -174,7 +175,7 @@ def test_a_real_run_comes_back_as_it_was_compacted(run_suite, tmp_path):
     code, out, document = run_suite(*args, "-k", "article1-e0.1 or options-", target="conformance")
     assert code == 0, out[-3000:]
     on_disk = json.loads((tmp_path / "results.json").read_text())
-    jsonschema.validate(on_disk, results_file.SCHEMA)
+    jsonschema.validate(on_disk, schema.SCHEMA)
     options = " --framework numpy,torch --hypothesis-profile ci"
     assert on_disk["schema_version"] == 3 and on_disk["environment"]["reproduce_options"] == options
     assert document["environment"]["duration_s"] > 0

@@ -50,18 +50,15 @@ import shlex
 from collections import Counter
 from typing import Any
 
-from conformance.results.compact_shared import merge_cases, share_values, split_cases, unshare_values
-
-VERSION = 3  # results.SCHEMA_VERSION
-GROUP_FIELDS = ("framework", "implementation", "device", "dtype", "mode", "labels")
-IMPLEMENTATION_FIELDS = ("framework_version", "operation", "convention")
-ID_FIELDS = ("case", "labels", "implementation", "device", "dtype", "mode")
-# null: the check has none
-NULLABLE = (*IMPLEMENTATION_FIELDS, "reproduce", "returned_dtype", "returned_device")
-TABLES = ("id_starts", "implementations", "known_divergences", "messages", "values")
-LISTS = ("messages", "values")  # the tables that are lists
-WORST_GROUP = ("operation", "framework", "implementation", "device", "dtype", "mode")
-_RETURNED = {"returned_dtype": "dtype", "returned_device": "device"}
+from conformance.results.compact_shared import merge_cases, share_values
+from conformance.results.layout import (
+    GROUP_FIELDS,
+    IMPLEMENTATION_FIELDS,
+    RETURNED,
+    VERSION,
+    WORST_GROUP,
+    id_end,
+)
 
 
 def compact(document: dict[str, Any]) -> dict[str, Any]:
@@ -78,7 +75,7 @@ def compact(document: dict[str, Any]) -> dict[str, Any]:
     groups: dict[tuple[tuple[str, Any], ...], list[dict[str, Any]]] = {}
     for record in records:
         _compact_record(record, options, implementations, divergences, index)
-        if record.get("test") in starts and record["id"] == starts[record["test"]] + _id_end(record):
+        if record.get("test") in starts and record["id"] == starts[record["test"]] + id_end(record):
             del record["id"]
         key = tuple((f, record.pop(f)) for f in GROUP_FIELDS if f in record)
         groups.setdefault(key, []).append(record)
@@ -96,65 +93,6 @@ def compact(document: dict[str, Any]) -> dict[str, Any]:
         "values": values,
         "results": [{**dict(key), "checks": checks} for key, checks in merged.items()],
     }
-
-
-class ExpandError(ValueError):
-    """A compact document whose check refers to what its tables lack: ``where`` is the path
-    to the field (as JSON Schema errors give it), the message what is wrong."""
-
-    def __init__(self, where: str, problem: str):
-        super().__init__(problem)
-        self.where = where
-
-
-def expand(document: dict[str, Any]) -> dict[str, Any]:
-    """The document with one flat record per check, as version 1 had them (sorted by id);
-    ExpandError if a check refers to what the tables lack."""
-    options = document["environment"].get("reproduce_options", "")
-    tables = {name: document.get(name, [] if name in LISTS else {}) for name in TABLES}
-    records = []
-    for g, group in enumerate(document["results"]):
-        shared = {f: group[f] for f in GROUP_FIELDS if f in group}
-        for c, check in enumerate(group["checks"]):
-            try:
-                whole = {**shared, **check}
-                unshare_values(whole, tables["values"])
-                for one in split_cases(whole):
-                    records.append(_expand_record(one, tables, options))
-            except LookupError as e:
-                field, problem = e.args
-                raise ExpandError(f"results/{g}/checks/{c}/{field}", problem) from None
-    records.sort(key=lambda r: r["id"])
-    rest = {k: v for k, v in document.items() if k not in TABLES}
-    return {**rest, "results": records}
-
-
-def _expand_record(record: dict[str, Any], tables: dict[str, Any], options: str) -> dict[str, Any]:
-    """One check's flat record; LookupError(field, problem) where the file lacks what it needs."""
-    if "id" not in record:
-        if record["test"] not in tables["id_starts"]:
-            raise LookupError("id", f"{record['test']!r} is not in the file's id_starts")
-        record["id"] = tables["id_starts"][record["test"]] + _id_end(record)
-    entry = tables["implementations"].get(record.get("implementation"), {})
-    for field in IMPLEMENTATION_FIELDS:
-        if field in entry:
-            record.setdefault(field, entry[field])
-    known, message = record.get("known_divergence"), record.get("message")
-    if isinstance(known, str):
-        if known not in tables["known_divergences"]:
-            raise LookupError("known_divergence", f"{known!r} is not in the file's known_divergences")
-        record["known_divergence"] = tables["known_divergences"][known]
-    if isinstance(message, int):
-        if not 0 <= message < len(tables["messages"]):
-            raise LookupError("message", f"{message!r} is not in the file's messages")
-        record["message"] = tables["messages"][message]
-    for returned, asked in _RETURNED.items():
-        if "got" in record and returned not in record:
-            if asked not in record:
-                raise LookupError(returned, f"the check has a result but no {asked} (nor {returned})")
-            record[returned] = record[asked]
-    record.setdefault("reproduce", shlex.join(["pytest", record["id"]]) + options)
-    return {k: v for k, v in record.items() if not (k in NULLABLE and v is None)}
 
 
 def worst_inputs(records: list[dict[str, Any]]) -> None:
@@ -229,7 +167,7 @@ def _compact_record(
         record["known_divergence"] = key  # else it differs from the table's entry: kept whole
     if isinstance(record.get("message"), str) and record["message"] in messages:
         record["message"] = messages[record["message"]]
-    for returned, asked in _RETURNED.items():
+    for returned, asked in RETURNED.items():
         if "got" in record and returned not in record:
             record[returned] = None
         elif "got" in record and asked in record and record[returned] == record[asked]:
@@ -241,15 +179,10 @@ def _compact_record(
 
 
 def _id_starts(records: list[dict[str, Any]]) -> dict[str, str]:
-    """Per test, how most of its ids start: the id less ``_id_end``."""
+    """Per test, how most of its ids start: the id less ``id_end``."""
     found: dict[str, Counter[str]] = {}
     for r in records:
-        end = _id_end(r)
+        end = id_end(r)
         if r["id"].endswith(end) and isinstance(r.get("test"), str):
             found.setdefault(r["test"], Counter())[r["id"][: -len(end)]] += 1
     return {test: starts.most_common(1)[0][0] for test, starts in found.items()}
-
-
-def _id_end(record: dict[str, Any]) -> str:
-    """How a check's id ends: its ``ID_FIELDS`` joined by "-", then "]"."""
-    return "-".join(str(record[f]) for f in ID_FIELDS if f in record) + "]"
