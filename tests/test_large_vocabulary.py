@@ -13,8 +13,8 @@ import pytest
 
 from conformance.adapters import Implementation, load
 from conformance.cases import CASES_DIR, CaseError, load_file
-from conformance.cases.files import to_toml
 from conformance.cases.generator import Generated, hashes
+from conformance.cases.writer import to_toml
 from conformance.checks import compare, failures, golden, judge
 from conformance.oracle import softmax, softmax_mpmath
 from conformance.oracle.targets import is_indices, one_hot

@@ -23,7 +23,7 @@ import shlex
 from collections import Counter
 from typing import Any
 
-from conformance.report import views
+from conformance.report import golden_cases, views
 from conformance.report.agreement import Heatmap
 from conformance.report.findings import Finding
 from conformance.vocabulary import PASSED, SEVERITY, SKIP_OUTCOMES
@@ -145,7 +145,7 @@ class PageData:
     def document(
         self,
         findings: list[Finding],
-        golden: list[views.GoldenCase],
+        golden: list[golden_cases.GoldenCase],
         heatmaps: list[Heatmap],
         plot: dict[str, Any],
     ) -> dict[str, Any]:

@@ -18,6 +18,7 @@ import jinja2
 from markupsafe import Markup
 
 import conformance.report.views as views
+from conformance.report import golden_cases
 from conformance.report.accuracy import accuracy
 from conformance.report.agreement import heatmaps
 from conformance.report.changes import MOVED, compare, run_of
@@ -70,7 +71,7 @@ def json_for_script(data: Any) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
-def golden_counts(g: views.GoldenCase) -> str:
+def golden_counts(g: golden_cases.GoldenCase) -> str:
     counts = Counter("new divergence" if r["outcome"] in FAILING else r["outcome"] for r in g.results)
     return ", ".join(f"{n} {o}" for o, n in sorted(counts.items()))
 
@@ -146,7 +147,7 @@ def render(merged: Merged, baseline: tuple[str, dict[str, Any]] | None = None) -
     what changed since."""
     matrix = views.matrix(merged)
     found = findings(merged)
-    golden = views.golden(merged)
+    golden = golden_cases.golden(merged)
     agreement = heatmaps(merged)
     plot = plots(views.error_points(merged))
     data = PageData(matrix).document(found, golden, agreement, plot)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from conformance.results.merge import Merged
@@ -53,6 +52,14 @@ def mode_order(mode: str) -> tuple[int, str]:
 
 def mode_of(record: dict[str, Any]) -> str:
     return str(record.get("mode", EAGER))
+
+
+def flat(value: Any) -> list[Any]:
+    """A nested list's elements in order; a scalar as a list of one."""
+    items = value if isinstance(value, list) else [value]
+    while items and isinstance(items[0], list):
+        items = [x for row in items for x in row]
+    return items
 
 
 @dataclass(frozen=True)
@@ -131,60 +138,6 @@ def matrix(merged: Merged) -> Matrix:
     rows = sorted({row for row, _ in cells})
     columns = sorted({col for _, col in cells}, key=Column.sort_key)
     return Matrix(rows, columns, dict(cells))
-
-
-def flat(value: Any) -> list[Any]:
-    """A nested list's elements in order; a scalar as a list of one."""
-    items = value if isinstance(value, list) else [value]
-    while items and isinstance(items[0], list):
-        items = [x for row in items for x in row]
-    return items
-
-
-@dataclass
-class GoldenCase:
-    id: str
-    info: dict[str, Any]
-    document: dict[str, Any] | None  # the check of a document's printed number, if any
-    results: list[dict[str, Any]]  # every implementation's loss check of this case
-
-    @property
-    def file(self) -> str:
-        """The case file it comes from (its group on the page): upstream.toml, say."""
-        return Path(str(self.info.get("path", ""))).name or "(drawn or unknown)"
-
-
-def golden(merged: Merged) -> list[GoldenCase]:
-    by_case: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    documents: dict[str, dict[str, Any]] = {}
-    for r in merged.results:
-        if r["test"] == "document" and "case" in r:
-            documents[r["case"]] = r
-        elif r["test"] in ("loss", "document_reproduced") and "case" in r and "implementation" in r:
-            by_case[r["case"]].append(r)
-
-    def file(c: str) -> str:
-        return Path(str(merged.cases.get(c, {}).get("path", ""))).name
-
-    # by file (upstream.toml's replayed reports one group), a document's cases first in each
-    ids = sorted(set(merged.cases) | set(by_case), key=lambda c: (file(c), c not in documents, c))
-    return [
-        GoldenCase(
-            c,
-            merged.cases.get(c, {}),
-            documents.get(c),
-            sorted(
-                by_case.get(c, []),
-                key=lambda r: (
-                    r["implementation"],
-                    dtype_order(r["dtype"]),
-                    mode_order(mode_of(r)),
-                    r.get("labels", ""),
-                ),
-            ),
-        )
-        for c in ids
-    ]
 
 
 @dataclass
