@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.checks import documents, edges, golden, judge
-from conformance.plugin.recorder import reproduce_command
+from conformance.plugin.check_record import reproduce_command
 from conformance.plugin.state import STATE, Spec
 
 

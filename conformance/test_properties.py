@@ -21,7 +21,7 @@ from conformance.checks import property_table
 from conformance.checks.failures import CheckFailure, Divergence
 from conformance.checks.messages import input_lines
 from conformance.draws import per_key
-from conformance.plugin.recorder import reproduce_command
+from conformance.plugin.check_record import reproduce_command
 from conformance.plugin.state import SEED, STATE, Spec
 
 if sys.version_info >= (3, 11):

@@ -5,9 +5,9 @@ May import: adapters, cases, checks, divergences, draws, oracle, paths, report, 
 Hooks only, each delegating: options (options.py) become one validated object in a State
 (state.py) when the session runs the suite; a test marked ``@pytest.mark.conformance(CHECK)``
 is parametrised over the checks CHECK fans out to (params.py); a check's exception becomes
-its outcome (outcomes.py); every record goes to the results file and the report
-(recorder.py); the run uses every core and a time limit per check (running.py); Hypothesis
-profiles are in profiles.py. Without the package installed: ``pytest -p conformance.plugin``.
+its outcome (outcomes.py); a check's record is made where it ran (check_record.py) and goes
+to the results file and the report (recorder.py); the run uses every core (scope.py) and a
+time limit per check (running.py); Hypothesis profiles are in profiles.py. Without the package installed: ``pytest -p conformance.plugin``.
 
 Lazy: every pytest session of an environment with the suite installed loads this module, so
 at import it takes only the options' names (flags.py) and the test of whether the session
@@ -129,6 +129,6 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     report = (yield).get_result()
     if _runs(item.config):
-        from conformance.plugin import recorder
+        from conformance.plugin import check_record
 
-        recorder.attach_record(item, report, call)
+        check_record.attach_record(item, report, call)
