@@ -1,8 +1,6 @@
-"""Keras 3's losses on its JAX and PyTorch backends (TensorFlow's adapter checks them on
-TensorFlow): ``keras.losses.CategoricalCrossentropy`` (its default dtype and the input's),
-``SparseCategoricalCrossentropy`` and ``BinaryCrossentropy``, on the backend framework's
-devices, tensors, autodiff and compiled mode, so the report shows whether Keras computes the
-same loss on its three backends.
+"""Keras 3's losses (keras_losses.py) on its JAX and PyTorch backends (TensorFlow's adapter
+checks them on TensorFlow), on the backend framework's devices, tensors, autodiff and
+compiled mode, so the report shows whether Keras computes the same loss on its three backends.
 
 Keras' backend is the process's (``KERAS_BACKEND``, else keras.json's, read when keras is
 first imported; ``configured_backend`` reads it as Keras does): each backend is a framework
@@ -18,100 +16,10 @@ import os
 import sys
 from dataclasses import replace
 
-from conformance.adapters import jax_adapter, torch_adapter
-from conformance.adapters.base import Framework, FrameworkMissing, Implementation
-from conformance.oracle.conventions import Convention
-from conformance.vocabulary import SIGMOID_CROSS_ENTROPY
+from conformance.adapters import jax_adapter, keras_losses, torch_adapter
+from conformance.adapters.base import Framework, FrameworkMissing
 
-PROBABILITIES = frozenset({"probabilities"})
-INDICES = frozenset({"indices"})
-KERAS_REDUCTION = {"none": "none", "mean": "sum_over_batch_size", "sum": "sum"}
-# Keras' ignore_class: the mean divides by the rows kept, 0 when none is (divide_no_nan).
-KERAS_SPARSE = Convention(weighted_mean="kept-rows", empty_mean="zero")
-# Keras' BinaryCrossentropy takes the mean over the last axis before reducing (losses.py).
-KERAS_BINARY = Convention(binary_reduction="rows-mean")
 BACKENDS = {"jax": jax_adapter, "torch": torch_adapter}
-
-
-def _dtype(x) -> str:
-    import keras
-
-    return keras.backend.standardize_dtype(x.dtype)
-
-
-def categorical(x, labels, e, reduction, axis, dtype=None):
-    import keras
-
-    loss = keras.losses.CategoricalCrossentropy(
-        from_logits=True, label_smoothing=e, reduction=KERAS_REDUCTION[reduction], axis=axis, dtype=dtype
-    )
-    return loss(labels, x)
-
-
-def categorical_in_dtype(x, labels, e, reduction, axis):
-    return categorical(x, labels, e, reduction, axis, dtype=_dtype(x))
-
-
-def sparse(x, labels, e, reduction, axis, ignore_index=None):
-    import keras
-
-    loss = keras.losses.SparseCategoricalCrossentropy(
-        from_logits=True,
-        ignore_class=ignore_index,
-        reduction=KERAS_REDUCTION[reduction],
-        axis=-1,  # it takes no other (the class axis is the last here)
-        dtype=_dtype(x),
-    )
-    return loss(labels, x)
-
-
-def binary(x, labels, e, reduction, axis):
-    import keras
-
-    loss = keras.losses.BinaryCrossentropy(
-        from_logits=True, label_smoothing=e, reduction=KERAS_REDUCTION[reduction], dtype=_dtype(x)
-    )
-    return loss(labels, x)
-
-
-def implementations(backend: str) -> list[Implementation]:
-    """TensorFlow's Keras implementations, named for ``backend`` (``keras.losses.X(jax)``)."""
-    framework = f"keras_{backend}"
-    return [
-        Implementation(
-            f"keras.losses.CategoricalCrossentropy({backend})",
-            framework,
-            categorical,
-            PROBABILITIES,
-            class_axis="any",
-            note="default dtype",
-        ),
-        Implementation(
-            f"keras.losses.CategoricalCrossentropy({backend},dtype=input)",
-            framework,
-            categorical_in_dtype,
-            PROBABILITIES,
-            class_axis="any",
-        ),
-        Implementation(
-            f"keras.losses.SparseCategoricalCrossentropy({backend},dtype=input)",
-            framework,
-            sparse,
-            INDICES,
-            smoothing=False,
-            options=frozenset({"ignore_index"}),
-            convention=KERAS_SPARSE,
-        ),
-        Implementation(
-            f"keras.losses.BinaryCrossentropy({backend},dtype=input)",
-            framework,
-            binary,
-            PROBABILITIES,
-            class_axis="rows",
-            convention=KERAS_BINARY,
-            operation=SIGMOID_CROSS_ENTROPY,
-        ),
-    ]
 
 
 def configured_backend() -> tuple[str, str]:
@@ -167,6 +75,6 @@ def load(backend: str, precision_defaults: bool = False) -> Framework:
         base,
         name=f"keras_{backend}",
         version=str(keras.__version__),
-        implementations=implementations(backend),
+        implementations=keras_losses.implementations(f"keras_{backend}", "keras.losses.", backend),
         details={**base.details, backend: base.version, "keras_backend": backend},
     )

@@ -1,5 +1,6 @@
-"""TensorFlow: Keras' losses (where KERAS_BACKEND is tensorflow), TF1's built-in (the documents'
-API), ``tf.nn.softmax_cross_entropy_with_logits`` on labels smoothed by hand, and its sparse form."""
+"""TensorFlow: Keras' losses (keras_losses.py, where KERAS_BACKEND is tensorflow), TF1's
+built-in (the documents' API), ``tf.nn.softmax_cross_entropy_with_logits`` on labels smoothed
+by hand, and its sparse form."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from conformance.adapters import keras_losses
 from conformance.adapters.base import (
     HOST_DEVICES,
     Framework,
@@ -20,16 +22,9 @@ from conformance.adapters.base import (
     reduce_rows,
 )
 from conformance.adapters.caches import cache_folder
-from conformance.adapters.keras_backends import (
-    INDICES,
-    KERAS_BINARY,
-    KERAS_REDUCTION,
-    KERAS_SPARSE,
-    PROBABILITIES,
-    require_keras_backend,
-)
+from conformance.adapters.keras_backends import require_keras_backend
 from conformance.oracle.conventions import Convention
-from conformance.vocabulary import EAGER, SIGMOID_CROSS_ENTROPY
+from conformance.vocabulary import EAGER, INDICES, PROBABILITIES
 
 # TF1's losses smooth only when label_smoothing > 0, and their default reduction divides by
 # the number of non-zero weights with a division that gives 0 for 0/0 (losses_impl.py).
@@ -68,19 +63,6 @@ def tensorflow_version() -> str:
 # --- the losses checked: each imports TensorFlow when called (importing this module starts none)
 
 
-def keras(x, labels, e, reduction, axis, dtype=None):
-    import tensorflow as tf
-
-    loss = tf.keras.losses.CategoricalCrossentropy(
-        from_logits=True, label_smoothing=e, reduction=KERAS_REDUCTION[reduction], axis=axis, dtype=dtype
-    )
-    return loss(labels, x)
-
-
-def keras_in_dtype(x, labels, e, reduction, axis):
-    return keras(x, labels, e, reduction, axis, dtype=x.dtype.name)
-
-
 def v1(x, labels, e, reduction, axis):
     import tensorflow as tf
 
@@ -103,28 +85,6 @@ def nn_by_hand(x, labels, e, reduction, axis):
     return reduce_rows(rows, reduction, tf.reduce_mean, tf.reduce_sum)
 
 
-def keras_sparse(x, labels, e, reduction, axis, ignore_index=None):
-    import tensorflow as tf
-
-    loss = tf.keras.losses.SparseCategoricalCrossentropy(
-        from_logits=True,
-        ignore_class=ignore_index,
-        reduction=KERAS_REDUCTION[reduction],
-        axis=-1,  # it takes no other (the class axis is the last here)
-        dtype=x.dtype.name,
-    )
-    return loss(labels, x)
-
-
-def keras_binary(x, labels, e, reduction, axis):
-    import tensorflow as tf
-
-    loss = tf.keras.losses.BinaryCrossentropy(
-        from_logits=True, label_smoothing=e, reduction=KERAS_REDUCTION[reduction], dtype=x.dtype.name
-    )
-    return loss(labels, x)
-
-
 def nn_sparse(x, labels, e, reduction, axis):
     import tensorflow as tf
 
@@ -133,26 +93,12 @@ def nn_sparse(x, labels, e, reduction, axis):
 
 
 IMPLEMENTATIONS = [
-    Implementation(
-        "tf.keras.losses.CategoricalCrossentropy",
-        "tensorflow",
-        keras,
-        PROBABILITIES,
-        class_axis="any",
-        note="default dtype",
-    ),
-    Implementation(
-        "tf.keras.losses.CategoricalCrossentropy(dtype=input)",
-        "tensorflow",
-        keras_in_dtype,
-        PROBABILITIES,
-        class_axis="any",
-    ),
+    *keras_losses.implementations("tensorflow", "tf.keras.losses."),
     Implementation(
         "tf.compat.v1.losses.softmax_cross_entropy",
         "tensorflow",
         v1,
-        PROBABILITIES,
+        frozenset({PROBABILITIES}),
         class_axis="last",
         convention=TF1,
     ),
@@ -160,34 +106,16 @@ IMPLEMENTATIONS = [
         "tf.nn.softmax_cross_entropy_with_logits(hand-smoothed)",
         "tensorflow",
         nn_by_hand,
-        PROBABILITIES,
+        frozenset({PROBABILITIES}),
         class_axis="any",
         smooths_by_hand=True,
-    ),
-    Implementation(
-        "tf.keras.losses.SparseCategoricalCrossentropy(dtype=input)",
-        "tensorflow",
-        keras_sparse,
-        INDICES,
-        smoothing=False,
-        options=frozenset({"ignore_index"}),
-        convention=KERAS_SPARSE,
     ),
     Implementation(
         "tf.nn.sparse_softmax_cross_entropy_with_logits",
         "tensorflow",
         nn_sparse,
-        INDICES,
+        frozenset({INDICES}),
         smoothing=False,
-    ),
-    Implementation(
-        "tf.keras.losses.BinaryCrossentropy(dtype=input)",
-        "tensorflow",
-        keras_binary,
-        PROBABILITIES,
-        class_axis="rows",
-        convention=KERAS_BINARY,
-        operation=SIGMOID_CROSS_ENTROPY,
     ),
 ]
 

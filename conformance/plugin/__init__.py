@@ -7,7 +7,8 @@ Hooks only, each delegating: options (options.py) become one validated object in
 is parametrised over the checks CHECK fans out to (params.py); a check's exception becomes
 its outcome (outcomes.py); a check's record is made where it ran (check_record.py) and goes
 to the results file and the report (recorder.py); the run uses every core (scope.py) and a
-time limit per check (running.py); Hypothesis profiles are in profiles.py. Without the package installed: ``pytest -p conformance.plugin``.
+time limit per check (running.py); Hypothesis profiles are in profiles.py. Without the
+package installed: ``pytest -p conformance.plugin``.
 
 Lazy: every pytest session of an environment with the suite installed loads this module, so
 at import it takes only the options' names (flags.py) and the test of whether the session
