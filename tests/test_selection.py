@@ -149,7 +149,7 @@ PLANTED_JIT = """
 import jax.numpy as jnp
 import conformance.adapters.jax_adapter as adapter
 from dataclasses import replace
-from conformance.adapters.base import Mode
+from conformance.adapters.contract import Mode
 
 load = adapter.load
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import importlib
 
-from conformance.adapters.base import Framework, FrameworkMissing, Implementation, Result, Unsupported
+from conformance.adapters.base import Framework, Implementation
+from conformance.adapters.contract import FrameworkMissing, Result, Unsupported
 from conformance.vocabulary import FRAMEWORKS, IMPORTED_FIRST
 
 __all__ = [

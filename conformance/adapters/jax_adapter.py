@@ -15,14 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from conformance.adapters.base import (
-    Framework,
-    Implementation,
-    Mode,
-    normalise_device,
-    reduce_rows,
-)
+from conformance.adapters.base import Framework, Implementation
 from conformance.adapters.caches import cache_folder
+from conformance.adapters.contract import Mode, normalise_device, reduce_rows
 from conformance.oracle.conventions import Convention
 from conformance.vocabulary import EAGER, SIGMOID_CROSS_ENTROPY
 

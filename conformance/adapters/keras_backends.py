@@ -17,7 +17,8 @@ import sys
 from dataclasses import replace
 
 from conformance.adapters import jax_adapter, keras_losses, torch_adapter
-from conformance.adapters.base import Framework, FrameworkMissing
+from conformance.adapters.base import Framework
+from conformance.adapters.contract import FrameworkMissing
 
 BACKENDS = {"jax": jax_adapter, "torch": torch_adapter}
 

@@ -14,7 +14,8 @@ from typing import Any
 import ml_dtypes
 import numpy as np
 
-from conformance.adapters.base import Framework, Implementation, Mode
+from conformance.adapters.base import Framework, Implementation
+from conformance.adapters.contract import Mode
 from conformance.oracle.conventions import Convention
 from conformance.vocabulary import EAGER
 

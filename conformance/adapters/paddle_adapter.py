@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from conformance.adapters.base import Framework, FrameworkMissing, Implementation, Mode, normalise_device
+from conformance.adapters.base import Framework, Implementation
+from conformance.adapters.contract import FrameworkMissing, Mode, normalise_device
 from conformance.oracle.conventions import Convention
 from conformance.vocabulary import EAGER
 

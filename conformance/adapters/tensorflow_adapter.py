@@ -13,15 +13,9 @@ from typing import Any
 import numpy as np
 
 from conformance.adapters import keras_losses
-from conformance.adapters.base import (
-    HOST_DEVICES,
-    Framework,
-    Implementation,
-    Mode,
-    normalise_device,
-    reduce_rows,
-)
+from conformance.adapters.base import Framework, Implementation
 from conformance.adapters.caches import cache_folder
+from conformance.adapters.contract import HOST_DEVICES, Mode, normalise_device, reduce_rows
 from conformance.adapters.keras_backends import require_keras_backend
 from conformance.oracle.conventions import Convention
 from conformance.vocabulary import EAGER, INDICES, PROBABILITIES

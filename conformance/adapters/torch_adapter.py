@@ -14,14 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from conformance.adapters.base import (
-    Framework,
-    Implementation,
-    Mode,
-    Unsupported,
-    normalise_device,
-)
+from conformance.adapters.base import Framework, Implementation
 from conformance.adapters.caches import cache_folder
+from conformance.adapters.contract import Mode, Unsupported, normalise_device
 from conformance.oracle.conventions import Convention
 from conformance.vocabulary import EAGER, SIGMOID_CROSS_ENTROPY
 

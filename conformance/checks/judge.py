@@ -15,7 +15,7 @@ import numpy as np
 
 from conformance import vocabulary
 from conformance.adapters import Unsupported
-from conformance.adapters.base import PlacementError
+from conformance.adapters.contract import PlacementError
 from conformance.cases import Case
 from conformance.checks import compare, definitions
 from conformance.checks.exact_answer import exact_grad, exact_loss, inputs

@@ -11,7 +11,7 @@ import pytest
 
 from conformance import divergences
 from conformance.adapters import Implementation, user
-from conformance.adapters.base import HOST_DEVICES
+from conformance.adapters.contract import HOST_DEVICES
 from conformance.plugin.profiles import check_known, choose, register
 from conformance.vocabulary import DTYPES, FRAMEWORKS, MODES, PLATFORMS
 
