@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from conformance.results.results_file import OUTCOMES
+from conformance.vocabulary import OUTCOMES
 from tests.planting import known_file, plant
 
 NUMPY_ID = "article2-e0.001-indices-conformance.numpy.softmax_cross_entropy-cpu:0-float64-eager"
