@@ -19,7 +19,7 @@ from conformance.cases import CASES_DIR, Case, to_toml
 from conformance.checks import golden
 from conformance.checks.failures import CheckFailure
 from conformance.plugin.outcomes import classify
-from conformance.plugin.state import SEED, STATE, Spec, spec_of
+from conformance.plugin.state import INHERITED, SEED, STATE, Spec, spec_of
 from conformance.results import results_file
 
 REPRODUCE = pytest.StashKey[str]()
@@ -86,6 +86,12 @@ def attach_record(item: pytest.Item, report: pytest.TestReport, call: pytest.Cal
         record["message"] = kept(str(error))
     elif report.skipped and isinstance(report.longrepr, tuple):
         record["message"] = str(report.longrepr[2]).removeprefix("Skipped: ")
+    if INHERITED in item.stash:  # failed as its framework's own does: that divergence, inherited
+        inherited, failure = item.stash[INHERITED]
+        record.update(failure.record)
+        record["message"] = kept(str(failure))
+        record["known_divergence"] = inherited.entry.__dict__
+        record["inherited_from"] = inherited.implementation
     if spec.known is not None:
         record["known_divergence"] = spec.known.__dict__
     if spec.fixed is not None:  # an entry said not to apply to these versions

@@ -100,6 +100,13 @@ def addoption(parser: pytest.Parser) -> None:
         help="known divergences: a folder of *.toml files (every one, by name), or one file",
     )
     group.addoption(
+        "--fail-inherited",
+        action="store_true",
+        help="with --impl: a check where your loss returns, bit for bit, what its framework's own "
+        "implementation returns, and that is a known divergence of the framework's, fails the run "
+        "(by default it is that divergence, inherited: an expected failure, named in the verdict)",
+    )
+    group.addoption(
         "--write-failures",
         default=None,
         metavar="DIR",

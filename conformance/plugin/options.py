@@ -30,6 +30,7 @@ class Options:
     modes: tuple[str, ...] = MODES
     devices: tuple[str, ...] = ()  # names or platforms (none: every device)
     precision_defaults: bool = False
+    fail_inherited: bool = False  # a user's check that inherits a framework's divergence fails
     # those outside their version gate here, each with why: they excuse nothing
     outside: tuple[tuple[divergences.KnownDivergence, str], ...] = ()
 
@@ -115,5 +116,6 @@ def from_config(config: pytest.Config) -> Options:
         modes=modes,
         devices=devices,
         precision_defaults=config.getoption("precision_defaults"),
+        fail_inherited=config.getoption("fail_inherited"),
         outside=tuple(outside),
     )

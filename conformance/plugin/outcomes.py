@@ -13,7 +13,7 @@ import pytest
 from conformance.adapters import Unsupported, user
 from conformance.checks.failures import CheckFailure, Imprecise, Raised
 from conformance.plugin.shared import framework_divergence
-from conformance.plugin.state import OUTCOME, STATE, spec_of
+from conformance.plugin.state import INHERITED, OUTCOME, STATE, spec_of
 from conformance.vocabulary import (
     DIVERGED,
     ERRORED,
@@ -46,9 +46,16 @@ def run_check(item: pytest.Item) -> Generator[None, Any, Any]:
                 "a regression, or its version gate is wrong"
             )
             raise type(e)(f"{e}\n  {note}", e.record, e.case) from e
-        shared = framework_divergence(item.config.stash[STATE], spec, e)
-        if shared:  # a user's loss that fails exactly as its framework's own implementation does
-            raise type(e)(f"{e}\n  {shared}", e.record, e.case) from e
+        state = item.config.stash[STATE]
+        shared = framework_divergence(state, spec, e)
+        if shared is not None:  # a user's loss that fails exactly as its framework's own does
+            if state.options.fail_inherited:
+                raise type(e)(f"{e}\n  {shared.sentence} (--fail-inherited)", e.record, e.case) from e
+            item.stash[INHERITED] = (
+                shared,
+                type(e)(f"{e}\n  {shared.sentence}: inherited", e.record, e.case),
+            )
+            pytest.xfail(f"inherits {shared.framework}'s known divergence {shared.entry.id}")
         if isinstance(e, Raised):
             _expected(spec, e)
         raise

@@ -1,12 +1,14 @@
 """Whose fault is it: a user's loss (--impl) that fails a check where one of its framework's
 own implementations is a known divergence, and returns what that implementation returns on
-the same inputs, bit for bit (a loss that calls ``F.cross_entropy`` in float16, say), shares
-the framework's divergence. Its failure says so, with the entry and its reason, so that the
-user knows the fault is the framework's, not their code's."""
+the same inputs, bit for bit (a loss that calls ``F.cross_entropy`` in float16, say),
+inherits the framework's divergence: an expected failure of the user's run, named with the
+entry and its reason (``--fail-inherited``: a failure). A result one bit off stays the
+user's finding."""
 
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -34,12 +36,23 @@ def _same(mine: Any, theirs: np.ndarray, worst_at: Any) -> bool:
     return got.shape == other.shape and bool(np.array_equal(got, other, equal_nan=True))
 
 
-def framework_divergence(state: State, spec: Any, error: CheckFailure) -> str:
-    """The sentence naming the known divergence of a framework implementation that a user's
-    failing loss reproduces exactly, or "" where none does (or the check is not a user's)."""
+@dataclass(frozen=True)
+class Inherited:
+    """The known divergence a user's failing loss inherits: the entry, the framework's
+    implementation that returns the same bits, and the sentence that says so."""
+
+    entry: divergences.KnownDivergence
+    implementation: str
+    framework: str
+    sentence: str
+
+
+def framework_divergence(state: State, spec: Any, error: CheckFailure) -> Inherited | None:
+    """The known divergence of a framework implementation that a user's failing loss
+    reproduces exactly, or None where none does (or the check is not a user's)."""
     point, case = spec.point, error.case
     if point is None or case is None or point.impl not in state.options.user:
-        return ""
+        return None
     gradient = error.record.get("quantity") == GRADIENT
     for impl in state.builtins.get(point.framework.name, []):
         if impl.operation != point.impl.operation:
@@ -53,9 +66,10 @@ def framework_divergence(state: State, spec: Any, error: CheckFailure) -> str:
             continue
         if _same(error.record.get("got"), theirs, error.record.get("worst_at")):
             reason = known.reason.split(". ")[0].rstrip(".")
-            return (
+            sentence = (
                 f"your loss returns what {impl.name} returns on these inputs, bit for bit, and there "
                 f"that is the known divergence {known.id} ({known.kind}) of {point.framework.name}: "
                 f"{reason}. The fault is the framework's, not your code's"
             )
-    return ""
+            return Inherited(known, impl.name, point.framework.name, sentence)
+    return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,9 @@ from conformance.vocabulary import GPU_PLATFORMS
 STATE = pytest.StashKey["State"]()
 SEED = pytest.StashKey[int]()  # the Hypothesis seed a property check drew with (none when derandomised)
 OUTCOME = pytest.StashKey[str]()  # the outcome a check skipped with when it ran (unsupported, rejected)
+# a user's check that failed as its framework's own implementation does: what it inherits, and
+# the failure it raised (its record and message)
+INHERITED = pytest.StashKey[tuple[Any, Any]]()
 
 
 @dataclass(frozen=True)

@@ -57,12 +57,28 @@ def verdict_line(name: str, records: list[dict[str, Any]], report_path: str | No
         if r["outcome"] in FAILING:
             found.setdefault((r["outcome"], r["test"]), []).append(str(r.get("message", "")))
     where = f"; the report: {report_path}" if report_path else ""
+    inherits = inherited(mine)
     if not found:
         known = f", {counts[KNOWN_DIVERGENCE]} as known divergences" if counts[KNOWN_DIVERGENCE] else ""
-        return f"{name}: passed ({ran} checks ran{known}; {counts[PASSED]} passed){where}"
+        return f"{name}: passed ({ran} checks ran{known}; {counts[PASSED]} passed){inherits}{where}"
     kinds = ", ".join(
         f"{outcome} in {test} ({len(messages)} check{'s' if len(messages) > 1 else ''}{causes(messages)})"
         for (outcome, test), messages in sorted(found.items())
     )
     findings = f"{len(found)} finding{'s' if len(found) > 1 else ''}"
-    return f"{name}: {findings} in {ran} checks that ran: {kinds}{where}"
+    return f"{name}: {findings} in {ran} checks that ran: {kinds}{inherits}{where}"
+
+
+def inherited(records: list[dict[str, Any]]) -> str:
+    """'; inherits torch's half-precision-class-sum-overflows in 2 checks (from
+    torch.nn.functional.cross_entropy)': the known divergences of its framework that a user's
+    loss inherits (it returns, bit for bit, what the framework's own implementation returns)."""
+    counts = Counter(
+        (r.get("framework", ""), r["known_divergence"]["id"], r["inherited_from"])
+        for r in records
+        if r.get("inherited_from") and isinstance(r.get("known_divergence"), dict)
+    )
+    return "".join(
+        f"; inherits {fw}'s {entry} in {n} check{'s' if n > 1 else ''} (as {impl} returns it)"
+        for (fw, entry, impl), n in sorted(counts.items())
+    )
