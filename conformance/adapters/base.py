@@ -20,7 +20,7 @@ import numpy as np
 
 from conformance.adapters.contract import Differentiate, Mode, PlacementError, Result, Unsupported
 from conformance.adapters.implementation import Implementation, LossFn
-from conformance.vocabulary import EAGER
+from conformance.vocabulary import EAGER, INDICES, PROBABILITIES
 
 PROGRAMS = 2048  # compiled functions a framework keeps (golden checks build about 600 per mode)
 Static = tuple[float, str, int, "int | None"]  # smoothing, reduction, class axis, ignore_index
@@ -136,7 +136,7 @@ class Framework:
         to live on ``device``."""
         axis = axis % logits.ndim
         self.ran_large |= logits.size >= LARGE_INPUT
-        kind = "indices" if labels.ndim < logits.ndim else "probabilities"
+        kind = INDICES if labels.ndim < logits.ndim else PROBABILITIES
         given = tuple(n for n, v in (("weights", weights), ("ignore_index", ignore_index)) if v is not None)
         why = self.unsupported(
             impl,

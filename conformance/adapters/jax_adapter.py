@@ -19,9 +19,8 @@ from conformance.adapters.base import Framework, Implementation
 from conformance.adapters.caches import cache_folder
 from conformance.adapters.contract import Mode, normalise_device, reduce_rows
 from conformance.oracle.conventions import Convention
-from conformance.vocabulary import EAGER, SIGMOID_CROSS_ENTROPY
+from conformance.vocabulary import EAGER, INDICES, PROBABILITIES, SIGMOID_CROSS_ENTROPY
 
-PROBABILITIES = frozenset({"probabilities"})
 # take_along_axis semantics for class indices; ignored rows masked with ``where`` and left
 # out of the mean (jnp.mean(where=...): NaN when no row is kept).
 OPTAX_INTEGER = Convention(weighted_mean="kept-rows", label_out_of_range="wraps")
@@ -93,14 +92,14 @@ IMPLEMENTATIONS = [
         "optax.softmax_cross_entropy(optax.smooth_labels)",
         "jax",
         with_optax,
-        PROBABILITIES,
+        frozenset({PROBABILITIES}),
         class_axis="any",
     ),
     Implementation(
         "jax.nn.log_softmax",
         "jax",
         log_softmax_form,
-        PROBABILITIES,
+        frozenset({PROBABILITIES}),
         class_axis="any",
         smooths_by_hand=True,
     ),
@@ -108,7 +107,7 @@ IMPLEMENTATIONS = [
         "optax.sigmoid_binary_cross_entropy(hand-smoothed)",
         "jax",
         sigmoid_by_hand,
-        PROBABILITIES,
+        frozenset({PROBABILITIES}),
         class_axis="rows",
         operation=SIGMOID_CROSS_ENTROPY,
     ),
@@ -116,7 +115,7 @@ IMPLEMENTATIONS = [
         "optax.softmax_cross_entropy_with_integer_labels",
         "jax",
         with_integer_labels,
-        frozenset({"indices"}),
+        frozenset({INDICES}),
         class_axis="any",
         smoothing=False,
         options=frozenset({"ignore_index"}),

@@ -17,6 +17,7 @@ from conformance import vocabulary
 from conformance.adapters.base import Framework, Implementation
 from conformance.oracle import sigmoid, softmax
 from conformance.oracle.targets import Options, is_indices
+from conformance.vocabulary import PROBABILITIES
 
 DEVICE = "cpu:0"
 
@@ -87,7 +88,7 @@ IMPLEMENTATIONS = [
         "conformance.numpy.sigmoid_cross_entropy",
         "numpy",
         _binary,
-        frozenset({"probabilities"}),
+        frozenset({PROBABILITIES}),
         class_axis="rows",
         gradient=_binary_grad,
         operation=vocabulary.SIGMOID_CROSS_ENTROPY,

@@ -21,7 +21,7 @@ import numpy as np
 from conformance.adapters.base import Framework, Implementation
 from conformance.adapters.contract import FrameworkMissing, Mode, normalise_device
 from conformance.oracle.conventions import Convention
-from conformance.vocabulary import EAGER
+from conformance.vocabulary import EAGER, HALF_PRECISION
 
 # paddle.nn.functional.cross_entropy (python/paddle/nn/functional/loss.py): ignore_index defaults
 # to -100 (class indices only); the mean divides by the rows not ignored, and is 0 where none is
@@ -34,7 +34,7 @@ CONVENTION = Convention(
     smoothing_below_zero="ignored",
     smoothing_above_one="raises",
 )
-HALF = frozenset({"float16", "bfloat16"})
+HALF = frozenset(HALF_PRECISION)
 
 
 def _soft(x, labels) -> bool:

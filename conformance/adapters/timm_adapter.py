@@ -20,8 +20,8 @@ from __future__ import annotations
 from conformance.adapters import torch_adapter
 from conformance.adapters.base import Framework, Implementation
 from conformance.oracle.conventions import Convention
+from conformance.vocabulary import INDICES, PROBABILITIES
 
-INDICES = frozenset({"indices"})
 MEAN = frozenset({"mean"})
 # LabelSmoothingCrossEntropy asserts smoothing < 1.0; below 0 it is used as given.
 SMOOTHING_BELOW_ONE = Convention(smoothing_above_one="raises")
@@ -51,7 +51,7 @@ IMPLEMENTATIONS = [
         "timm.loss.LabelSmoothingCrossEntropy",
         "timm",
         label_smoothing_cross_entropy,
-        INDICES,
+        frozenset({INDICES}),
         MEAN,
         class_axis="rows",
         convention=SMOOTHING_BELOW_ONE,
@@ -60,7 +60,7 @@ IMPLEMENTATIONS = [
         "timm.loss.SoftTargetCrossEntropy",
         "timm",
         soft_target_cross_entropy,
-        frozenset({"probabilities"}),
+        frozenset({PROBABILITIES}),
         MEAN,
         smoothing=False,  # the rows are the targets as given (mixup's, already smoothed)
     ),
@@ -68,7 +68,7 @@ IMPLEMENTATIONS = [
         "timm.loss.SoftTargetCrossEntropy(timm.data.mixup.mixup_target)",
         "timm",
         mixup_soft_target_cross_entropy,
-        INDICES,
+        frozenset({INDICES}),
         MEAN,
         class_axis="rows",  # one_hot views the labels as (N, 1)
     ),

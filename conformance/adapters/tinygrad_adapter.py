@@ -21,7 +21,7 @@ import numpy as np
 from conformance.adapters.base import Framework, Implementation
 from conformance.adapters.contract import Mode, Unsupported
 from conformance.oracle.conventions import Convention
-from conformance.vocabulary import EAGER
+from conformance.vocabulary import EAGER, INDICES
 
 BFLOAT16 = np.dtype(ml_dtypes.bfloat16)
 # "assert 0.0 <= label_smoothing <= 1.0": an AssertionError on either side; the mean divides by
@@ -46,7 +46,7 @@ IMPLEMENTATIONS = [
         "tinygrad.Tensor.sparse_categorical_crossentropy",
         "tinygrad",
         sparse_categorical_crossentropy,
-        frozenset({"indices"}),
+        frozenset({INDICES}),
         options=frozenset({"ignore_index"}),
         convention=CONVENTION,
     ),

@@ -18,7 +18,7 @@ from conformance.adapters.base import Framework, Implementation
 from conformance.adapters.caches import cache_folder
 from conformance.adapters.contract import Mode, Unsupported, normalise_device
 from conformance.oracle.conventions import Convention
-from conformance.vocabulary import EAGER, SIGMOID_CROSS_ENTROPY
+from conformance.vocabulary import EAGER, PROBABILITIES, SIGMOID_CROSS_ENTROPY
 
 # torch.nn.CrossEntropyLoss docs: a weighted mean divides by the target classes' weights;
 # label_smoothing must be in [0, 1] (checked only above: a negative one counts as 0);
@@ -108,7 +108,7 @@ IMPLEMENTATIONS = [
         "torch.nn.functional.binary_cross_entropy_with_logits(hand-smoothed)",
         "torch",
         binary_by_hand,
-        frozenset({"probabilities"}),
+        frozenset({PROBABILITIES}),
         class_axis="rows",
         operation=SIGMOID_CROSS_ENTROPY,
     ),

@@ -15,6 +15,7 @@ from __future__ import annotations
 from conformance.adapters import torch_adapter
 from conformance.adapters.base import Framework, Implementation
 from conformance.oracle.conventions import Convention
+from conformance.vocabulary import INDICES
 
 # No check of the smoothing (used as given on either side of [0, 1]); a class index at K or
 # beyond raises (torch.gather); the mean divides by the rows that are not ignored, -100 unless
@@ -34,7 +35,7 @@ IMPLEMENTATIONS = [
         "transformers.trainer_pt_utils.LabelSmoother",
         "transformers",
         label_smoother,
-        frozenset({"indices"}),
+        frozenset({INDICES}),
         frozenset({"mean"}),
         options=frozenset({"ignore_index"}),
         convention=CONVENTION,

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.adapters import FRAMEWORKS, Implementation, Unsupported
+from conformance.vocabulary import INDICES
 
 
 class UserImplementationError(ValueError):
@@ -92,7 +93,7 @@ def load(spec: str) -> Implementation:
         name,
         framework,
         loss,
-        label_kinds=frozenset({"indices"}),
+        label_kinds=frozenset({INDICES}),
         reductions=frozenset({"mean"}),
         class_axis="rows",
         note=f"the user's implementation {spec}",

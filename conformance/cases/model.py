@@ -12,7 +12,7 @@ import numpy as np
 from conformance.cases.generator import Generated
 from conformance.oracle.conventions import DEFAULT, Convention
 from conformance.oracle.targets import Options, one_hot
-from conformance.vocabulary import SOFTMAX_CROSS_ENTROPY
+from conformance.vocabulary import INDICES, PROBABILITIES, SOFTMAX_CROSS_ENTROPY
 
 
 class CaseError(ValueError):
@@ -126,13 +126,13 @@ class Case:
         """Label kinds this case can be given as: indices also run as their one-hot rows
         (but for ignored rows, which have none)."""
         if self.labels.ndim == 2 or self.operation != SOFTMAX_CROSS_ENTROPY:
-            return ("probabilities",)
-        return ("indices",) if self.ignore_index is not None else ("indices", "probabilities")
+            return (PROBABILITIES,)
+        return (INDICES,) if self.ignore_index is not None else (INDICES, PROBABILITIES)
 
     def labels_as(self, kind: str) -> np.ndarray:
         """The labels as class ``indices`` or as ``probabilities`` rows (float64)."""
-        if kind == "indices" and self.labels.ndim == 1:
+        if kind == INDICES and self.labels.ndim == 1:
             return self.labels
-        if kind == "probabilities":
+        if kind == PROBABILITIES:
             return one_hot(self.labels, self.logits.shape[1]) if self.labels.ndim == 1 else self.labels
         raise ValueError(f"case {self.id!r} has no {kind} labels")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.cases import generator
-from conformance.vocabulary import OPERATIONS, REDUCTIONS
+from conformance.vocabulary import DTYPES, OPERATIONS, REDUCTIONS
 
 SCHEMA_VERSION = 1
 
@@ -47,7 +47,7 @@ CASE_SCHEMA: dict[str, Any] = {
             "properties": {
                 "loss": _NUMBER,
                 "implementation": {"type": "string"},
-                "dtype": {"enum": ["float16", "bfloat16", "float32", "float64"]},
+                "dtype": {"enum": list(DTYPES)},
                 "where": {"type": "string"},
             },
         },

@@ -15,6 +15,7 @@ from conformance.cases import Case
 from conformance.checks import exact_answer, judge, messages
 from conformance.checks.failures import Divergence, Point, Raised
 from conformance.oracle.numbers import Exact
+from conformance.vocabulary import INDICES
 
 # The worked example (source-notes.md), whose row 1 the edges change.
 LOGITS = np.array([[4.0, 5.0, 10.0], [1.0, 5.0, 4.0], [1.0, 15.0, 4.0]])
@@ -63,7 +64,7 @@ def applies(edge: Edge, point: Point) -> bool:
     """Whether the edge concerns this implementation: labels as indices for label edges,
     an implementation that smooths for smoothing edges."""
     if edge.label is not None:
-        return point.label_kind == "indices"
+        return point.label_kind == INDICES
     return point.impl.smoothing and not point.impl.smooths_by_hand  # else the API never sees e
 
 

@@ -14,6 +14,7 @@ from conformance.cases import Case
 from conformance.oracle.conventions import DEFAULT, Convention
 from conformance.oracle.numbers import Exact
 from conformance.oracle.operations import OPERATIONS
+from conformance.vocabulary import PROBABILITIES
 
 
 @functools.lru_cache(maxsize=64)
@@ -21,7 +22,7 @@ def inputs(case: Case, label_kind: str, dtype: str) -> tuple[np.ndarray, np.ndar
     """The case's logits and labels as the implementation receives them, in ``dtype``:
     computed once per check (the run, the exact value and the bound share them; read only)."""
     labels = case.labels_as(label_kind)
-    if label_kind == "probabilities":
+    if label_kind == PROBABILITIES:
         labels = labels.astype(dtype)
     arrays = case.logits.astype(dtype), np.array(labels)
     for array in arrays:  # shared by the run, the exact value and the bound: none may change them

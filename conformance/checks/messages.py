@@ -11,6 +11,7 @@ import numpy as np
 from conformance.cases import Case
 from conformance.checks.failures import Point
 from conformance.oracle.numbers import Exact
+from conformance.vocabulary import HALF_PRECISION, INDICES
 
 
 def _show(array: Any, precision: int | None = None) -> str:
@@ -53,7 +54,7 @@ def input_lines(point: Point, case: Case) -> list[str]:
     if case.logits_from is not None:  # too many to print: how they were made (never printed whole)
         made = f" {case.description}" if case.drawn and case.description else ""  # row scales, gaps
         logits = f"{case.logits_from.describe()}{made}"
-        if case.labels.ndim == 1 and point.label_kind == "indices":
+        if case.labels.ndim == 1 and point.label_kind == INDICES:
             labels = str(case.labels.tolist())
         elif case.labels.ndim == 1:
             labels = f"one-hot rows of the classes {case.labels.tolist()}"
@@ -91,7 +92,7 @@ def dtype_problems(point: Point, record: dict[str, Any], value_passed: bool = Fa
         problem += f": a wider dtype than its inputs (a {point.dtype} program gets {returned} back)" + (
             f"; the value itself is within {point.dtype}'s bound" if value_passed else ""
         )
-        if returned == "float32" and point.dtype in ("float16", "bfloat16"):
+        if returned == "float32" and point.dtype in HALF_PRECISION:
             problem += (
                 "; Keras' losses do the same by default (Keras' is recorded as a definition: "
                 "keras-loss-default-dtype-float32-half-precision)"

@@ -29,6 +29,7 @@ from conformance.oracle import softmax
 from conformance.oracle.bounds import Bound
 from conformance.oracle.numbers import EXTENDED, EXTENDED_EPS, Exact
 from conformance.oracle.targets import smoothed_targets
+from conformance.vocabulary import PROBABILITIES
 
 
 def _with(case: Case, **changes: Any) -> Case:
@@ -99,7 +100,7 @@ def unsmoothed(point: Point, case: Case, extra: Any, reproduce: str = "", within
     case = _with(case, label_smoothing=0.0)
     got, record = judge.run(point, case)
     x, y = exact_answer.inputs(case, point.label_kind, point.dtype)
-    plain = plain_cross_entropy(x, case.labels_as("probabilities") if y.ndim == 1 else y, case.reduction)
+    plain = plain_cross_entropy(x, case.labels_as(PROBABILITIES) if y.ndim == 1 else y, case.reduction)
     bound = _bound(point, case, got)
     record["compared_with"] = "plain cross-entropy logsumexp(x) - y.x in extended precision"
     return judge.judge(point, case, got, plain, bound, record, reproduce, within)
@@ -132,13 +133,13 @@ def hand_smoothed(point: Point, case: Case, extra: Any, reproduce: str = "", wit
     k = case.logits.shape[1]
     smoothed = smoothed_targets(case.labels_as(point.label_kind), k, case.label_smoothing)
     other = _with(case, labels=smoothed.astype(point.dtype).astype(np.float64), label_smoothing=0.0)
-    as_rows = replace(point, label_kind="probabilities")
+    as_rows = replace(point, label_kind=PROBABILITIES)
     return identity(point, case, other, "labels smoothed by hand, smoothing 0", reproduce, within, as_rows)
 
 
 def one_hot_rows(point: Point, case: Case, extra: Any, reproduce: str = "", within: str | None = None):
     """Class indices give the same loss as their one-hot rows."""
-    as_rows = replace(point, label_kind="probabilities")
+    as_rows = replace(point, label_kind=PROBABILITIES)
     return identity(point, case, case, "the same labels as one-hot rows", reproduce, within, as_rows)
 
 
@@ -198,4 +199,4 @@ def entropy_floor(point: Point, case: Case, extra: Any, reproduce: str = "", wit
 
 def hidden_classes(case: Case, mask: np.ndarray) -> np.ndarray:
     """The logits ``masked`` sets to -inf: classes of the mask that a row's labels give no weight."""
-    return mask[None, :] & (case.labels_as("probabilities") == 0)
+    return mask[None, :] & (case.labels_as(PROBABILITIES) == 0)

@@ -27,7 +27,7 @@ from conformance.checks.properties import (
     unsmoothed,
 )
 from conformance.draws import primitives, strategies
-from conformance.vocabulary import REDUCTIONS
+from conformance.vocabulary import INDICES, PROBABILITIES, REDUCTIONS
 
 # what an example draws besides its case (before any implementation runs)
 Extras = Callable[[Case, str], st.SearchStrategy[Any]]  # (case, dtype) -> what else it draws
@@ -85,7 +85,7 @@ class Property:
             return ()
         kinds = tuple(k for k in self.kinds(impl) if k in impl.label_kinds)
         if self.options and impl.options == {"ignore_index"}:
-            return tuple(k for k in kinds if k == "indices")  # ignored rows need class indices
+            return tuple(k for k in kinds if k == INDICES)  # ignored rows need class indices
         return kinds
 
     def examples(self, dtype: str, kind: str, impl: Implementation) -> st.SearchStrategy[tuple[Case, Any]]:
@@ -130,16 +130,16 @@ class Property:
 
 
 def _every(impl: Implementation) -> tuple[str, ...]:
-    return ("indices", "probabilities")
+    return (INDICES, PROBABILITIES)
 
 
 def _rows_too(impl: Implementation) -> tuple[str, ...]:
     """Kinds whose labels can also be given as probability rows to this implementation."""
-    return ("indices", "probabilities") if "probabilities" in impl.label_kinds else ()
+    return (INDICES, PROBABILITIES) if PROBABILITIES in impl.label_kinds else ()
 
 
 def _indices_and_rows(impl: Implementation) -> tuple[str, ...]:
-    return ("indices",) if {"indices", "probabilities"} <= impl.label_kinds else ()
+    return (INDICES,) if {INDICES, PROBABILITIES} <= impl.label_kinds else ()
 
 
 PROPERTIES: dict[str, Property] = {

@@ -1,6 +1,6 @@
 """Known divergences: recorded, explained, expected differences of one implementation, one data
 file per framework in known/.
-May import: paths."""
+May import: paths, vocabulary."""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from conformance.divergences.model import KnownDivergence, globs
+from conformance.vocabulary import DIVERGED, IMPRECISE
 
 ACCURACY = ("float64", "float32", "bfloat16", "float16")  # from the most to the least accurate
 
@@ -29,7 +30,7 @@ def find(known: Sequence[KnownDivergence], check: dict[str, str]) -> KnownDiverg
         strict=any(k.strict for k in found),
         raises=patterns,  # an exception any of them expects is expected
         also_diverges=0 < len(raising) < len(found),  # and so is a divergence, if one of them diverges
-        shows_as="imprecise" if all(k.shows_as == "imprecise" for k in found) else "diverged",
+        shows_as=IMPRECISE if all(k.shows_as == IMPRECISE for k in found) else DIVERGED,
         versions={p: v for k in found for p, v in k.versions.items()},
         upstream=" ".join(k.upstream for k in found if k.upstream),
     )

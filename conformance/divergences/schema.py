@@ -44,8 +44,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from conformance.vocabulary import DIVERGED, DTYPES, IMPRECISE, LABEL_KINDS
+
 FIELDS = ("test", "case", "labels", "framework", "implementation", "device", "dtype", "mode")
-DTYPES = ["float16", "bfloat16", "float32", "float64"]
 
 _PATTERNS = {"oneOf": [{"type": "string"}, {"type": "array", "minItems": 1, "items": {"type": "string"}}]}
 ENTRY: dict[str, Any] = {
@@ -65,10 +66,10 @@ ENTRY: dict[str, Any] = {
         "reason": {"type": "string", "minLength": 1},
         "evidence": {"type": "string"},
         "evidence_ref": {"type": "string", "minLength": 1},
-        "within": {"enum": DTYPES},
+        "within": {"enum": list(DTYPES)},
         "strict": {"type": "boolean"},
         "raises": _PATTERNS,
-        "shows_as": {"enum": ["diverged", "imprecise"]},
+        "shows_as": {"enum": [DIVERGED, IMPRECISE]},
         "versions": {"type": "object", "additionalProperties": {"type": "string"}},
         "upstream": {"type": "string", "pattern": "^https://"},
         "no_repro": {"type": "string", "minLength": 1},
@@ -79,8 +80,8 @@ ENTRY: dict[str, Any] = {
             "properties": {
                 "implementation": {"type": "string"},
                 "case": {"type": "string"},
-                "dtype": {"enum": DTYPES},
-                "labels": {"enum": ["indices", "probabilities"]},
+                "dtype": {"enum": list(DTYPES)},
+                "labels": {"enum": list(LABEL_KINDS)},
                 "test": {"enum": ["loss", "gradient"]},
                 "mode": {"type": "string"},
             },

@@ -20,6 +20,7 @@ from hypothesis.extra import numpy as hnp
 
 from conformance.cases.generator import Generated, hashes
 from conformance.oracle.targets import one_hot
+from conformance.vocabulary import INDICES
 
 # Classes 1 (the degenerate), 2, 3, 10 and 17 (a vector's width and one more, where kernels
 # take their tail path), each with the rows it comes with: 1 and a few, up to 16, each row its
@@ -136,7 +137,7 @@ def row(draw: st.DrawFn, k: int, dtype: str) -> np.ndarray:
 def labels(draw: st.DrawFn, n: int, k: int, kind: str, dtype: str) -> np.ndarray:
     """Class indices, or probability rows (one-hot or soft) rounded to ``dtype``."""
     indices = draw(hnp.arrays(np.int64, (n,), elements=st.integers(0, k - 1)))
-    if kind == "indices":
+    if kind == INDICES:
         return indices
     if draw(st.booleans()):
         return one_hot(indices, k).astype(dtype)

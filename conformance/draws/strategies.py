@@ -30,7 +30,7 @@ from conformance.draws.primitives import (
     smoothings,
     target_classes,
 )
-from conformance.vocabulary import REDUCTIONS
+from conformance.vocabulary import INDICES, REDUCTIONS
 
 
 @st.composite
@@ -65,7 +65,7 @@ def cases(
         path="(drawn by Hypothesis)",
         provenance="hypothesis",
         logits=x.astype(np.float64),
-        labels=y if kind == "indices" else y.astype(np.float64),
+        labels=y if kind == INDICES else y.astype(np.float64),
         label_smoothing=draw(smoothings(dtype, k)) if smoothing is None else smoothing,
         reduction=draw(st.sampled_from(reductions)) if reduction is None else reduction,
         expected=(),
@@ -121,7 +121,7 @@ def with_options(draw: st.DrawFn, case: Case, kind: str, options: frozenset[str]
     changes: dict = {}
     if "weights" in options and draw(st.booleans()):
         changes["weights"] = tuple(float(w) for w in draw(per_class(k, WEIGHTS)))
-    if "ignore_index" in options and kind == "indices" and (draw(st.booleans()) or not changes):
+    if "ignore_index" in options and kind == INDICES and (draw(st.booleans()) or not changes):
         ignore = draw(st.sampled_from([-100, -1, *range(k)]))
         ignored = np.asarray(
             draw(st.lists(st.booleans(), min_size=len(case.labels), max_size=len(case.labels)))
@@ -136,7 +136,7 @@ def empty_cases(
 ) -> Case:
     """An empty batch: N = 0 rows of K classes."""
     k = draw(st.sampled_from(CLASSES))
-    y = np.zeros(0, np.int64) if kind == "indices" else np.zeros((0, k))
+    y = np.zeros(0, np.int64) if kind == INDICES else np.zeros((0, k))
     return Case(
         id="drawn-empty",
         path="(drawn by Hypothesis)",

@@ -18,7 +18,7 @@ from conformance.checks import edges, property_table
 from conformance.checks.failures import Divergence, Imprecise, Point, Raised
 from conformance.plugin.scope import MARKER
 from conformance.plugin.state import Spec, State
-from conformance.vocabulary import EAGER, SKIPPED, SOFTMAX_CROSS_ENTROPY, UNSUPPORTED, skip_reason
+from conformance.vocabulary import EAGER, IMPRECISE, SKIPPED, SOFTMAX_CROSS_ENTROPY, UNSUPPORTED, skip_reason
 
 
 def params(
@@ -238,7 +238,7 @@ def _param(state: State, spec: Spec) -> Any:
         if gated_out:
             spec = replace(spec, fixed=gated_out[0])
     if known is not None:
-        divergence = Imprecise if known.shows_as == "imprecise" else Divergence
+        divergence = Imprecise if known.shows_as == IMPRECISE else Divergence
         raises: Any = (Raised, divergence) if known.also_diverges else Raised if known.raises else divergence
         marks.append(pytest.mark.xfail(reason=known.explain(), raises=raises, strict=known.strict))
         spec = replace(spec, known=known)

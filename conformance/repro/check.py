@@ -16,7 +16,7 @@ from conformance.cases import Case, load_all, load_file
 from conformance.checks import compare, edges, exact_answer, failures, judge
 from conformance.divergences import KnownDivergence
 from conformance.oracle.operations import OPERATIONS
-from conformance.vocabulary import EAGER
+from conformance.vocabulary import EAGER, INDICES, PROBABILITIES
 
 # Inputs of findings that only drawn cases showed: reproducer cases, not golden ones (the
 # golden run does not read this file).
@@ -89,8 +89,8 @@ def point_and_case(entry: KnownDivergence) -> tuple[failures.Point, Case, bool]:
         case = cases().get(spec["case"])
     if case is None:
         raise NoReproducer(f"{entry.id}: repro.case {spec['case']!r} is neither a golden nor a repro case")
-    indices = case.labels.ndim == 1 and "indices" in impl.label_kinds
-    labels = spec.get("labels", "indices" if indices else "probabilities")
+    indices = case.labels.ndim == 1 and INDICES in impl.label_kinds
+    labels = spec.get("labels", INDICES if indices else PROBABILITIES)
     point = failures.Point(framework, impl, "cpu:0", spec["dtype"], labels, spec.get("mode", EAGER))
     return point, case, spec.get("test", "loss") == "gradient"
 
