@@ -18,7 +18,7 @@ ACCUMULATOR = {"float16": "float32", "bfloat16": "float32"}
 LOSS_ROUNDINGS = 7  # of the loss's size: the targets' three, log S, log p, the smoothing term, the result
 GRAD_ROUNDINGS = 12  # of a gradient element's weight: the targets' three in T and in t_k, p, S, and three
 ROUNDINGS = 6  # of a reduced result's size: the rows', the sum's, the divisor's, the division's
-LEAF = 32  # the longest run of terms a careful sum adds in order (see the docstring)
+LEAF = 32  # the longest run of terms a careful sum adds in order (docs/bounds.md)
 
 
 def depth(n: int) -> int:
@@ -103,7 +103,7 @@ def tight_grad_bound_eps(shape: tuple[int, ...], weight: float, dtype: str) -> n
 
 def tree_summing(n: int) -> float:
     """What a careful n-term sum (and a weighted mean's divisor) adds, in epsilons of
-    ``|result|``: ``depth(n) + 1`` (the docstring)."""
+    ``|result|``: ``depth(n) + 1`` (docs/bounds.md, "The tight bound")."""
     return depth(n) + 1.0
 
 
