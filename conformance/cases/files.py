@@ -1,4 +1,4 @@
-"""Golden case files: loading and validation, and writing a case as TOML.
+"""Golden case files: loading and validation (writing a case back as TOML: writer.py).
 
 A case file is TOML (read with the standard library's safe parser), one file per source,
 validated against ``SCHEMA`` (JSON Schema) and then for consistency (shapes, label ranges,

@@ -1,5 +1,5 @@
-"""Every check's record, from its report, and the Recorder that collects them (from
-pytest-xdist workers too) and writes the results file and the parity report."""
+"""The Recorder: collects every check's record (made where it ran: check_record.py), from
+pytest-xdist workers too, and writes the results file and the parity report."""
 
 from __future__ import annotations
 

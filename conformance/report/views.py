@@ -2,11 +2,11 @@
 
 - ``matrix``: rows are operation, test and label kind; columns are implementation x device
   x dtype x mode; a cell holds its checks, the worst outcome and the worst error in epsilons.
-- ``heatmaps``: per mode, dtype and quantity, the largest disagreement between each pair of
-  implementations on the same golden inputs, in epsilons of the dtype.
-- ``golden``: each golden case's provenance, printed and exact value, and every
-  implementation's value.
 - ``divergences``: new ones one by one; known ones grouped by their entry.
+- ``error_points``: each golden loss check's input size against its error, for the plots.
+- ``summary``: the outcomes counted; the frameworks, devices, dtypes and modes that ran.
+
+The agreement heatmaps are in agreement.py, the golden cases as shown in golden_cases.py.
 
 Dtypes are shown most precise first, modes in ``MODES`` order (eager first); a record
 without a mode (an older file) ran eagerly.

@@ -1,9 +1,9 @@
-"""The results file's compact form (schema version 3), and back to one flat record per check.
+"""Writing the results file's compact form (schema version 3); expand.py reads it back.
 
 A run's records repeat a lot: each names its implementation's framework, version, operation
 and conventions, its known divergence in full, its reproduce command, where it ran. The
-compact form (``compact``) writes each of those once; ``expand`` gives back the flat records
-of version 1 (results_file.py), sorted by id, so that their readers (merge.py, the report, the
+compact form (``compact``) writes each of those once; ``expand`` (expand.py) gives back the
+flat records of version 1 (results_file.py), sorted by id, so that their readers (merge.py, the report, the
 tests) see no difference. The compact document::
 
     {"schema_version": 3, "created": ..., "cases": {...},
