@@ -107,3 +107,15 @@ def test_the_page_has_a_section_against_a_baseline(tmp_path):
     assert section and "torch-moves" in section.group(1) and "2.14.0" in section.group(1)
     assert main([str(new), "-o", str(page)]) == 0
     assert 'id="changes"' not in page.read_text()
+
+
+def test_a_known_divergence_named_by_its_id_alone_is_a_finding():
+    """The results schema lets a record name its entry by id: the finding is the same."""
+    from conformance.report.changes import finding_key
+
+    assert finding_key({"outcome": "known divergence", "known_divergence": "torch-moves"}) == (
+        "known divergence torch-moves"
+    )
+    assert finding_key({"outcome": "known divergence", "known_divergence": {"id": "torch-moves"}}) == (
+        "known divergence torch-moves"
+    )

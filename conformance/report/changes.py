@@ -60,9 +60,9 @@ def _versions(environment: dict[str, Any]) -> dict[str, str]:
 def finding_key(record: dict[str, Any]) -> str | None:
     """The finding a record shows, or None for one that shows none (passed, skipped)."""
     outcome = record.get("outcome")
-    if outcome == KNOWN_DIVERGENCE:
+    if outcome == KNOWN_DIVERGENCE:  # the entry, or its id
         entry = record.get("known_divergence") or {}
-        return f"known divergence {entry.get('id', '?')}" if isinstance(entry, dict) else None
+        return f"known divergence {entry.get('id', '?') if isinstance(entry, dict) else entry}"
     if outcome in FAILING:
         where = ", ".join(str(record.get(f, "")) for f in ("implementation", "test", "dtype"))
         return f"{outcome}: {where}"
