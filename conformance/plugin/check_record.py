@@ -73,6 +73,9 @@ def attach_record(item: pytest.Item, report: pytest.TestReport, call: pytest.Cal
         state.unsupported = []
     record: dict[str, Any] = {"id": item.nodeid, **spec.fields()}
     error = call.excinfo.value if call.excinfo is not None else None
+    inherited = item.stash.get(INHERITED, None)
+    if inherited is not None:  # failed as its framework's own does: recorded as that failure
+        error = inherited[1]
     record.update(cast(dict[str, Any], dict(item.user_properties).get("conformance", {})))
     if isinstance(error, CheckFailure):
         if report.failed:  # the check's own few lines say it all; no traceback through the suite
@@ -86,12 +89,9 @@ def attach_record(item: pytest.Item, report: pytest.TestReport, call: pytest.Cal
         record["message"] = kept(str(error))
     elif report.skipped and isinstance(report.longrepr, tuple):
         record["message"] = str(report.longrepr[2]).removeprefix("Skipped: ")
-    if INHERITED in item.stash:  # failed as its framework's own does: that divergence, inherited
-        inherited, failure = item.stash[INHERITED]
-        record.update(failure.record)
-        record["message"] = kept(str(failure))
-        record["known_divergence"] = inherited.entry.__dict__
-        record["inherited_from"] = inherited.implementation
+    if inherited is not None:  # the framework's known divergence, inherited
+        record["known_divergence"] = inherited[0].entry.__dict__
+        record["inherited_from"] = inherited[0].implementation
     if spec.known is not None:
         record["known_divergence"] = spec.known.__dict__
     if spec.fixed is not None:  # an entry said not to apply to these versions
