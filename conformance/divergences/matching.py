@@ -10,11 +10,14 @@ from conformance.vocabulary import DIVERGED, IMPRECISE
 ACCURACY = ("float64", "float32", "bfloat16", "float16")  # from the most to the least accurate
 
 
-def find(known: Sequence[KnownDivergence], check: dict[str, str]) -> KnownDivergence | None:
-    """The known divergence that ``check`` is expected to show, or None. Where several
-    match (a check can show two), they act as one, combined in their order in ``known``: the
-    least accuracy any promises (none if one promises none), strict if any is."""
-    found = [k for k in known if k.matches(check)]
+def find(
+    known: Sequence[KnownDivergence], check: dict[str, str], case: object | None = None
+) -> KnownDivergence | None:
+    """The known divergence that ``check`` is expected to show, or None (given its ``case``,
+    only entries whose shows_when fit that input). Where several match (a check can show
+    two), they act as one, combined in their order in ``known``: the least accuracy any
+    promises (none if one promises none), strict if any is."""
+    found = [k for k in known if k.matches(check) and (case is None or k.fits(case))]
     if len(found) <= 1:
         return found[0] if found else None
     promised = [k.within for k in found]

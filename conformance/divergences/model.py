@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from packaging.specifiers import SpecifierSet
 
+from conformance.divergences.conditions import holds
+
 
 def globs(patterns: str | list[str]) -> list[str]:
     """A field's glob patterns: one string, or a list of which any may match."""
@@ -34,6 +36,11 @@ class KnownDivergence:
     # labels, test (loss or gradient), mode
     repro: dict[str, str] = field(default_factory=dict)
     no_repro: str = ""  # why it has none: a check that should raise has no exact value to print
+    shows_when: tuple[str, ...] = ()  # conditions on the input (conditions.py) where it can show
+
+    def fits(self, case: object) -> bool:
+        """Whether it can be the cause of a failure on ``case``'s input (its shows_when)."""
+        return holds(self.shows_when, case)
 
     def gate(self) -> str:
         """The versions it applies to, as written ("keras<=3.15.1"), "" where it names none."""

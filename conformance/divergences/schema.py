@@ -35,6 +35,10 @@ outside its range, the entry does not excuse its checks: one that passes there i
 fixed in that version; one that still fails is a new divergence whose message names the entry
 and its gate (a regression, or a wrong gate).
 
+``shows_when`` names conditions on a check's input (divergences/conditions.py: the class axis,
+whether it smooths) that must all hold where the entry can be the cause: an entry is cited as a
+failure's cause (a user's inherited divergence) only where its conditions fit the input shown.
+
 ``order`` places an entry among all those loaded (files by name, then each file's entries in
 turn, where none says): where a check matches several, they are combined in that order (their
 ids joined with " + "), and ``conformance-repro`` lists them in it.
@@ -44,6 +48,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from conformance.divergences.conditions import CONDITIONS
 from conformance.vocabulary import DIVERGED, DTYPES, IMPRECISE, LABEL_KINDS
 
 FIELDS = ("test", "case", "labels", "framework", "implementation", "device", "dtype", "mode")
@@ -73,6 +78,7 @@ ENTRY: dict[str, Any] = {
         "versions": {"type": "object", "additionalProperties": {"type": "string"}},
         "upstream": {"type": "string", "pattern": "^https://"},
         "no_repro": {"type": "string", "minLength": 1},
+        "shows_when": {"type": "array", "minItems": 1, "items": {"enum": sorted(CONDITIONS)}},
         "repro": {
             "type": "object",
             "required": ["implementation", "case", "dtype"],

@@ -21,19 +21,14 @@ from conformance.plugin.state import State
 from conformance.vocabulary import GRADIENT
 
 
-def _same(mine: Any, theirs: np.ndarray, worst_at: Any) -> bool:
-    """Whether a record's returned values (or, for a large result, its worst element) are
-    the other result's, bit for bit (NaN for NaN)."""
-    if mine is None:
+def same_bits(mine: np.ndarray, theirs: np.ndarray) -> bool:
+    """Whether two results are the same, every element bit for bit (NaN for NaN, -0.0 is not
+    0.0), in the same shape and dtype."""
+    a, b = np.asarray(mine), np.asarray(theirs)
+    if a.shape != b.shape or a.dtype != b.dtype:
         return False
-    got = np.asarray(mine, np.float64)
-    other = np.asarray(theirs, np.float64)
-    if worst_at is not None:  # the record kept one element of a large result
-        index = tuple(worst_at)
-        if other.ndim != len(index):
-            return False
-        other = np.asarray(other[index])
-    return got.shape == other.shape and bool(np.array_equal(got, other, equal_nan=True))
+    equal = (a == b) & (np.signbit(a) == np.signbit(b))
+    return bool(np.all(equal | (np.isnan(a) & np.isnan(b))))
 
 
 @dataclass(frozen=True)
@@ -49,27 +44,36 @@ class Inherited:
 
 def framework_divergence(state: State, spec: Any, error: CheckFailure) -> Inherited | None:
     """The known divergence of a framework implementation that a user's failing loss
-    reproduces exactly, or None where none does (or the check is not a user's)."""
+    reproduces exactly, or None where none does (or the check is not a user's): only entries
+    whose conditions (shows_when) fit the failing input are cited."""
     point, case = spec.point, error.case
     if point is None or case is None or point.impl not in state.options.user:
         return None
     gradient = error.record.get("quantity") == GRADIENT
+    mine: np.ndarray | None = None  # the user's whole result (its record keeps only part of a large one)
     for impl in state.builtins.get(point.framework.name, []):
         if impl.operation != point.impl.operation:
             continue
-        known = divergences.find(state.options.known, {**spec.fields(), "implementation": impl.name})
+        known = divergences.find(state.options.known, {**spec.fields(), "implementation": impl.name}, case)
         if known is None:
             continue
         try:
             theirs, _ = judge.run(dataclasses.replace(point, impl=impl), case, gradient=gradient)
+            if mine is None:
+                mine, _ = judge.run(point, case, gradient=gradient)
         except (Unsupported, CheckFailure, ValueError, TypeError, RuntimeError):
             continue
-        if _same(error.record.get("got"), theirs, error.record.get("worst_at")):
+        if same_bits(mine, theirs):
             reason = known.reason.split(". ")[0].rstrip(".")
+            whose = (
+                f"It is {impl.name}'s convention, which your loss shares"
+                if known.kind == "definition"
+                else "The fault is the framework's, not your code's"
+            )
             sentence = (
                 f"your loss returns what {impl.name} returns on these inputs, bit for bit, and there "
                 f"that is the known divergence {known.id} ({known.kind}) of {point.framework.name}: "
-                f"{reason}. The fault is the framework's, not your code's"
+                f"{reason}. {whose}"
             )
             return Inherited(known, impl.name, point.framework.name, sentence)
     return None
