@@ -103,7 +103,8 @@ def load(path: Path = DEFAULT_PATH) -> list[KnownDivergence]:
                 raise _error(file, n, entry, "id", f"{entry['id']!r} is also the id of {place}")
             entries.append(entry)
     entries.sort(key=lambda e: (e.get("order") is None, e.get("order", 0)))  # stable: the rest as read
-    return [
-        KnownDivergence(**{k: tuple(v) if k == "shows_when" else v for k, v in e.items() if k != "order"})
-        for e in entries
-    ]
+    for entry in entries:
+        entry.pop("order", None)
+        if "shows_when" in entry:
+            entry["shows_when"] = tuple(entry["shows_when"])
+    return [KnownDivergence(**entry) for entry in entries]
