@@ -21,6 +21,7 @@ from conformance.checks import property_table
 from conformance.checks.failures import CheckFailure, Divergence
 from conformance.checks.messages import input_lines
 from conformance.draws import per_key
+from conformance.plugin import profiles, shrinking, verdict
 from conformance.plugin.check_record import reproduce_command
 from conformance.plugin.state import SEED, STATE, Spec
 
@@ -62,11 +63,15 @@ def distinct_failures(group: BaseExceptionGroup) -> BaseException:
     return type(primary)(message, primary.record, primary.case)
 
 
-def shrunk_within(error: BaseException, failed_at: list[float], budget: float) -> BaseException:
-    """The failure, saying so where shrinking it ran out of its budget (--shrink-budget)."""
-    if not isinstance(error, CheckFailure) or not failed_at or time.monotonic() - failed_at[0] <= budget:
+def shrunk_within(error: BaseException, failed_at: list[float], seconds: float) -> BaseException:
+    """The failure, saying so where shrinking it ran out of its share of the run's budget."""
+    if not isinstance(error, CheckFailure) or not failed_at or time.monotonic() - failed_at[0] <= seconds:
         return error
-    note = f"shrinking stopped at its budget of {budget:g} s (--shrink-budget): a smaller input may fail too"
+    error.record["unshrunk"] = shrinking.STOPPED
+    note = (
+        f"shrinking stopped after {seconds:g} s, this failure's share of the run's --shrink-budget: "
+        "a smaller input may fail too"
+    )
     return type(error)(f"{error}\n  {note}", error.record, error.case)
 
 
@@ -155,7 +160,8 @@ def shrink(
 ) -> None:
     """Shrink a failure on this implementation alone: Hypothesis draws the shared examples
     again from the same seed, up to the failing one, and shrinks it (every distinct failure
-    for a user's implementation), within --shrink-budget, then (``by_rows``: a property whose
+    for a user's implementation), within its share of the run's --shrink-budget (distinct
+    failures first: plugin/shrinking.py), then (``by_rows``: a property whose
     example is its case alone) to one row of it where one fails alone; raises what it found."""
     failed_at: list[float] = []
 
@@ -166,19 +172,26 @@ def shrink(
             failed_at.append(time.monotonic())  # from the first, Hypothesis shrinks
             raise
 
+    budget = request.config.stash[STATE].shrink_budget
+    cause = (spec.at.impl.name, spec.test, type(failure).__name__, verdict.cause(str(failure)))
+    seconds, why = budget.allowance(cause)
+    if why:  # shown as first met: its cause was shrunk already, or the run's budget is spent
+        failure.record["unshrunk"] = why
+        raise type(failure)(f"{failure}\n  {budget.note(why, cause)}", failure.record, failure.case)
     changes: dict[str, Any] = {}
     if spec.at.impl in request.config.stash[STATE].options.user:  # every distinct failure, each shrunk
         changes["report_multiple_bugs"] = True
-    budget = request.config.getoption("shrink_budget")
-    try:
-        per_key.search(strategy, at_seed, count, timed, **changes)
-    except BaseExceptionGroup as group:  # distinct failures (a user's implementation)
-        if by_rows:
-            group = group.derive([one_row(e, judge) for e in leaves(group)])
-        raise shrunk_within(distinct_failures(group), failed_at, budget) from None
-    except CheckFailure as e:
-        raise shrunk_within(one_row(e, judge) if by_rows else e, failed_at, budget) from None
-    except Unsatisfiable:
-        pass
+    profiles.limit_shrinking(seconds)
+    with budget.shrinking(cause, spec.id()):
+        try:
+            per_key.search(strategy, at_seed, count, timed, **changes)
+        except BaseExceptionGroup as group:  # distinct failures (a user's implementation)
+            if by_rows:
+                group = group.derive([one_row(e, judge) for e in leaves(group)])
+            raise shrunk_within(distinct_failures(group), failed_at, seconds) from None
+        except CheckFailure as e:
+            raise shrunk_within(one_row(e, judge) if by_rows else e, failed_at, seconds) from None
+        except Unsatisfiable:
+            pass
     note = "shrinking did not meet it again (a flaky result?): shown as first met, unshrunk"
     raise type(failure)(f"{failure}\n  {note}", failure.record, failure.case)

@@ -113,9 +113,10 @@ def test_every_distinct_failure_of_a_property_is_reported(run_suite):
 DEFECTS = "numpy:tests/user_losses/numpy_defects.py:"
 
 
-def test_shrinking_stops_at_its_budget_and_says_so(run_suite):
-    """A defect whose every call takes 0.3 s: with --shrink-budget 1, the check ends with
-    the counterexample shrunk so far, and its message names the budget."""
+def test_shrinking_stops_at_its_share_of_the_budget_and_says_so(run_suite):
+    """A defect whose every call takes 0.3 s: with --shrink-budget 1, the check may shrink for
+    a quarter of it; it ends with the counterexample shrunk so far, its message and record
+    say so, and so does the verdict."""
     args = (
         "--impl",
         DEFECTS + "slow_and_wrong",
@@ -132,7 +133,71 @@ def test_shrinking_stops_at_its_budget_and_says_so(run_suite):
     )
     (record,) = [r for r in results["results"] if r["test"] == "agreement" and r.get("framework") == "numpy"]
     assert record["outcome"] == "diverged", out[-3000:]
-    assert "shrinking stopped at its budget of 1 s (--shrink-budget)" in record["message"]
+    assert (
+        "shrinking stopped after 0.25 s, this failure's share of the run's --shrink-budget"
+        in record["message"]
+    )
+    assert record["unshrunk"] == "stopped"
+    assert "1 failing check not fully shrunk (1 shrunk part of the way" in out
+
+
+def test_a_failure_whose_cause_was_shrunk_is_shown_as_first_met(run_suite):
+    """The run's budget goes to distinct failures first: fairseq's form fails agreement in
+    float32 and float64 alike (it divides by K - 1 = 0); in one process the first is shrunk
+    and the second, the same failure of the same property, is shown as first met, naming the
+    check that shrank it."""
+    args = (DEFINITIONS + "fairseq", "--framework", "none", "--dtype", "float32,float64")
+    code, out, results = run_suite(
+        "--impl",
+        *args,
+        "--hypothesis-profile",
+        "ci",
+        "-k",
+        "agreement and not gradient",
+        target="conformance/test_properties.py",
+    )
+    records = sorted(
+        (r for r in results["results"] if r["test"] == "agreement" and r.get("framework") == "numpy"),
+        key=lambda r: r["id"],
+    )
+    assert code == 1 and len({r["outcome"] for r in records}) == 1, out[-3000:]
+    (shrunk,) = [r for r in records if "unshrunk" not in r]
+    (first_met,) = [r for r in records if r.get("unshrunk") == "same-cause"]
+    assert (
+        "not shrunk: the same failure was shrunk in agreement-indices-numpy_definitions.fairseq-"
+        f"cpu:0-{shrunk['dtype']}-eager" in first_met["message"]
+    )
+    assert "1 failing check not fully shrunk (1 as first met, their cause shrunk in another check" in out
+
+
+def test_a_spent_budget_shrinks_nothing_and_says_so(run_suite):
+    args = ("--impl", DEFINITIONS + "fairseq", "--framework", "none", "--dtype", "float64")
+    _, out, results = run_suite(
+        *args,
+        "--shrink-budget",
+        "0",
+        "-k",
+        "agreement and not gradient",
+        target="conformance/test_properties.py",
+    )
+    (record,) = [r for r in results["results"] if r["test"] == "agreement" and r.get("framework") == "numpy"]
+    assert record["unshrunk"] == "budget-spent", out[-3000:]
+    assert "not shrunk: the run's shrink budget of 0 s was spent (--shrink-budget)" in record["message"]
+
+
+def test_the_budget_gives_each_distinct_failure_a_share_and_each_cause_one_shrink():
+    from conformance.plugin.shrinking import SAME_CAUSE, SPENT, ShrinkBudget
+
+    budget = ShrinkBudget(8.0)
+    a, b = ("impl", "agreement", "Divergence", "matching X"), ("impl", "masked", "Divergence", "")
+    assert budget.allowance(a) == (2.0, "")  # a quarter of the budget
+    with budget.shrinking(a, "agreement-float32"):
+        budget.spent += 5.5  # as if it took that long
+    assert budget.allowance(a) == (0.0, SAME_CAUSE)
+    seconds, why = budget.allowance(b)
+    assert why == "" and 0 < seconds <= 2.5  # what is left, less than a share
+    budget.spent = 8.0
+    assert budget.allowance(b) == (0.0, SPENT)
 
 
 def test_a_counterexample_is_printed_whole_in_digits_that_give_it_back():

@@ -55,11 +55,12 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything can import TensorFlow
     from conformance.plugin import options, profiles, recorder
+    from conformance.plugin.shrinking import ShrinkBudget
     from conformance.plugin.state import STATE, State
 
     config.stash[STATE] = State(options.from_config(config))
     config.stash[STATE].run_seed = profiles.run_seed(config, config.stash[STATE].options.profile)
-    profiles.limit_shrinking(config.getoption("shrink_budget"))
+    config.stash[STATE].shrink_budget = ShrinkBudget(config.getoption("shrink_budget"))
     config.stash[STATE].check_devices()
     config.pluginmanager.register(recorder.Recorder(config), "conformance-recorder")
 

@@ -10,7 +10,7 @@ from conformance.paths import CASES_DIR, KNOWN_DIVERGENCES, REPORT, RESULTS
 from conformance.vocabulary import DTYPES, FRAMEWORKS, MODES
 
 CHECK_TIMEOUT = 600.0  # seconds: a hung check is stopped; the slowest real ones take about a minute
-SHRINK_BUDGET = 60.0  # seconds Hypothesis may spend shrinking one check's failure (its own limit: 300)
+SHRINK_BUDGET = 60.0  # seconds a run may spend shrinking failures (plugin/shrinking.py)
 
 
 def addoption(parser: pytest.Parser) -> None:
@@ -91,8 +91,10 @@ def addoption(parser: pytest.Parser) -> None:
         type=float,
         default=SHRINK_BUDGET,
         metavar="SECONDS",
-        help=f"seconds Hypothesis may spend shrinking a property check's failure (default "
-        f"{SHRINK_BUDGET:g}); a counterexample it had no time to shrink further says so",
+        help=f"seconds the run may spend shrinking property checks' failures (default "
+        f"{SHRINK_BUDGET:g}; each pytest-xdist worker, side by side), distinct failures first: one "
+        "whose cause was shrunk already, or met once the budget is spent, is shown as first met, "
+        "and the verdict says how many were",
     )
     group.addoption(
         "--known-divergences",

@@ -12,6 +12,7 @@ from conformance.adapters import IMPORTED_FIRST, Framework, FrameworkMissing, Im
 from conformance.cases import Case, CaseError, load_all
 from conformance.checks.failures import Point
 from conformance.plugin.options import Options
+from conformance.plugin.shrinking import ShrinkBudget
 from conformance.vocabulary import GPU_PLATFORMS
 
 STATE = pytest.StashKey["State"]()
@@ -106,6 +107,7 @@ class State:
     builtins: dict[str, list[Implementation]] = field(default_factory=dict)  # each's own, run or not
     unsupported: list[dict] = field(default_factory=list)  # records of checks that cannot run: no items
     run_seed: int | None = None  # the property checks' draws come from it (None: derandomised)
+    shrink_budget: ShrinkBudget = field(default_factory=lambda: ShrinkBudget(0.0))  # set at configure
 
     def framework(self, name: str) -> Framework | str:
         """The framework with the implementations to check, on the devices and in the modes

@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from typing import Any
 
+from conformance.plugin.shrinking import unshrunk
 from conformance.vocabulary import FAILING, KNOWN_DIVERGENCE, PASSED, SKIP_OUTCOMES
 
 # What a failure message says caused it, most telling first (a property check's message of
@@ -66,7 +67,8 @@ def verdict_line(name: str, records: list[dict[str, Any]], report_path: str | No
         for (outcome, test), messages in sorted(found.items())
     )
     findings = f"{len(found)} finding{'s' if len(found) > 1 else ''}"
-    return f"{name}: {findings} in {ran} checks that ran: {kinds}{inherits}{where}"
+    left = unshrunk([r for r in mine if r["outcome"] in FAILING])
+    return f"{name}: {findings} in {ran} checks that ran: {kinds}{inherits}{left}{where}"
 
 
 def inherited(records: list[dict[str, Any]]) -> str:
