@@ -191,3 +191,44 @@ def test_the_repository_writes_each_evidence_text_once():
         written += list(data.get("evidence", {}).values())
         written += [entry["evidence"] for entry in data["divergence"] if "evidence" in entry]
     assert sorted(t for t in set(written) if written.count(t) > 1) == []
+
+
+def test_an_entry_is_cited_only_for_an_input_its_conditions_fit():
+    """PyTorch's float64 agreement check matches two entries by its coordinates: log_softmax
+    summing in lanes (classes on the last axis) and summing in order (classes off it). Given
+    the failing input, only the one whose shows_when fits it is found; a condition not
+    recorded (shows_when left out) would cite both."""
+    import numpy as np
+
+    from conformance.cases import Case
+
+    known = divergences.load(divergences.DEFAULT_PATH)
+    check = {
+        "test": "agreement",
+        "framework": "torch",
+        "implementation": "torch.nn.functional.cross_entropy",
+        "dtype": "float64",
+        "labels": "indices",
+        "mode": "eager",
+        "device": "cpu:0",
+    }
+    lanes, in_order = "torch-log-softmax-sums-in-lanes", "torch-log-softmax-off-the-last-axis-sums-in-order"
+    found = divergences.find(known, check)
+    assert found is not None and set(found.id.split(" + ")) == {lanes, in_order}
+    logits = np.zeros((2, 4))
+    last = Case("drawn", "(drawn)", "", logits, np.array([0, 1]), 0.1, "mean", ())
+    off = Case("drawn", "(drawn)", "", logits, np.array([0, 1]), 0.1, "mean", (), batch_shape=(1, 2), axis=1)
+    assert divergences.find(known, check, last).id == lanes
+    assert divergences.find(known, check, off).id == in_order
+    unconditioned = [KnownDivergence(**{**k.__dict__, "shows_when": ()}) for k in known]
+    assert divergences.find(unconditioned, check, last).id == found.id
+
+
+def test_conditions_are_named_from_the_vocabulary_only(tmp_path):
+    file = tmp_path / "bad.toml"
+    file.write_text(
+        '[[divergence]]\nid = "x"\nmatch = { test = "loss" }\nkind = "definition"\nreason = "r"\n'
+        'shows_when = ["classes-sideways"]\n'
+    )
+    with pytest.raises(ValueError, match="shows_when"):
+        divergences.load(file)

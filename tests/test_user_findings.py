@@ -317,3 +317,68 @@ def test_one_bit_off_is_not_the_frameworks_result():
     assert not same_bits(np.array([13.5, np.inf, np.nan, -0.0]), theirs)
     assert not same_bits(theirs.astype(np.float32), theirs)
     assert not same_bits(theirs[:3], theirs)
+
+
+LOG_SOFTMAX = "torch:tests/user_losses/torch_log_softmax.py:"
+EVERY_PROPERTY = ("--framework", "none", "--dtype", "float32,float64", "--hypothesis-profile", "ci")
+
+
+@pytest.mark.parametrize(
+    ("name", "inherits"),
+    [
+        ("smoothed_targets", "inherits torch's one-hot-rows-zero-weight-times-minus-inf-is-nan in 2 checks"),
+        ("nll_and_mean", ""),
+    ],
+)
+def test_a_loss_written_on_torch_log_softmax_passes_every_check(run_suite, name, inherits):
+    """The forms users write on torch.log_softmax, every golden case and property in float32
+    and float64: exit 0. The smoothed targets' form returns NaN at a masked class where e = 0
+    (0 * -inf), as PyTorch's own composition of that form does: inherited, and named."""
+    pytest.importorskip("torch")
+    code, out, results = run_suite("--impl", LOG_SOFTMAX + name, *EVERY_PROPERTY, target="conformance")
+    mine = [r for r in results["results"] if r.get("implementation") == f"torch_log_softmax.{name}"]
+    assert code == 0 and {r["outcome"] for r in mine} <= {"passed", "unsupported", "known divergence"}, out[
+        -3000:
+    ]
+    line = next(x for x in out.splitlines() if x.startswith(f"torch_log_softmax.{name}: passed ("))
+    assert (inherits in line) if inherits else ("inherits" not in line), line
+    for r in mine:
+        if r["outcome"] == "known divergence":
+            assert r["inherited_from"] == "torch.log_softmax(smoothed targets)" and r["test"] == "masked"
+
+
+def test_a_gradient_on_torch_log_softmax_inherits_pytorchs_divergence(run_suite):
+    """A drawn row of 32,768 classes with a gap of 20 at the target (seed 3): the smoothed
+    targets' form returns PyTorch's own gradient, every element bit for bit, beyond the tight
+    bound in float64, where PyTorch's log_softmax sums in lanes: inherited."""
+    pytest.importorskip("torch")
+    args = ("--impl", LOG_SOFTMAX + "smoothed_targets", "--framework", "none", "--dtype", "float64")
+    code, out, results = run_suite(
+        *args, "--hypothesis-seed", "3", "-k", "gradient_agreement", target="conformance/test_properties.py"
+    )
+    (record,) = [
+        r for r in results["results"] if r.get("implementation") == "torch_log_softmax.smoothed_targets"
+    ]
+    assert code == 0 and record["outcome"] == "known divergence", out[-3000:]
+    assert (
+        record["known_divergence"]["id"]
+        == "torch-log-softmax-backward-sums-in-order + torch-log-softmax-sums-in-lanes"
+    )
+    assert (
+        "your loss returns what torch.nn.functional.cross_entropy returns on these inputs"
+        in record["message"]
+    )
+
+
+def test_a_loss_on_torch_log_softmax_with_a_defect_keeps_its_findings(run_suite):
+    """The smoothed targets' form with its smoothing constant half again too large: exit 1,
+    every finding its own (none inherited); only the masked NaN, which it shares bit for bit
+    with PyTorch's form, is inherited."""
+    pytest.importorskip("torch")
+    code, out, results = run_suite(
+        "--impl", LOG_SOFTMAX + "wrong_smoothing", *EVERY_PROPERTY, target="conformance"
+    )
+    mine = [r for r in results["results"] if r.get("implementation") == "torch_log_softmax.wrong_smoothing"]
+    failing = [r for r in mine if r["outcome"] in ("diverged", "imprecise")]
+    assert code == 1 and {r["test"] for r in failing} >= {"loss", "agreement", "gradient"}, out[-3000:]
+    assert not [r for r in failing if "inherited_from" in r]
