@@ -1,6 +1,7 @@
 """TensorFlow: Keras' losses (keras_losses.py, where KERAS_BACKEND is tensorflow), TF1's
 built-in (the documents' API), ``tf.nn.softmax_cross_entropy_with_logits`` on labels smoothed
-by hand, and its sparse form."""
+by hand, its sparse form, and the form users write on ``tf.nn.log_softmax`` (so that a user's
+loss built on it can be matched bit for bit: plugin/shared.py)."""
 
 from __future__ import annotations
 
@@ -86,6 +87,18 @@ def nn_sparse(x, labels, e, reduction, axis):
     return reduce_rows(rows, reduction, tf.reduce_mean, tf.reduce_sum)
 
 
+def log_softmax_form(x, labels, e, reduction, axis):
+    """-sum(t * tf.nn.log_softmax(x)) over the classes, t the smoothed target rows (one-hot rows
+    from class indices, tf.one_hot, in the logits' dtype)."""
+    import tensorflow as tf
+
+    k = x.shape[axis]
+    targets = labels if labels.dtype.is_floating else tf.one_hot(labels, k, axis=axis, dtype=x.dtype)
+    smoothed = targets * (1 - e) + e / k
+    rows = -tf.reduce_sum(smoothed * tf.nn.log_softmax(x, axis=axis), axis=axis)
+    return reduce_rows(rows, reduction, tf.reduce_mean, tf.reduce_sum)
+
+
 IMPLEMENTATIONS = [
     *keras_losses.implementations("tensorflow", "tf.keras.losses."),
     Implementation(
@@ -110,6 +123,15 @@ IMPLEMENTATIONS = [
         nn_sparse,
         frozenset({INDICES}),
         smoothing=False,
+    ),
+    Implementation(
+        "tf.nn.log_softmax(smoothed targets)",
+        "tensorflow",
+        log_softmax_form,
+        class_axis="any",
+        smooths_by_hand=True,
+        eager_only="compiled, TensorFlow's graph optimisers and XLA fuse the composition into a program "
+        "of their own, so a user's compiled loss would not share its bits",
     ),
 ]
 
