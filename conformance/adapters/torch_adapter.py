@@ -1,6 +1,5 @@
 """PyTorch: ``torch.nn.functional.cross_entropy`` and ``torch.nn.CrossEntropyLoss``, and the
-two forms users write on ``torch.log_softmax`` (so that a user's loss built on it can be
-matched bit for bit, and inherit what the primitive does: plugin/shared.py)."""
+two forms users write on ``torch.log_softmax`` (torch_forms.py)."""
 
 from __future__ import annotations
 
@@ -16,11 +15,12 @@ from typing import Any
 
 import numpy as np
 
+from conformance.adapters import torch_forms
 from conformance.adapters.base import Framework, Implementation
 from conformance.adapters.caches import cache_folder
-from conformance.adapters.contract import Mode, Unsupported, normalise_device, reduce_rows
+from conformance.adapters.contract import Mode, Unsupported, normalise_device
 from conformance.oracle.conventions import Convention
-from conformance.vocabulary import EAGER, INDICES, PROBABILITIES, SIGMOID_CROSS_ENTROPY
+from conformance.vocabulary import EAGER, PROBABILITIES, SIGMOID_CROSS_ENTROPY
 
 # torch.nn.CrossEntropyLoss docs: a weighted mean divides by the target classes' weights;
 # label_smoothing must be in [0, 1] (checked only above: a negative one counts as 0);
@@ -87,38 +87,6 @@ def binary_by_hand(x, labels, e, reduction, axis):
     return F.binary_cross_entropy_with_logits(x, labels * (1 - e) + e / 2, reduction=reduction)
 
 
-def smoothed_targets_form(x, labels, e, reduction, axis):
-    """-sum(t * torch.log_softmax(x)) over the classes, t the smoothed target rows (one-hot rows
-    from class indices, in the logits' dtype): the form of optax's, Keras' and JAX's idiom."""
-    import torch
-    import torch.nn.functional as F
-
-    k = x.shape[axis]
-    targets = labels if labels.is_floating_point() else F.one_hot(labels, k).to(x.dtype).movedim(-1, axis)
-    smoothed = targets * (1 - e) + e / k
-    rows = -(smoothed * torch.log_softmax(x, dim=axis)).sum(dim=axis)
-    return reduce_rows(rows, reduction, torch.mean, torch.sum)
-
-
-def nll_and_mean_form(x, labels, e, reduction, axis):
-    """(1 - e) * -log p[target] + e * mean(-log p) on torch.log_softmax, the form of timm's
-    LabelSmoothingCrossEntropy and NVIDIA's LabelSmoothing, the smoothing term left out where
-    e = 0 (as PyTorch's own does: timm's multiplies a masked class's inf by 0, a NaN that is
-    the form's fault, not the primitive's, timm-label-smoothing-masked-class-gives-nan)."""
-    import torch
-
-    logp = torch.log_softmax(x, dim=axis)
-    rows = -logp.gather(axis, labels.unsqueeze(axis)).squeeze(axis)
-    if e:
-        rows = (1 - e) * rows + e * -logp.mean(dim=axis)
-    return reduce_rows(rows, reduction, torch.mean, torch.sum)
-
-
-COMPOSED = (
-    "compiled, inductor fuses the composition into a kernel of its own, so a user's compiled loss "
-    "would not share its bits; its primitive's compiled programs are torch.nn.functional.cross_entropy's"
-)
-
 IMPLEMENTATIONS = [
     Implementation(
         "torch.nn.functional.cross_entropy",
@@ -146,23 +114,7 @@ IMPLEMENTATIONS = [
         class_axis="rows",
         operation=SIGMOID_CROSS_ENTROPY,
     ),
-    Implementation(
-        "torch.log_softmax(smoothed targets)",
-        "torch",
-        smoothed_targets_form,
-        class_axis="any",
-        smooths_by_hand=True,
-        eager_only=COMPOSED,
-    ),
-    Implementation(
-        "torch.log_softmax(nll and mean)",
-        "torch",
-        nll_and_mean_form,
-        frozenset({INDICES}),
-        class_axis="any",
-        smooths_by_hand=True,
-        eager_only=COMPOSED,
-    ),
+    *torch_forms.FORMS,
 ]
 
 

@@ -1,6 +1,7 @@
 """A check's outcome (vocabulary.OUTCOMES) from what pytest saw, and the exceptions that
 become outcomes: an implementation that cannot do a combination is unsupported, a user's
-loss that refuses a value rejected, and a known divergence excuses only what it expects."""
+loss that refuses a value rejected, and a known divergence excuses only what it expects (its
+exception, and an input that meets its conditions)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from typing import Any
 
 import pytest
 
+from conformance import divergences
 from conformance.adapters import Unsupported, user
-from conformance.checks.failures import CheckFailure, Imprecise, Raised
+from conformance.checks.failures import BeyondKnownDivergence, CheckFailure, Imprecise, Raised
 from conformance.plugin.shared import framework_divergence
 from conformance.plugin.state import INHERITED, OUTCOME, STATE, spec_of
 from conformance.vocabulary import (
@@ -47,6 +49,7 @@ def run_check(item: pytest.Item) -> Generator[None, Any, Any]:
             )
             raise type(e)(f"{e}\n  {note}", e.record, e.case) from e
         state = item.config.stash[STATE]
+        _fits(state, spec, e)
         shared = framework_divergence(state, spec, e)
         if shared is not None:  # a user's loss that fails exactly as its framework's own does
             if state.options.fail_inherited:
@@ -65,6 +68,17 @@ def run_check(item: pytest.Item) -> Generator[None, Any, Any]:
     except Unsupported as e:
         item.stash[OUTCOME] = UNSUPPORTED
         pytest.skip(skip_reason(UNSUPPORTED, str(e)))
+
+
+def _fits(state: Any, spec: Any, e: CheckFailure) -> None:
+    """A failure at a known divergence's coordinates whose input meets none of the matching
+    entries' conditions (shows_when) is not excused by them: a new divergence."""
+    if spec.known is None or e.case is None or divergences.find(state.options.known, spec.fields(), e.case):
+        return
+    unmet = [k for k in state.options.known if k.matches(spec.fields()) and not k.fits(e.case)]
+    said = "; ".join(f"{k.id} shows only where {' and '.join(k.shows_when)}" for k in unmet)
+    note = f"not excused: {said}, and this input does not meet that: a new divergence"
+    raise BeyondKnownDivergence(f"{e}\n  {note}", e.record, e.case) from e
 
 
 def _expected(spec: Any, e: Raised) -> None:

@@ -1,10 +1,12 @@
 """The run's shrink budget (--shrink-budget): the seconds a run may spend shrinking property
-checks' failures, spent on distinct failures first. A failure whose cause was already shrunk
-in this process (the same implementation, property and kind of failure: its class and the
-cause its message names, verdict.cause) is shown as first met; each distinct one may take at
-most a quarter of the budget, so that a slow first one leaves time for the next three; once
-the budget is spent, failures are shown as first met. Each pytest-xdist worker keeps its own,
-side by side, so that the run's wall clock spends at most the budget on shrinking.
+checks' failures, spent on distinct failures first. Each failure may take at most a quarter of
+the budget, so that a slow first one leaves time for the next three. A failure whose cause was
+already shrunk in this process (the same implementation, property and kind of failure: its
+class and the cause its message names, verdict.cause; another dtype, say) is shrunk only from
+the half of the budget that is not kept for causes not yet met; else it is shown as first met,
+naming the check that shrank its cause. Once the budget is spent, failures are shown as first
+met. Each pytest-xdist worker keeps its own, side by side, so that the run's wall clock spends
+at most the budget on shrinking.
 
 What a check left unshrunk, and why, goes in its record (``unshrunk``: one of SAID's keys)
 and the verdict (``unshrunk``)."""
@@ -16,7 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-SHARE = 4  # a distinct failure may take at most 1/SHARE of the budget
+SHARE = 4  # a failure may take at most 1/SHARE of the budget
+KEPT_FOR_NEW_CAUSES = 0.5  # the part of the budget a failure of a cause already shrunk may not use
 SAME_CAUSE = "same-cause"  # unshrunk: its cause was shrunk in another check
 SPENT = "budget-spent"  # unshrunk: the run's budget was spent
 STOPPED = "stopped"  # shrunk part of the way: its share of the budget ran out
@@ -38,10 +41,13 @@ class ShrinkBudget:
 
     def allowance(self, cause: tuple[str, ...]) -> tuple[float, str]:
         """Seconds this failure may be shrunk for, and why none ("" where some): its cause was
-        shrunk already (SAME_CAUSE), or the budget is spent (SPENT)."""
-        if cause in self.shrunk:
-            return 0.0, SAME_CAUSE
+        shrunk already and only the half kept for new causes is left (SAME_CAUSE), or the
+        budget is spent (SPENT)."""
         left = self.seconds - self.spent
+        if cause in self.shrunk:
+            left -= self.seconds * KEPT_FOR_NEW_CAUSES
+            if left <= 0:
+                return 0.0, SAME_CAUSE
         if left <= 0:
             return 0.0, SPENT
         return min(left, self.seconds / SHARE), ""
@@ -60,8 +66,8 @@ class ShrinkBudget:
         """What a failure shown as first met says of it."""
         if why == SAME_CAUSE:
             return (
-                f"not shrunk: the same failure was shrunk in {self.shrunk[cause]} "
-                "(--shrink-budget: distinct failures first)"
+                f"not shrunk: the same failure was shrunk in {self.shrunk[cause]}, and the rest of the "
+                "run's --shrink-budget is kept for failures of other causes"
             )
         return f"not shrunk: the run's shrink budget of {self.seconds:g} s was spent (--shrink-budget)"
 
