@@ -1,6 +1,7 @@
 """When a known divergence shows: named conditions on a check's input (``shows_when``), so that
-an entry is cited only for an input it fits (an entry of classes off the last axis is not the
-cause of a failure whose classes are on the last axis)."""
+an entry excuses, and is cited for, only an input it fits (an entry of classes off the last axis
+is not the cause of a failure whose classes are on the last axis). Each is a necessary condition
+of the entry's mechanism, read from its reason and evidence, never a fit to what was seen."""
 
 from __future__ import annotations
 

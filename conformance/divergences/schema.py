@@ -36,8 +36,10 @@ fixed in that version; one that still fails is a new divergence whose message na
 and its gate (a regression, or a wrong gate).
 
 ``shows_when`` names conditions on a check's input (divergences/conditions.py: the class axis,
-whether it smooths) that must all hold where the entry can be the cause: an entry is cited as a
-failure's cause (a user's inherited divergence) only where its conditions fit the input shown.
+whether it smooths) that must all hold where the entry can be the cause: a failure whose input
+meets none of its matching entries' conditions is not excused by them (a new divergence, named
+with the entry and the condition unmet), and an entry is cited as a failure's cause (a user's
+inherited divergence) only where its conditions fit the input shown.
 
 ``order`` places an entry among all those loaded (files by name, then each file's entries in
 turn, where none says): where a check matches several, they are combined in that order (their
