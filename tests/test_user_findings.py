@@ -419,3 +419,32 @@ def test_a_known_divergence_excuses_only_an_input_that_meets_its_conditions(
     assert got == code and record["outcome"] == outcome, out[-3000:]
     if code:
         assert "not excused: drops-smoothing shows only where no-smoothing" in record["message"]
+
+
+def test_an_excused_failure_cites_only_the_entries_its_input_meets(run_suite, tmp_path):
+    """Two entries match the check's coordinates; its failing input (smoothed) meets the
+    conditions of one: the record names that one alone, not both."""
+    entry = (
+        '[[divergence]]\nid = "{id}"\n'
+        'match = {{ test = "agreement", implementation = "numpy_definitions.unsmoothed" }}\n'
+        'shows_when = ["{condition}"]\nkind = "definition"\nreason = "it drops e"\nstrict = false\n'
+    )
+    known = tmp_path / "known.toml"
+    known.write_text(
+        entry.format(id="drops-smoothing", condition="smoothing")
+        + entry.format(id="off-the-last-axis", condition="classes-off-the-last-axis")
+    )
+    args = ("--impl", DEFINITIONS + "unsmoothed", "--framework", "none", "--dtype", "float64")
+    code, out, results = run_suite(
+        *args,
+        "--known-divergences",
+        str(known),
+        "--hypothesis-profile",
+        "ci",
+        "-k",
+        "agreement and not gradient",
+        target="conformance/test_properties.py",
+    )
+    (record,) = [r for r in results["results"] if r["test"] == "agreement" and r.get("framework") == "numpy"]
+    assert code == 0 and record["outcome"] == "known divergence", out[-3000:]
+    assert record["known_divergence"]["id"] == "drops-smoothing"

@@ -19,7 +19,7 @@ from conformance.cases import CASES_DIR, Case, to_toml
 from conformance.checks import golden
 from conformance.checks.failures import CheckFailure
 from conformance.plugin.outcomes import classify
-from conformance.plugin.state import INHERITED, SEED, STATE, Spec, spec_of
+from conformance.plugin.state import CITED, INHERITED, SEED, STATE, Spec, spec_of
 from conformance.results import results_file
 
 REPRODUCE = pytest.StashKey[str]()
@@ -92,8 +92,8 @@ def attach_record(item: pytest.Item, report: pytest.TestReport, call: pytest.Cal
     if inherited is not None:  # the framework's known divergence, inherited
         record["known_divergence"] = inherited[0].entry.__dict__
         record["inherited_from"] = inherited[0].implementation
-    if spec.known is not None:
-        record["known_divergence"] = spec.known.__dict__
+    if spec.known is not None:  # as the entries that fit its failing input cite it, where fewer
+        record["known_divergence"] = item.stash.get(CITED, spec.known).__dict__
     if spec.fixed is not None:  # an entry said not to apply to these versions
         entry, why = spec.fixed
         record["gated_divergence"] = {

@@ -15,7 +15,7 @@ from conformance import divergences
 from conformance.adapters import Unsupported, user
 from conformance.checks.failures import BeyondKnownDivergence, CheckFailure, Imprecise, Raised
 from conformance.plugin.shared import framework_divergence
-from conformance.plugin.state import INHERITED, OUTCOME, STATE, spec_of
+from conformance.plugin.state import CITED, INHERITED, OUTCOME, STATE, spec_of
 from conformance.vocabulary import (
     DIVERGED,
     ERRORED,
@@ -49,7 +49,9 @@ def run_check(item: pytest.Item) -> Generator[None, Any, Any]:
             )
             raise type(e)(f"{e}\n  {note}", e.record, e.case) from e
         state = item.config.stash[STATE]
-        _fits(state, spec, e)
+        cited = _fits(state, spec, e)
+        if cited is not None:
+            item.stash[CITED] = cited
         shared = framework_divergence(state, spec, e)
         if shared is not None:  # a user's loss that fails exactly as its framework's own does
             if state.options.fail_inherited:
@@ -70,15 +72,20 @@ def run_check(item: pytest.Item) -> Generator[None, Any, Any]:
         pytest.skip(skip_reason(UNSUPPORTED, str(e)))
 
 
-def _fits(state: Any, spec: Any, e: CheckFailure) -> None:
-    """A failure at a known divergence's coordinates whose input meets none of the matching
-    entries' conditions (shows_when) is not excused by them: a new divergence."""
-    if spec.known is None or e.case is None or divergences.find(state.options.known, spec.fields(), e.case):
-        return
-    unmet = [k for k in state.options.known if k.matches(spec.fields()) and not k.fits(e.case)]
-    said = "; ".join(f"{k.id} shows only where {' and '.join(k.shows_when)}" for k in unmet)
-    note = f"not excused: {said}, and this input does not meet that: a new divergence"
-    raise BeyondKnownDivergence(f"{e}\n  {note}", e.record, e.case) from e
+def _fits(state: Any, spec: Any, e: CheckFailure) -> divergences.KnownDivergence | None:
+    """The entries of the check's known divergence that fit its failing input (shows_when),
+    where that is fewer than match its coordinates (None: all, or none is known). A failure
+    whose input meets none of them is not excused: a new divergence, naming the entries and
+    their conditions."""
+    if spec.known is None or e.case is None:
+        return None
+    fitting = divergences.find(state.options.known, spec.fields(), e.case)
+    if fitting is None:
+        unmet = [k for k in state.options.known if k.matches(spec.fields()) and not k.fits(e.case)]
+        said = "; ".join(f"{k.id} shows only where {' and '.join(k.shows_when)}" for k in unmet)
+        note = f"not excused: {said}, and this input does not meet that: a new divergence"
+        raise BeyondKnownDivergence(f"{e}\n  {note}", e.record, e.case) from e
+    return fitting if fitting.id != spec.known.id else None
 
 
 def _expected(spec: Any, e: Raised) -> None:

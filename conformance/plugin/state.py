@@ -21,6 +21,8 @@ OUTCOME = pytest.StashKey[str]()  # the outcome a check skipped with when it ran
 # a user's check that failed as its framework's own implementation does: what it inherits, and
 # the failure it raised (its record and message)
 INHERITED = pytest.StashKey[tuple[Any, Any]]()
+# the entries of a check's known divergence that fit its failing input (shows_when), where fewer
+CITED = pytest.StashKey[divergences.KnownDivergence]()
 
 
 @dataclass(frozen=True)
