@@ -181,7 +181,8 @@ def test_a_real_run_comes_back_as_it_was_compacted(run_suite, tmp_path):
     assert document["environment"]["duration_s"] > 0
     records = document["results"]
     assert {r["test"] for r in records} >= {"loss", "gradient", "options"}
-    assert all(r["reproduce"].startswith(shlex.join(["pytest", r["id"]])) for r in records)
+    ran = [r for r in records if r["outcome"] != "unsupported"]  # one never collected has no command
+    assert ran and all(r["reproduce"].startswith(shlex.join(["pytest", r["id"]])) for r in ran)
     assert sum("id" in c for c in checks(on_disk)) < len(records) / 10
     again = expand(json.loads(json.dumps(compact(document), separators=(",", ":"))))
     assert again["results"] == records and again["environment"] == document["environment"]
