@@ -388,52 +388,18 @@ def test_a_loss_on_torch_log_softmax_with_a_defect_keeps_its_findings(run_suite)
     assert not [r for r in failing if "inherited_from" in r]
 
 
-@pytest.mark.parametrize(
-    ("condition", "outcome", "code"), [("smoothing", "known divergence", 0), ("no-smoothing", "diverged", 1)]
+UNSMOOTHED_ENTRY = (
+    '[[divergence]]\nid = "{id}"\n'
+    'match = {{ test = "agreement", implementation = "numpy_definitions.unsmoothed" }}\n'
+    'shows_when = ["{condition}"]\nkind = "definition"\nreason = "it drops e"\nstrict = false\n'
 )
-def test_a_known_divergence_excuses_only_an_input_that_meets_its_conditions(
-    run_suite, tmp_path, condition, outcome, code
-):
-    """A loss that drops its smoothing fails agreement only where e > 0. Recorded as a known
-    divergence that shows where it smooths, its failure is excused; recorded as one that shows
-    only without smoothing, the same failure is a new divergence, whose message names the entry
-    and the condition its input does not meet (a second fault at an excused coordinate)."""
-    known = tmp_path / "known.toml"
-    known.write_text(
-        '[[divergence]]\nid = "drops-smoothing"\n'
-        'match = { test = "agreement", implementation = "numpy_definitions.unsmoothed" }\n'
-        f'shows_when = ["{condition}"]\nkind = "definition"\nreason = "it drops e"\nstrict = false\n'
-    )
-    args = ("--impl", DEFINITIONS + "unsmoothed", "--framework", "none", "--dtype", "float64")
-    got, out, results = run_suite(
-        *args,
-        "--known-divergences",
-        str(known),
-        "--hypothesis-profile",
-        "ci",
-        "-k",
-        "agreement and not gradient",
-        target="conformance/test_properties.py",
-    )
-    (record,) = [r for r in results["results"] if r["test"] == "agreement" and r.get("framework") == "numpy"]
-    assert got == code and record["outcome"] == outcome, out[-3000:]
-    if code:
-        assert "not excused: drops-smoothing shows only where no-smoothing" in record["message"]
 
 
-def test_an_excused_failure_cites_only_the_entries_its_input_meets(run_suite, tmp_path):
-    """Two entries match the check's coordinates; its failing input (smoothed) meets the
-    conditions of one: the record names that one alone, not both."""
-    entry = (
-        '[[divergence]]\nid = "{id}"\n'
-        'match = {{ test = "agreement", implementation = "numpy_definitions.unsmoothed" }}\n'
-        'shows_when = ["{condition}"]\nkind = "definition"\nreason = "it drops e"\nstrict = false\n'
-    )
+def agreement_under(run_suite, tmp_path, *entries: tuple[str, str]) -> tuple[int, str, dict]:
+    """The float64 agreement check of a loss that drops its smoothing, on the ci profile, with
+    known divergences (id, condition) matching it: the exit code, the output and its record."""
     known = tmp_path / "known.toml"
-    known.write_text(
-        entry.format(id="drops-smoothing", condition="smoothing")
-        + entry.format(id="off-the-last-axis", condition="classes-off-the-last-axis")
-    )
+    known.write_text("".join(UNSMOOTHED_ENTRY.format(id=i, condition=c) for i, c in entries))
     args = ("--impl", DEFINITIONS + "unsmoothed", "--framework", "none", "--dtype", "float64")
     code, out, results = run_suite(
         *args,
@@ -446,5 +412,33 @@ def test_an_excused_failure_cites_only_the_entries_its_input_meets(run_suite, tm
         target="conformance/test_properties.py",
     )
     (record,) = [r for r in results["results"] if r["test"] == "agreement" and r.get("framework") == "numpy"]
+    return code, out, record
+
+
+@pytest.mark.parametrize(
+    ("condition", "outcome", "code"), [("smoothing", "known divergence", 0), ("no-smoothing", "diverged", 1)]
+)
+def test_a_known_divergence_excuses_only_an_input_that_meets_its_conditions(
+    run_suite, tmp_path, condition, outcome, code
+):
+    """A loss that drops its smoothing fails agreement only where e > 0. Recorded as a known
+    divergence that shows where it smooths, its failure is excused; recorded as one that shows
+    only without smoothing, the same failure is a new divergence, whose message names the entry
+    and the condition its input does not meet (a second fault at an excused coordinate)."""
+    got, out, record = agreement_under(run_suite, tmp_path, ("drops-smoothing", condition))
+    assert got == code and record["outcome"] == outcome, out[-3000:]
+    if code:
+        assert "not excused: drops-smoothing shows only where no-smoothing" in record["message"]
+
+
+def test_an_excused_failure_cites_only_the_entries_its_input_meets(run_suite, tmp_path):
+    """Two entries match the check's coordinates; its failing input (smoothed) meets the
+    conditions of one: the record names that one alone, not both."""
+    code, out, record = agreement_under(
+        run_suite,
+        tmp_path,
+        ("drops-smoothing", "smoothing"),
+        ("off-the-last-axis", "classes-off-the-last-axis"),
+    )
     assert code == 0 and record["outcome"] == "known divergence", out[-3000:]
     assert record["known_divergence"]["id"] == "drops-smoothing"
