@@ -101,7 +101,10 @@ def check_edge(point: Point, name: str, reproduce: str = "") -> dict[str, Any]:
             point, case, got, Exact.from_float64(np.full(np.shape(got), np.nan)), [], reproduce
         )
         raise Divergence(
-            f"{message}\n  returned a value; its convention {edge.convention} = raises", record, case
+            f"{message}\n  returned a value; its convention {edge.convention} = raises",
+            record,
+            case,
+            judge.came(got, None, record, False),
         )
     expected, like = expected_under(edge, value, case, point)
     bound = judge.loss_bound(like, point.label_kind, point.dtype, expected, point.impl.convention)

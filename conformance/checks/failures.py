@@ -6,18 +6,40 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from conformance.adapters import Framework, Implementation
 from conformance.cases import Case
 from conformance.vocabulary import EAGER
 
 
-class CheckFailure(AssertionError):
-    """A check failed; carries the record of what came back and the case that shows it."""
+@dataclass(frozen=True)
+class Came:
+    """What a failing check got back, whole, for the predictions of known divergences
+    (divergences/predictions.py): the result, the answer it was judged against (None where
+    there is none), the dtype it returned, and whether its value was within the check's bound."""
 
-    def __init__(self, message: str, record: dict[str, Any] | None = None, case: Case | None = None):
+    got: np.ndarray
+    expected: np.ndarray | None
+    returned_dtype: str
+    value_passed: bool
+
+
+class CheckFailure(AssertionError):
+    """A check failed; carries the record of what came back, the case that shows it and, where
+    it returned a result, that result (``came``)."""
+
+    def __init__(
+        self,
+        message: str,
+        record: dict[str, Any] | None = None,
+        case: Case | None = None,
+        came: Came | None = None,
+    ):
         super().__init__(message)
         self.record = record or {}
         self.case = case
+        self.came = came
 
 
 class Divergence(CheckFailure):

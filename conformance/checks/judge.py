@@ -19,7 +19,7 @@ from conformance.adapters.contract import PlacementError
 from conformance.cases import Case
 from conformance.checks import compare, definitions
 from conformance.checks.exact_answer import exact_grad, exact_loss, inputs
-from conformance.checks.failures import BeyondKnownDivergence, Divergence, Imprecise, Point, Raised
+from conformance.checks.failures import BeyondKnownDivergence, Came, Divergence, Imprecise, Point, Raised
 from conformance.checks.messages import dtype_problems, failure_message, input_lines
 from conformance.oracle.bounds import Bound
 from conformance.oracle.conventions import DEFAULT, Convention
@@ -184,14 +184,22 @@ def judge(
                 record,
                 case,
             )
-        raise Divergence(message, record, case)
+        raise Divergence(message, record, case, came(got, exact.hi, record, result.passed))
     if not result.precise:
         problem = f"{result.summary()} (eps = {eps:.3g})"
         quantity = record.get("quantity", "loss")
         raise Imprecise(
-            failure_message(point, case, got, exact, [problem], reproduce, quantity), record, case
+            failure_message(point, case, got, exact, [problem], reproduce, quantity),
+            record,
+            case,
+            came(got, exact.hi, record, True),
         )
     return record
+
+
+def came(got: np.ndarray, expected: np.ndarray | None, record: dict[str, Any], value_passed: bool) -> Came:
+    """What a failing check got back, as a known divergence's prediction reads it."""
+    return Came(np.asarray(got), expected, str(record.get("returned_dtype", "")), value_passed)
 
 
 def within_known(

@@ -8,7 +8,7 @@ import importlib.metadata  # noqa: F401  (divergences.importlib.metadata: what t
 
 from conformance.divergences.gating import DISTRIBUTIONS, gated, installed_version
 from conformance.divergences.loading import DEFAULT_PATH, files, load, read
-from conformance.divergences.matching import ACCURACY, find
+from conformance.divergences.matching import ACCURACY, combine, find, matching
 from conformance.divergences.model import KnownDivergence, globs
 from conformance.divergences.schema import FIELDS, SCHEMA
 
@@ -19,11 +19,13 @@ __all__ = [
     "FIELDS",
     "SCHEMA",
     "KnownDivergence",
+    "combine",
     "files",
     "find",
     "gated",
     "globs",
     "installed_version",
     "load",
+    "matching",
     "read",
 ]

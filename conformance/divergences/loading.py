@@ -105,6 +105,7 @@ def load(path: Path = DEFAULT_PATH) -> list[KnownDivergence]:
     entries.sort(key=lambda e: (e.get("order") is None, e.get("order", 0)))  # stable: the rest as read
     for entry in entries:
         entry.pop("order", None)
-        if "shows_when" in entry:
-            entry["shows_when"] = tuple(entry["shows_when"])
+        for name in ("shows_when", "predicts"):
+            if name in entry:
+                entry[name] = tuple(entry[name])
     return [KnownDivergence(**entry) for entry in entries]

@@ -4,20 +4,42 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from conformance.divergences import predictions
 from conformance.divergences.model import KnownDivergence, globs
 from conformance.vocabulary import DIVERGED, IMPRECISE
 
 ACCURACY = ("float64", "float32", "bfloat16", "float16")  # from the most to the least accurate
 
 
-def find(
-    known: Sequence[KnownDivergence], check: dict[str, str], case: object | None = None
-) -> KnownDivergence | None:
-    """The known divergence that ``check`` is expected to show, or None (given its ``case``,
-    only entries whose shows_when fit that input). Where several match (a check can show
-    two), they act as one, combined in their order in ``known``: the least accuracy any
-    promises (none if one promises none), strict if any is."""
+def matching(
+    known: Sequence[KnownDivergence],
+    check: dict[str, str],
+    case: object | None = None,
+    came: predictions.Came | None = None,
+) -> list[KnownDivergence]:
+    """The entries that match ``check``'s coordinates; given its ``case``, only those whose
+    shows_when fit its input; given what ``came`` back from a failing check (a result, not an
+    exception), only those that diverge (no raises) and predict that result."""
     found = [k for k in known if k.matches(check) and (case is None or k.fits(case))]
+    if came is not None:
+        found = [k for k in found if not k.raises and k.predicted(came)]
+    return found
+
+
+def find(
+    known: Sequence[KnownDivergence],
+    check: dict[str, str],
+    case: object | None = None,
+    came: predictions.Came | None = None,
+) -> KnownDivergence | None:
+    """The known divergence that ``check`` is expected to show, or None: the entries
+    ``matching`` keeps, combined."""
+    return combine(matching(known, check, case, came))
+
+
+def combine(found: Sequence[KnownDivergence]) -> KnownDivergence | None:
+    """Several entries that match one check (a check can show two) act as one, combined in
+    their order: the least accuracy any promises (none if one promises none), strict if any is."""
     if len(found) <= 1:
         return found[0] if found else None
     promised = [k.within for k in found]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from packaging.specifiers import SpecifierSet
 
+from conformance.divergences import predictions
 from conformance.divergences.conditions import holds
 
 
@@ -37,10 +38,21 @@ class KnownDivergence:
     repro: dict[str, str] = field(default_factory=dict)
     no_repro: str = ""  # why it has none: a check that should raise has no exact value to print
     shows_when: tuple[str, ...] = ()  # conditions on the input (conditions.py) where it can show
+    predicts: tuple[str, ...] = ()  # what a failing result it causes is (predictions.py)
+    unmodelled: str = ""  # why it predicts nothing of the result (where it has no model)
 
     def fits(self, case: object) -> bool:
         """Whether it can be the cause of a failure on ``case``'s input (its shows_when)."""
         return holds(self.shows_when, case)
+
+    def predicted(self, came: predictions.Came) -> bool:
+        """Whether ``came``, a failing check's result, is what it predicts (its predicts)."""
+        return predictions.holds(self.predicts, came)
+
+    def modelled(self) -> bool:
+        """Whether it predicts what a failure it causes looks like: a result (predicts), an
+        accuracy (within, shows_as imprecise) or an exception (raises)."""
+        return bool(self.predicts or self.within or self.shows_as != "diverged" or self.raises)
 
     def gate(self) -> str:
         """The versions it applies to, as written ("keras<=3.15.1"), "" where it names none."""

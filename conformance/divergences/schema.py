@@ -41,6 +41,14 @@ meets none of its matching entries' conditions is not excused by them (a new div
 with the entry and the condition unmet), and an entry is cited as a failure's cause (a user's
 inherited divergence) only where its conditions fit the input shown.
 
+``predicts`` names what a failing result it causes is (divergences/predictions.py: a NaN where
+the answer is not, an infinity, numbers only, a zero, an empty array, a float32 result within
+bound), read from its mechanism: a failure at its coordinates that is not that is not excused by
+it (another fault there is a new divergence, named with the entry and its prediction). Together
+with ``within``, ``shows_as = "imprecise"`` and ``raises`` it is the entry's model; an entry of
+the suite's own files that has none says why in ``unmodelled``, and every ``definition`` entry
+has one.
+
 ``order`` places an entry among all those loaded (files by name, then each file's entries in
 turn, where none says): where a check matches several, they are combined in that order (their
 ids joined with " + "), and ``conformance-repro`` lists them in it.
@@ -51,6 +59,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.divergences.conditions import CONDITIONS
+from conformance.divergences.predictions import PREDICTIONS
 from conformance.vocabulary import DIVERGED, DTYPES, IMPRECISE, LABEL_KINDS
 
 FIELDS = ("test", "case", "labels", "framework", "implementation", "device", "dtype", "mode")
@@ -81,6 +90,8 @@ ENTRY: dict[str, Any] = {
         "upstream": {"type": "string", "pattern": "^https://"},
         "no_repro": {"type": "string", "minLength": 1},
         "shows_when": {"type": "array", "minItems": 1, "items": {"enum": sorted(CONDITIONS)}},
+        "predicts": {"type": "array", "minItems": 1, "items": {"enum": sorted(PREDICTIONS)}},
+        "unmodelled": {"type": "string", "minLength": 1},
         "repro": {
             "type": "object",
             "required": ["implementation", "case", "dtype"],

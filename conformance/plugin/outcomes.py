@@ -14,6 +14,7 @@ import pytest
 from conformance import divergences
 from conformance.adapters import Unsupported, user
 from conformance.checks.failures import BeyondKnownDivergence, CheckFailure, Imprecise, Raised
+from conformance.divergences import predictions
 from conformance.plugin.shared import framework_divergence
 from conformance.plugin.state import CITED, INHERITED, OUTCOME, STATE, spec_of
 from conformance.vocabulary import (
@@ -73,19 +74,33 @@ def run_check(item: pytest.Item) -> Generator[None, Any, Any]:
 
 
 def _fits(state: Any, spec: Any, e: CheckFailure) -> divergences.KnownDivergence | None:
-    """The entries of the check's known divergence that fit its failing input (shows_when),
-    where that is fewer than match its coordinates (None: all, or none is known). A failure
-    whose input meets none of them is not excused: a new divergence, naming the entries and
-    their conditions."""
+    """The entries of the check's known divergence that explain its failure, where that is
+    fewer than match its coordinates (None: all, or none is known): those whose conditions
+    (shows_when) its input meets and, for a result that came back, those that predict it
+    (predicts). A failure that none of them explains is not excused: a new divergence, naming
+    the entries and what they said against what came."""
     if spec.known is None or e.case is None:
         return None
-    fitting = divergences.find(state.options.known, spec.fields(), e.case)
-    if fitting is None:
-        unmet = [k for k in state.options.known if k.matches(spec.fields()) and not k.fits(e.case)]
+    known, fields = state.options.known, spec.fields()
+    fitting = divergences.matching(known, fields, e.case)
+    if not fitting:
+        unmet = [k for k in known if k.matches(fields) and not k.fits(e.case)]
         said = "; ".join(f"{k.id} shows only where {' and '.join(k.shows_when)}" for k in unmet)
-        note = f"not excused: {said}, and this input does not meet that: a new divergence"
-        raise BeyondKnownDivergence(f"{e}\n  {note}", e.record, e.case) from e
-    return fitting if fitting.id != spec.known.id else None
+        _not_excused(e, f"{said}, and this input does not meet that")
+    if e.came is not None and not isinstance(e, Raised):
+        diverging = [k for k in fitting if not k.raises]
+        explaining = divergences.matching(diverging, fields, e.case, e.came)
+        if diverging and not explaining:
+            said = "; ".join(f"{k.id} predicts {predictions.words(k.predicts)}" for k in diverging)
+            _not_excused(e, f"{said}, and this result is not that")
+        fitting = explaining or fitting
+    cited = divergences.combine(fitting)
+    return cited if cited is not None and cited.id != spec.known.id else None
+
+
+def _not_excused(e: CheckFailure, why: str) -> None:
+    note = f"not excused: {why}: a new divergence"
+    raise BeyondKnownDivergence(f"{e}\n  {note}", e.record, e.case) from e
 
 
 def _expected(spec: Any, e: Raised) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 from conformance import divergences
 from conformance.adapters import Unsupported
 from conformance.checks import judge
-from conformance.checks.failures import CheckFailure
+from conformance.checks.failures import CheckFailure, Raised
 from conformance.plugin.state import State
 from conformance.vocabulary import GRADIENT
 
@@ -45,16 +45,18 @@ class Inherited:
 def framework_divergence(state: State, spec: Any, error: CheckFailure) -> Inherited | None:
     """The known divergence of a framework implementation that a user's failing loss
     reproduces exactly, or None where none does (or the check is not a user's): only entries
-    whose conditions (shows_when) fit the failing input are cited."""
+    whose conditions (shows_when) fit the failing input, and that predict its result, are cited."""
     point, case = spec.point, error.case
     if point is None or case is None or point.impl not in state.options.user:
         return None
     gradient = error.record.get("quantity") == GRADIENT
+    came = None if isinstance(error, Raised) else error.came  # the result, as its entries predict
     mine: np.ndarray | None = None  # the user's whole result (its record keeps only part of a large one)
     for impl in state.builtins.get(point.framework.name, []):
         if impl.operation != point.impl.operation:
             continue
-        known = divergences.find(state.options.known, {**spec.fields(), "implementation": impl.name}, case)
+        check = {**spec.fields(), "implementation": impl.name}
+        known = divergences.find(state.options.known, check, case, came)
         if known is None:
             continue
         try:

@@ -1,0 +1,97 @@
+"""What a known divergence predicts of a failing check's result (``predicts``), so that it
+excuses only the fault it records: an entry whose mechanism makes the loss overflow to inf does
+not excuse a finite wrong value at its coordinates, which is another fault (a new divergence).
+
+Each prediction is a statement about what came back (the result, the answer it was judged
+against, the dtype returned), read from the entry's mechanism, never fitted to one run. An
+entry's predictions must all hold; ``within`` and ``shows_as = "imprecise"`` predict an
+accuracy, ``raises`` an exception, and are checked where the check is judged."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+import numpy as np
+
+
+class Came(Protocol):
+    """What a failing check got back (checks/failures.py makes one)."""
+
+    @property
+    def got(self) -> np.ndarray: ...
+
+    @property
+    def expected(self) -> np.ndarray | None: ...  # the answer it was judged against, if any
+
+    @property
+    def returned_dtype(self) -> str: ...
+
+    @property
+    def value_passed(self) -> bool: ...  # the value within the check's bound, whatever its dtype
+
+
+def _got(came: Came) -> np.ndarray:
+    return np.asarray(came.got, np.float64)
+
+
+def _answer_is(came: Came, test: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """Where the answer, element by element as the result's shape, meets ``test``: everywhere
+    where there is no answer (an edge that should raise) or it does not broadcast."""
+    shape = np.shape(came.got)
+    if came.expected is not None:
+        try:
+            return np.asarray(test(np.broadcast_to(np.asarray(came.expected, np.float64), shape)))
+        except ValueError:
+            pass
+    return np.ones(shape, bool)
+
+
+def _any(where: np.ndarray) -> bool:
+    return bool(np.any(where))
+
+
+PREDICTIONS: dict[str, tuple[str, Callable[[Came], bool]]] = {
+    "nan": (
+        "a NaN where the answer is not NaN",
+        lambda c: _any(np.isnan(_got(c)) & _answer_is(c, lambda a: ~np.isnan(a))),
+    ),
+    "inf": (
+        "an infinity where the answer is finite",
+        lambda c: _any(np.isinf(_got(c)) & _answer_is(c, np.isfinite)),
+    ),
+    "non-finite": (
+        "a NaN or an infinity where the answer is finite",
+        lambda c: _any(~np.isfinite(_got(c)) & _answer_is(c, np.isfinite)),
+    ),
+    "finite": (
+        "numbers where the answer is finite (no NaN or infinity there): digits lost, not range",
+        lambda c: _got(c).size > 0 and not _any(~np.isfinite(_got(c)) & _answer_is(c, np.isfinite)),
+    ),
+    "number-for-nan": (
+        "a number where the answer is NaN",
+        lambda c: _any(np.isfinite(_got(c)) & _answer_is(c, np.isnan)),
+    ),
+    "zero": (
+        "a zero where the answer is not zero",
+        lambda c: _any((_got(c) == 0) & _answer_is(c, lambda a: a != 0)),
+    ),
+    "empty": (
+        "an empty array where the answer has elements",
+        lambda c: _got(c).size == 0 and (c.expected is None or np.size(c.expected) > 0),
+    ),
+    "returns-float32": (
+        "a float32 result whose value is within the check's bound",
+        lambda c: c.returned_dtype == "float32" and c.value_passed,
+    ),
+}
+
+
+def holds(predictions: tuple[str, ...] | list[str], came: Came) -> bool:
+    """Whether every named prediction holds of what came back (none: any result)."""
+    return all(PREDICTIONS[name][1](came) for name in predictions)
+
+
+def words(predictions: tuple[str, ...] | list[str]) -> str:
+    """The predictions in words, joined by "and"."""
+    return " and ".join(PREDICTIONS[name][0] for name in predictions)
