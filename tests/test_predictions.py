@@ -15,8 +15,8 @@ KNOWN = divergences.load(divergences.DEFAULT_PATH)
 FINITE = np.array([2.5, 0.5])  # the answer of the planted results below
 
 
-def came(got: list[float], dtype: str = "float16", passed: bool = False, answer=FINITE) -> Came:
-    return Came(np.asarray(got, np.float64), answer, dtype, passed)
+def came(got: list[float], dtype: str = "float16", answer=FINITE, by=None) -> Came:
+    return Came(np.asarray(got, np.float64), answer, dtype, by)
 
 
 # For each prediction: a result it predicts, and one of another fault (a wrong finite value,
@@ -33,7 +33,13 @@ SHOWN_AND_PLANTED = {
     ),
     "zero": (came([-0.0, 0.5]), came([2.0, 0.5])),
     "empty": (came([]), came([2.0, 0.5])),
-    "returns-float32": (came([2.5, 0.5], "float32", True), came([2.0, 0.5], "float32", False)),
+    "returns-float32": (came([2.0, 0.5], "float32"), came([2.0, 0.5], "float16")),
+    # another definition's value: computed by the check and found, against computed and not
+    "e-over-the-last-axis": (came([2.0, 0.5], by=("e-over-the-last-axis",)), came([2.0, 0.5], by=())),
+    "smoothing-mass-lost": (
+        came([2.0, 0.5], by=("smoothing-mass-lost",)),
+        came([2.0, 0.5], by=("kl-divergence",)),
+    ),
 }
 
 
@@ -45,6 +51,20 @@ def test_every_prediction_has_a_shown_and_a_planted_result():
 def test_a_prediction_holds_of_its_result_and_not_of_another_fault(name):
     shown, planted = SHOWN_AND_PLANTED[name]
     assert holds([name], shown) and not holds([name], planted)
+
+
+def test_a_definition_s_value_is_checked_only_where_the_check_computes_the_definitions():
+    """A gradient or an identity computes no other definition's value (by = None): there the
+    value prediction holds of any result and the others are what is checked."""
+    assert holds(["e-over-the-last-axis"], came([2.0, 0.5], by=None))
+    assert not holds(["finite", "e-over-the-last-axis"], came([np.nan, 0.5], by=None))
+
+
+def test_the_value_predictions_are_the_suite_s_definitions():
+    from conformance.checks.definitions import ALTERNATIVES
+
+    values = {name for name in PREDICTIONS if "value of" in PREDICTIONS[name][0]}
+    assert values and values <= {a.key for a in ALTERNATIVES}
 
 
 def coordinates(entry: divergences.KnownDivergence) -> dict[str, str]:
@@ -59,10 +79,10 @@ def test_each_shipped_prediction_rejects_a_planted_fault_at_its_coordinates(entr
     """At the entry's own coordinates, the result it predicts is explained by it, and a result
     of another fault is not."""
     check = coordinates(entry)
-    (name,) = entry.predicts
-    shown, planted = SHOWN_AND_PLANTED[name]
+    shown = SHOWN_AND_PLANTED[entry.predicts[-1]][0]
     assert entry in divergences.matching(KNOWN, check, came=shown)
-    assert entry not in divergences.matching(KNOWN, check, came=planted)
+    for name in entry.predicts:
+        assert entry not in divergences.matching(KNOWN, check, came=SHOWN_AND_PLANTED[name][1]), name
 
 
 def test_every_shipped_entry_says_how_it_is_checked_and_every_definition_is_modelled():
@@ -152,3 +172,45 @@ def test_a_finite_wrong_value_where_the_entry_predicts_an_overflow_fails_the_run
     assert got == code and {r["outcome"] for r in records} == {outcome}, out[-3000:]
     if code:
         assert "predicts an infinity where the answer is finite" in records[0]["message"]
+
+
+MASS_LOST = (
+    '[[divergence]]\nid = "smoothing-mass-lost"\nkind = "defect"\nstrict = false\n'
+    'predicts = ["finite", "smoothing-mass-lost"]\nreason = "the e/K terms lost"\n'
+    'match = {{ test = "agreement", implementation = "{impl}" }}\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("loss", "outcome", "code"),
+    [
+        ("numpy_defects.py:forgets_uniform", "known divergence", 0),
+        ("numpy_definitions.py:unsmoothed", "diverged", 1),
+    ],
+)
+def test_a_defect_s_model_excuses_only_its_own_value(run_suite, tmp_path, loss, outcome, code):
+    """An entry that models its defect's value (targets y (1 - e), the e/K terms lost) excuses a
+    loss that computes that, and not a loss at the same coordinates that is wrong another way
+    (its smoothing dropped whole), though both return finite numbers beyond the bound."""
+    name = loss.replace(".py:", ".")
+    known = tmp_path / "known.toml"
+    known.write_text(MASS_LOST.format(impl=name))
+    got, out, results = run_suite(
+        *("--impl", f"numpy:tests/user_losses/{loss}", "--framework", "none", "--dtype", "float64"),
+        *(
+            "--known-divergences",
+            str(known),
+            "--hypothesis-profile",
+            "ci",
+            "-k",
+            "agreement and not gradient",
+        ),
+        target="conformance/test_properties.py",
+    )
+    (record,) = [
+        r for r in results["results"] if r["test"] == "agreement" and r.get("implementation") == name
+    ]
+    assert got == code and record["outcome"] == outcome, out[-3000:]
+    if code:
+        assert "smoothing-mass-lost predicts numbers where the answer is finite" in record["message"]
+        assert "and the value of targets y (1 - e), the e/K terms lost" in record["message"]

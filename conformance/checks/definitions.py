@@ -27,9 +27,11 @@ SUITE = "targets y (1 - e) + e/K over all K classes, the cross-entropy of each r
 
 @dataclass(frozen=True)
 class Alternative:
+    key: str  # its name in a known divergence's predicts (divergences/predictions.py)
     name: str  # what it computes, in words
     who: str  # who writes it so
     targets: Callable[[np.ndarray, float, int], np.ndarray]  # (one-hot or probabilities, e, K) -> t
+    over_the_last_axis: bool = False  # spreads e over the logits' last axis (its size for K)
     kl: bool = False  # minus the targets' entropy: a KL divergence, not a cross-entropy
     reduction: Callable[[str], str | None] = lambda r: r  # the reduction it applies instead (None: n/a)
     empty_mean: str = "nan"  # the mean of no rows: 0/0, or "zero"
@@ -41,23 +43,45 @@ def _suite_targets(y: np.ndarray, e: float, k: int) -> np.ndarray:
 
 ALTERNATIVES = (
     Alternative(
+        "e-over-k-minus-1",
         "the e/(K-1) convention: e spread over the K - 1 other classes, the target keeping 1 - e",
         "fairseq's label_smoothed_nll_loss",
         lambda y, e, k: y * (1 - e) + (1 - y) * e / max(k - 1, 1),
     ),
     Alternative(
+        "e-over-k-off-the-target",
         "e/K off the target only: the target keeps 1 - e, the others e/K (targets summing to 1 - e/K)",
         "a hand-written one-hot scatter",
         lambda y, e, k: y * (1 - e) + (1 - y) * e / k,
     ),
     Alternative(
+        "kl-divergence",
         "a KL divergence: the cross-entropy minus the smoothed targets' entropy",
         "the Flax examples' loss",
         _suite_targets,
         kl=True,
     ),
-    Alternative("smoothing ignored (e = 0)", "a loss that drops label_smoothing", lambda y, e, k: y),
     Alternative(
+        "smoothing-ignored",
+        "smoothing ignored (e = 0)",
+        "a loss that drops label_smoothing",
+        lambda y, e, k: y,
+    ),
+    Alternative(
+        "smoothing-mass-lost",
+        "the smoothing mass lost: targets y (1 - e), e/K taken as 0",
+        "a loss that casts K to float16, where 65,520 classes or more are inf",
+        lambda y, e, k: y * (1 - e),
+    ),
+    Alternative(
+        "e-over-the-last-axis",
+        "e spread over the size of the logits' last axis, not over the K classes",
+        "Keras' categorical loss and Paddle's, with the classes on another axis",
+        _suite_targets,
+        over_the_last_axis=True,
+    ),
+    Alternative(
+        "empty-mean-zero",
         "the mean of an empty batch as 0 (where 0/0 is NaN)",
         "TF1's losses, by their empty_mean = zero convention",
         _suite_targets,
@@ -65,12 +89,14 @@ ALTERNATIVES = (
         empty_mean="zero",
     ),
     Alternative(
+        "sum-for-mean",
         "the sum over the batch instead of the mean",
         "a reduction left at sum",
         _suite_targets,
         reduction=lambda r: "sum" if r == "mean" else None,
     ),
     Alternative(
+        "mean-for-sum",
         "the mean over the batch instead of the sum",
         "a reduction left at mean",
         _suite_targets,
@@ -80,11 +106,16 @@ ALTERNATIVES = (
 
 
 def value(
-    alternative: Alternative, logits: np.ndarray, labels: np.ndarray, e: float, reduction: str
+    alternative: Alternative,
+    logits: np.ndarray,
+    labels: np.ndarray,
+    e: float,
+    reduction: str,
+    last_axis: int | None = None,
 ) -> np.ndarray | None:
     """The alternative's loss of these rows (logits (N, K); labels (N,) or (N, K)), in
-    extended precision; None where it does not apply (another reduction, a case with no
-    smoothing where it is the suite's own)."""
+    extended precision, ``last_axis`` the size of the logits' last axis as the implementation
+    gets them (K where None); None where it does not apply (another reduction)."""
     how = alternative.reduction(reduction)
     if how is None:
         return None
@@ -95,7 +126,8 @@ def value(
         if is_indices(labels)
         else np.asarray(labels, np.float64).astype(EXTENDED)
     )
-    t = alternative.targets(y, float(e), k)
+    spread = last_axis if alternative.over_the_last_axis and last_axis is not None else k
+    t = alternative.targets(y, float(e), spread)
     with np.errstate(divide="ignore", invalid="ignore"):
         rows = -np.sum(np.where(t == 0, 0, t * softmax.log_softmax(x)), axis=-1)
         if alternative.kl:
@@ -103,7 +135,7 @@ def value(
     return np.asarray(softmax.reduce(rows, how, None, alternative.empty_mean)).astype(np.float64)
 
 
-def named(
+def explaining(
     got: np.ndarray,
     logits: np.ndarray,
     labels: np.ndarray,
@@ -111,32 +143,45 @@ def named(
     reduction: str,
     bound_eps: np.ndarray,
     dtype: str,
-) -> str:
-    """The sentence naming the alternatives that explain ``got`` within ``bound_eps`` (epsilons
-    of ``dtype``, element-wise, the check's own bound), or "" where none does."""
+    last_axis: int | None = None,
+) -> list[Alternative]:
+    """The alternatives that explain ``got`` within ``bound_eps`` (epsilons of ``dtype``,
+    element-wise, the check's own bound; a NaN or an infinity only by the same)."""
     got = np.asarray(got, np.float64)
     allowed = np.asarray(bound_eps, np.float64) * EPSILON[dtype]
-    matches = []
+    found = []
     for alternative in ALTERNATIVES:
-        v = value(alternative, logits, labels, e, reduction)
-        if v is None or v.shape != got.shape or not np.all(np.isfinite(v)):
+        v = value(alternative, logits, labels, e, reduction, last_axis)
+        if v is None or v.shape != got.shape:
             continue
-        if np.all(np.abs(got - v) <= allowed):
-            matches.append(f"{alternative.name} ({alternative.who})")
-    if not matches:
+        with np.errstate(invalid="ignore"):  # inf - inf: an infinity matches itself only
+            near = (np.abs(got - v) <= allowed) | (got == v) | (np.isnan(got) & np.isnan(v))
+        if np.all(near):
+            found.append(alternative)
+    return found
+
+
+def sentence(found: list[Alternative]) -> str:
+    """The sentence naming the alternatives a loss matches, or "" where none does."""
+    if not found:
         return ""
-    return f"your loss matches {' or '.join(matches)}; this suite checks {SUITE}"
+    return f"your loss matches {' or '.join(f'{a.name} ({a.who})' for a in found)}; this suite checks {SUITE}"
 
 
 def explainer(
     case: Case, options: Options, logits: np.ndarray, labels: np.ndarray, bound_eps: np.ndarray, dtype: str
-) -> Callable[[np.ndarray], str] | None:
-    """For a softmax loss check without class weights or ignored rows: ``named`` for what it
-    returned, on its inputs and bound; else None (the alternatives are not defined there)."""
+) -> Callable[..., list[Alternative]] | None:
+    """For a softmax loss check without class weights or ignored rows: ``explaining`` for what
+    it returned, on its inputs, layout and bound (in epsilons of ``dtype``, or of the accuracy
+    a known divergence still promises); else None (the alternatives are not defined there)."""
     if (
         case.operation != SOFTMAX_CROSS_ENTROPY
         or options.weights is not None
         or options.ignore_index is not None
     ):
         return None
-    return lambda got: named(got, logits, labels, case.label_smoothing, case.reduction, bound_eps, dtype)
+    last_axis = int(np.shape(case.arranged(logits))[-1])
+    e, reduction = case.label_smoothing, case.reduction
+    return lambda got, accuracy=dtype: explaining(
+        got, logits, labels, e, reduction, bound_eps, accuracy, last_axis
+    )

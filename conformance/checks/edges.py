@@ -104,7 +104,7 @@ def check_edge(point: Point, name: str, reproduce: str = "") -> dict[str, Any]:
             f"{message}\n  returned a value; its convention {edge.convention} = raises",
             record,
             case,
-            judge.came(got, None, record, False),
+            judge.came(got, None, record),
         )
     expected, like = expected_under(edge, value, case, point)
     bound = judge.loss_bound(like, point.label_kind, point.dtype, expected, point.impl.convention)

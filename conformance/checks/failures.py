@@ -17,12 +17,13 @@ from conformance.vocabulary import EAGER
 class Came:
     """What a failing check got back, whole, for the predictions of known divergences
     (divergences/predictions.py): the result, the answer it was judged against (None where
-    there is none), the dtype it returned, and whether its value was within the check's bound."""
+    there is none), the dtype it returned, and the other definitions (checks/definitions.py)
+    that explain it (None: the check computes none)."""
 
     got: np.ndarray
     expected: np.ndarray | None
     returned_dtype: str
-    value_passed: bool
+    explained_by: tuple[str, ...] | None = None
 
 
 class CheckFailure(AssertionError):

@@ -147,7 +147,7 @@ def judge(
     reproduce: str,
     within: str | None = None,
     exact_at: Callable[[str], Exact] | None = None,
-    explain: Callable[[np.ndarray], str] | None = None,
+    explain: Callable[..., list[definitions.Alternative]] | None = None,
 ) -> dict[str, Any]:
     """Compare, fill in the record, and raise Divergence if the result is out of bounds
     (Imprecise if it is beyond the tight bound only).
@@ -156,13 +156,15 @@ def judge(
     call that computes in float32 must at least be float32-accurate): a result that misses
     even that raises BeyondKnownDivergence, which no known divergence excuses.
     ``exact_at(dtype)`` is the exact value for the inputs rounded to ``dtype`` (default: the
-    case's loss). ``explain(got)`` names another definition that gives what it returned, if one does.
+    case's loss). ``explain(got, accuracy)``: the other definitions that give what it returned
+    within the bound at that accuracy (the dtype's, or ``within``'s), if any.
     """
     result = compare.compare(got, exact, bound_eps, point.dtype)
     eps = vocabulary.EPSILON[point.dtype]
     problems = [] if result.passed else [f"{result.summary()} (eps = {eps:.3g})"]
-    if problems and explain is not None and (named := explain(np.asarray(got))):
-        problems.append(named)
+    explained = None if explain is None or result.passed else explain(np.asarray(got), within or point.dtype)
+    if explained:
+        problems.append(definitions.sentence(explained))
     problems += dtype_problems(point, record, result.passed and result.precise)
     record.update(
         compare.recorded_values(np.asarray(got, np.float64), exact.hi, result.where),
@@ -184,7 +186,8 @@ def judge(
                 record,
                 case,
             )
-        raise Divergence(message, record, case, came(got, exact.hi, record, result.passed))
+        keys = None if explained is None else tuple(a.key for a in explained)
+        raise Divergence(message, record, case, came(got, exact.hi, record, keys))
     if not result.precise:
         problem = f"{result.summary()} (eps = {eps:.3g})"
         quantity = record.get("quantity", "loss")
@@ -192,14 +195,19 @@ def judge(
             failure_message(point, case, got, exact, [problem], reproduce, quantity),
             record,
             case,
-            came(got, exact.hi, record, True),
+            came(got, exact.hi, record),
         )
     return record
 
 
-def came(got: np.ndarray, expected: np.ndarray | None, record: dict[str, Any], value_passed: bool) -> Came:
+def came(
+    got: np.ndarray,
+    expected: np.ndarray | None,
+    record: dict[str, Any],
+    explained_by: tuple[str, ...] | None = None,
+) -> Came:
     """What a failing check got back, as a known divergence's prediction reads it."""
-    return Came(np.asarray(got), expected, str(record.get("returned_dtype", "")), value_passed)
+    return Came(np.asarray(got), expected, str(record.get("returned_dtype", "")), explained_by)
 
 
 def within_known(

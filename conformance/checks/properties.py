@@ -193,7 +193,7 @@ def entropy_floor(point: Point, case: Case, extra: Any, reproduce: str = "", wit
     if problems:
         floor = Exact.from_float64(np.asarray(entropy, np.float64))
         message = messages.failure_message(point, case, got, floor, problems, reproduce)
-        raise Divergence(message, record, case, judge.came(got, floor.hi, record, not below.any()))
+        raise Divergence(message, record, case, judge.came(got, floor.hi, record))
     return record
 
 

@@ -28,7 +28,7 @@ class Came(Protocol):
     def returned_dtype(self) -> str: ...
 
     @property
-    def value_passed(self) -> bool: ...  # the value within the check's bound, whatever its dtype
+    def explained_by(self) -> tuple[str, ...] | None: ...  # the definitions that give it, if computed
 
 
 def _got(came: Came) -> np.ndarray:
@@ -45,6 +45,13 @@ def _answer_is(came: Came, test: Callable[[np.ndarray], np.ndarray]) -> np.ndarr
         except ValueError:
             pass
     return np.ones(shape, bool)
+
+
+def _value_of(definition: str) -> Callable[[Came], bool]:
+    """Whether the result is another definition's value within the check's bound, where the
+    check computes the definitions' values (a loss judged against the exact answer; a gradient
+    or an identity computes none, and there only the other predictions are checked)."""
+    return lambda c: c.explained_by is None or definition in c.explained_by
 
 
 def _any(where: np.ndarray) -> bool:
@@ -80,9 +87,17 @@ PREDICTIONS: dict[str, tuple[str, Callable[[Came], bool]]] = {
         "an empty array where the answer has elements",
         lambda c: _got(c).size == 0 and (c.expected is None or np.size(c.expected) > 0),
     ),
-    "returns-float32": (
-        "a float32 result whose value is within the check's bound",
-        lambda c: c.returned_dtype == "float32" and c.value_passed,
+    "e-over-the-last-axis": (
+        "the value of e spread over the logits' last axis (its size for K), within the check's bound",
+        _value_of("e-over-the-last-axis"),
+    ),
+    "smoothing-mass-lost": (
+        "the value of targets y (1 - e), the e/K terms lost, within the check's bound",
+        _value_of("smoothing-mass-lost"),
+    ),
+    "returns-float32": (  # its value is held by the entry's within (the inputs' dtype)
+        "a float32 result",
+        lambda c: c.returned_dtype == "float32",
     ),
 }
 
