@@ -60,7 +60,7 @@ def distinct_failures(group: BaseExceptionGroup) -> BaseException:
         return primary
     listed = "\n".join(f"[{n}] {type(f).__name__}: {f}" for n, f in enumerate(failures, 1))
     message = f"{len(failures)} distinct failures of this property, each shrunk:\n{listed}"
-    return type(primary)(message, primary.record, primary.case)
+    return type(primary)(message, primary.record, primary.case, primary.came)
 
 
 def shrunk_within(error: BaseException, failed_at: list[float], seconds: float) -> BaseException:
@@ -72,7 +72,7 @@ def shrunk_within(error: BaseException, failed_at: list[float], seconds: float) 
         f"shrinking stopped after {seconds:g} s, this failure's share of the run's --shrink-budget: "
         "a smaller input may fail too"
     )
-    return type(error)(f"{error}\n  {note}", error.record, error.case)
+    return type(error)(f"{error}\n  {note}", error.record, error.case, error.came)
 
 
 @pytest.mark.conformance("property")

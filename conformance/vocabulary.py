@@ -34,9 +34,10 @@ MODES = (EAGER, "jit", "function", "function-xla", "compile", "to_static")
 
 # The frameworks the suite has an adapter for (conformance/adapters/NAME_adapter.py).
 # opt-in (pyproject's extras, not in all): mlx; transformers (its LabelSmoother, on PyTorch);
-# timm (its losses, on PyTorch 2.14.1 for torchvision: tox -e timm);
-# tinygrad; paddle (PaddlePaddle). Keras on its JAX and PyTorch backends (keras_backends.py):
-# in a process whose KERAS_BACKEND names the backend
+# timm (its losses, on PyTorch 2.14.1 for torchvision: tox -e timm); tinygrad; paddle
+# (PaddlePaddle); fairseq (its label_smoothed_nll_loss, on PyTorch); megatron (Megatron-core's
+# vocab_parallel_cross_entropy, in one process and over two ranks). Keras on its JAX and
+# PyTorch backends (keras_backends.py): in a process whose KERAS_BACKEND names the backend
 FRAMEWORKS = (
     "numpy",
     "torch",
@@ -49,6 +50,8 @@ FRAMEWORKS = (
     "timm",
     "tinygrad",
     "paddle",
+    "fairseq",
+    "megatron",
 )
 # imported before the others in a run that has them: paddle crashes (a segmentation fault) when
 # imported after TensorFlow in one process, not before (paddlepaddle 3.3.1, tensorflow-cpu 2.21)

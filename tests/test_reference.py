@@ -150,3 +150,26 @@ def test_the_tiers_agree_at_infinite_logits():
         for e in (0.0, 0.2):
             fast = sigmoid.sigmoid_cross_entropy(xb, labels, e, "none")
             assert np.array_equal(fast, sigmoid.exact(xb, labels, e, "none").hi, equal_nan=True)
+
+
+def test_the_other_classes_spread_is_fairseq_s_and_megatron_s_loss_in_every_tier():
+    """e over the K - 1 other classes (conventions.py, smoothing_spread = other-classes): logits
+    [2, 1, 0.1] of class 0 with e = 0.1 give fairseq's label_smoothed_nll_loss, 0.5620300162778336
+    (its formula, (1 - e - e/(K-1)) nll + e/(K-1) sum(-log p), in float64); the e/K one gives
+    PyTorch's 0.5136966829445002."""
+    from conformance.oracle.conventions import Convention
+    from conformance.oracle.targets import Options
+
+    x, y = np.array([[2.0, 1.0, 0.1]]), np.array([0])
+    others = Options(convention=Convention(smoothing_spread="other-classes"))
+    logp = x[0] - np.log(np.exp(x[0]).sum())
+    eps_i = 0.1 / 2
+    fairseq = (1 - 0.1 - eps_i) * -logp[0] + eps_i * -logp.sum()
+    assert softmax.softmax_cross_entropy(x, y, 0.1, "none", others)[0] == pytest.approx(fairseq, rel=1e-15)
+    exact = softmax_mpmath.exact_softmax_cross_entropy(x, y, 0.1, "none", others)
+    assert float(exact.hi[0]) == pytest.approx(0.5620300162778336, rel=1e-15)
+    assert float(softmax_mpmath.exact_softmax_cross_entropy(x, y, 0.1, "none").hi[0]) == pytest.approx(
+        0.5136966829445002, rel=1e-15
+    )
+    t = smoothed_targets(y, 3, 0.1, spread="other-classes")
+    assert t.tolist() == [[0.9, 0.05, 0.05]]

@@ -37,6 +37,16 @@ class Implementation:
     convention: Convention = DEFAULT
     operation: str = SOFTMAX_CROSS_ENTROPY  # or SIGMOID_CROSS_ENTROPY (oracle/sigmoid.py)
     eager_only: str = ""  # why compiled modes do not check it (else they do)
+    # the numbers of classes it takes: at least min_classes (2 under the e/(K-1) convention: one
+    # class has no other to spread e over), a multiple of classes_multiple (a vocabulary split
+    # evenly between tensor-parallel ranks), and why
+    min_classes: int = 1
+    classes_multiple: int = 1
+    classes_why: str = ""
+
+    def takes_classes(self, k: int) -> bool:
+        """Whether it takes ``k`` classes (min_classes, classes_multiple)."""
+        return k >= self.min_classes and k % self.classes_multiple == 0
 
     def takes_axis(self, axis: int, rank: int) -> bool:
         """Whether the class axis may be ``axis`` (>= 0) of logits of ``rank``."""

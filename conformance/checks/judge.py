@@ -30,6 +30,9 @@ from conformance.oracle.operations import OPERATIONS
 def run(point: Point, case: Case, gradient: bool = False) -> tuple[np.ndarray, dict[str, Any]]:
     """Run the case at ``point``; the value (or with ``gradient``, the gradient in rows
     (N, K)), and a record of what came back."""
+    k = case.logits.shape[-1]
+    if not point.impl.takes_classes(k):
+        raise Unsupported(f"{point.impl.name} does not take {k} classes: {point.impl.classes_why}")
     logits, labels = (case.arranged(a) for a in inputs(case, point.label_kind, point.dtype))
     try:
         result = point.framework.run(

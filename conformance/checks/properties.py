@@ -131,7 +131,8 @@ def shift(point: Point, case: Case, extra: Any, reproduce: str = "", within: str
 def hand_smoothed(point: Point, case: Case, extra: Any, reproduce: str = "", within: str | None = None):
     """Labels smoothed by hand (in the dtype) with smoothing 0 give the built-in smoothing."""
     k = case.logits.shape[1]
-    smoothed = smoothed_targets(case.labels_as(point.label_kind), k, case.label_smoothing)
+    spread = point.impl.convention.smoothing_spread
+    smoothed = smoothed_targets(case.labels_as(point.label_kind), k, case.label_smoothing, spread=spread)
     other = _with(case, labels=smoothed.astype(point.dtype).astype(np.float64), label_smoothing=0.0)
     as_rows = replace(point, label_kind=PROBABILITIES)
     return identity(point, case, other, "labels smoothed by hand, smoothing 0", reproduce, within, as_rows)
@@ -176,7 +177,9 @@ def entropy_floor(point: Point, case: Case, extra: Any, reproduce: str = "", wit
     case = _with(case, reduction="none")
     got, record = judge.run(point, case)
     x, y = exact_answer.inputs(case, point.label_kind, point.dtype)
-    t = smoothed_targets(y, x.shape[1], case.label_smoothing, EXTENDED)
+    t = smoothed_targets(
+        y, x.shape[1], case.label_smoothing, EXTENDED, point.impl.convention.smoothing_spread
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         entropy = -np.sum(np.where(t > 0, t * np.log(t), 0), axis=-1)
     bound = _bound(point, case, got).worst * vocabulary.EPSILON[point.dtype]

@@ -66,6 +66,11 @@ def _split(case: Case, dtype: str) -> st.SearchStrategy[Any]:
     return st.sampled_from(sorted({1, n // 2}))  # one row off, or halves: few new shapes
 
 
+def drawn_reductions(impl: Implementation) -> tuple[str, ...]:
+    """The reductions a property that draws one draws among for ``impl``: those it takes."""
+    return tuple(r for r in REDUCTIONS if r in impl.reductions)
+
+
 @dataclass(frozen=True)
 class Property:
     """A property check and the cases it draws."""
@@ -97,23 +102,33 @@ class Property:
             lambda case: extras(case, dtype).map(lambda extra: (case, extra))
         )
 
+    def reduction_for(self, impl: Implementation) -> str:
+        """A reduction this property runs ``impl`` with: its own, or one it draws among those
+        ``impl`` takes (the mean where it takes it)."""
+        if self.reduction:
+            return self.reduction
+        return "mean" if "mean" in impl.reductions else (drawn_reductions(impl) or ("mean",))[0]
+
     def draw_key(self, dtype: str, kind: str, impl: Implementation) -> tuple[Any, ...]:
         """What its examples depend on besides the property, dtype and label kind: two
         implementations with the same key are judged on the same examples."""
         axis = impl.class_axis if self.layouts and impl.class_axis != "rows" else None
         options = tuple(sorted(impl.options)) if self.options else ()
-        return (dtype, kind, bool(impl.smoothing), tuple(sorted(impl.reductions)), axis, options)
+        classes = (impl.min_classes, impl.classes_multiple)
+        narrowed = (classes,) if classes != (1, 1) else ()  # every number of classes: the key as it was
+        return (dtype, kind, bool(impl.smoothing), tuple(sorted(impl.reductions)), axis, options, *narrowed)
 
     def cases(self, dtype: str, kind: str, impl: Implementation) -> st.SearchStrategy[Case]:
         """The cases this property draws, in ``dtype`` with labels of ``kind``, for ``impl``:
         laid out with the classes on an axis it takes, smoothed only if it smooths, with the
         options it takes where the property draws options."""
         smoothing = None if impl.smoothing else 0.0
-        reductions = tuple(r for r in REDUCTIONS if r in impl.reductions)
+        reductions = drawn_reductions(impl)
+        classes = (impl.min_classes, impl.classes_multiple)
         if self.operation != "softmax_cross_entropy":
             return strategies.binary_cases(dtype, reductions)
         if self.draw_case == "empty":
-            return strategies.empty_cases(dtype, kind, smoothing is None, reductions)
+            return strategies.empty_cases(dtype, kind, smoothing is None, reductions, classes)
         drawn = strategies.cases(
             dtype,
             kind,
@@ -123,6 +138,7 @@ class Property:
             grid=self.draw_case == "grid",
             class_axis=impl.class_axis if self.layouts and impl.class_axis != "rows" else None,
             min_rows=self.min_rows,
+            classes=classes,
         )
         if self.options:
             return drawn.flatmap(lambda case: strategies.with_options(case, kind, impl.options))

@@ -8,8 +8,11 @@ from collections.abc import Callable, Sequence
 from conformance.divergences.model import KnownDivergence
 
 # A package a gate names -> the distributions that install it (TensorFlow's CPU build is
-# tensorflow-cpu).
-DISTRIBUTIONS = {"tensorflow": ("tensorflow", "tensorflow-cpu", "tf-nightly")}
+# tensorflow-cpu; the maintained fairseq for current Pythons, fairseq-fixed).
+DISTRIBUTIONS = {
+    "tensorflow": ("tensorflow", "tensorflow-cpu", "tf-nightly"),
+    "fairseq": ("fairseq", "fairseq-fixed"),
+}
 
 
 def installed_version(package: str) -> str | None:

@@ -72,10 +72,13 @@ def float_width(dtype: str) -> Literal[16, 32, 64]:
 
 
 @st.composite
-def shapes(draw: st.DrawFn, min_rows: int = 1) -> tuple[int, int]:
-    """(rows, classes) from the menu, at least ``min_rows`` rows."""
+def shapes(draw: st.DrawFn, min_rows: int = 1, classes: tuple[int, int] = (1, 1)) -> tuple[int, int]:
+    """(rows, classes) from the menu, at least ``min_rows`` rows; ``classes``: (the fewest,
+    a number they are a multiple of)."""
     menu = LARGE_ROWS if draw(st.integers(0, 19)) == 19 else ROWS  # a large vocabulary shrinks away
-    k = draw(st.sampled_from([k for k, rows in menu.items() if max(rows) >= min_rows]))
+    fewest, multiple = classes
+    taken = [k for k, rows in menu.items() if max(rows) >= min_rows and k >= fewest and k % multiple == 0]
+    k = draw(st.sampled_from(taken))
     return draw(st.sampled_from([n for n in menu[k] if n >= min_rows])), k
 
 

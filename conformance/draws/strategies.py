@@ -45,11 +45,13 @@ def cases(
     min_rows: int = 1,
     grid: bool = False,
     class_axis: str | None = None,
+    classes: tuple[int, int] = (1, 1),
 ) -> Case:
     """A drawn case; ``reduction`` and ``smoothing`` fix those parameters when given (else the
     reduction is one of ``reductions``); ``class_axis`` (an implementation's: "last", "second",
-    "any") allows rank-3 layouts."""
-    n, k = draw(shapes(min_rows))
+    "any") allows rank-3 layouts; ``classes``: the fewest classes and a number they are a multiple
+    of (an implementation's, primitives.shapes)."""
+    n, k = draw(shapes(min_rows, classes))
     made = None if grid else draw(generated(n, k))
     x = draw(logits(n, k, dtype, grid, made))
     y = draw(labels(n, k, kind, dtype))
@@ -132,10 +134,15 @@ def with_options(draw: st.DrawFn, case: Case, kind: str, options: frozenset[str]
 
 @st.composite
 def empty_cases(
-    draw: st.DrawFn, dtype: str, kind: str, smoothing: bool = True, reductions: tuple[str, ...] = REDUCTIONS
+    draw: st.DrawFn,
+    dtype: str,
+    kind: str,
+    smoothing: bool = True,
+    reductions: tuple[str, ...] = REDUCTIONS,
+    classes: tuple[int, int] = (1, 1),
 ) -> Case:
-    """An empty batch: N = 0 rows of K classes."""
-    k = draw(st.sampled_from(CLASSES))
+    """An empty batch: N = 0 rows of K classes (``classes``: as ``cases``)."""
+    k = draw(st.sampled_from([k for k in CLASSES if k >= classes[0] and k % classes[1] == 0]))
     y = np.zeros(0, np.int64) if kind == INDICES else np.zeros((0, k))
     return Case(
         id="drawn-empty",

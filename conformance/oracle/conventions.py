@@ -42,6 +42,13 @@ MEANINGS: dict[tuple[str, str], str] = {
     ("smoothing_below_zero", "extrapolated"): "label smoothing below 0 is used in y(1 - e) + e/K as given",
     ("smoothing_above_one", "raises"): "label smoothing above 1 raises an error",
     ("smoothing_above_one", "extrapolated"): "label smoothing above 1 is used in y(1 - e) + e/K as given",
+    ("smoothing_spread", "all-classes"): (
+        "label smoothing spreads e over all K classes: targets y (1 - e) + e/K (PyTorch, Keras, optax)"
+    ),
+    ("smoothing_spread", "other-classes"): (
+        "label smoothing spreads e over the K - 1 other classes: the target keeps 1 - e, each other "
+        "class gets e/(K - 1) (fairseq, Megatron)"
+    ),
     ("binary_reduction", "elements"): "binary cross-entropy reduces over every element (none keeps (N, C))",
     ("binary_reduction", "rows-mean"): (
         "binary cross-entropy first takes the mean over the last axis: none gives one value per row, "
@@ -60,6 +67,7 @@ class Convention:
     default_ignore_index: str = "none"
     smoothing_below_zero: str = "extrapolated"
     smoothing_above_one: str = "extrapolated"
+    smoothing_spread: str = "all-classes"
     binary_reduction: str = "elements"
 
     def __post_init__(self) -> None:

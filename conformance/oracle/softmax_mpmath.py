@@ -113,10 +113,12 @@ def _mp_targets(
     )
     e = mpmath.mpf(float(e))
     w = [mpmath.mpf(1)] * num_classes if options.weights is None else [mpmath.mpf(v) for v in options.weights]
+    others = options.convention.smoothing_spread == "other-classes"  # e/(K - 1) off the target
+
+    def target(v: float) -> mpmath.mpf:
+        y = mpmath.mpf(float(v))
+        return y * (1 - e) + ((1 - y) * e / max(num_classes - 1, 1) if others else e / num_classes)
+
     return [
-        [
-            (mpmath.mpf(float(v)) * (1 - e) + e / num_classes) * wk if keep else mpmath.mpf(0)
-            for v, wk in zip(row, w)
-        ]
-        for row, keep in zip(y, kept)
+        [target(v) * wk if keep else mpmath.mpf(0) for v, wk in zip(row, w)] for row, keep in zip(y, kept)
     ]

@@ -28,7 +28,7 @@ class Options:
         """The smoothed targets times the class weights, zero for ignored rows, in ``dtype``."""
         kept = self.kept(labels)
         y = np.where(kept, labels, 0) if is_indices(labels) else labels
-        t = smoothed_targets(y, num_classes, e, dtype)
+        t = smoothed_targets(y, num_classes, e, dtype, self.convention.smoothing_spread)
         if self.weights is not None:
             t = t * np.asarray(self.weights, np.float64).astype(dtype)
         return np.where(kept[..., None], t, dtype(0))
@@ -54,11 +54,18 @@ NO_OPTIONS = Options()
 
 
 def smoothed_targets(
-    labels: np.ndarray, num_classes: int, label_smoothing: float, dtype: type = np.float64
+    labels: np.ndarray,
+    num_classes: int,
+    label_smoothing: float,
+    dtype: type = np.float64,
+    spread: str = "all-classes",
 ) -> np.ndarray:
-    """Target rows ``y * (1 - e) + e / K`` computed in ``dtype``; labels are indices or rows."""
+    """Target rows ``y * (1 - e) + e / K`` computed in ``dtype`` (``spread`` "other-classes":
+    ``y * (1 - e) + (1 - y) e / (K - 1)``, conventions.py); labels are indices or rows."""
     y = one_hot(labels, num_classes, dtype) if is_indices(labels) else np.asarray(labels).astype(dtype)
     e = dtype(label_smoothing)
+    if spread == "other-classes":
+        return y * (dtype(1) - e) + (dtype(1) - y) * (e / dtype(max(num_classes - 1, 1)))
     return y * (dtype(1) - e) + e / dtype(num_classes)
 
 

@@ -150,7 +150,7 @@ def _property_specs(state: State, test: str) -> list[Spec]:
                 for label_kind in prop.label_kinds(impl):
                     for device in fw.devices:
                         for dtype in state.options.dtypes:
-                            if impl.unsupported(label_kind, prop.reduction or "mean", dtype) is not None:
+                            if impl.unsupported(label_kind, prop.reduction_for(impl), dtype) is not None:
                                 continue
                             for mode in _modes(fw, test, impl):
                                 point = Point(fw, impl, device, dtype, label_kind, mode)

@@ -32,6 +32,8 @@ FRAMEWORK_OF = {
     "timm": "timm",
     "tinygrad": "tinygrad",
     "paddle": "paddle",
+    "fairseq": "fairseq",
+    "megatron": "megatron",
     "conformance": "numpy",
 }
 
