@@ -36,8 +36,9 @@ MODES = (EAGER, "jit", "function", "function-xla", "compile", "to_static")
 # opt-in (pyproject's extras, not in all): mlx; transformers (its LabelSmoother, on PyTorch);
 # timm (its losses, on PyTorch 2.14.1 for torchvision: tox -e timm); tinygrad; paddle
 # (PaddlePaddle); fairseq (its label_smoothed_nll_loss, on PyTorch); megatron (Megatron-core's
-# vocab_parallel_cross_entropy, in one process and over two ranks). Keras on its JAX and
-# PyTorch backends (keras_backends.py): in a process whose KERAS_BACKEND names the backend
+# vocab_parallel_cross_entropy, in one process and over two ranks); jax_sharded (optax's losses
+# with the classes sharded over two host devices, in a process whose XLA_FLAGS make them). Keras
+# on its JAX and PyTorch backends (keras_backends.py): in a process whose KERAS_BACKEND names the backend
 FRAMEWORKS = (
     "numpy",
     "torch",
@@ -52,6 +53,7 @@ FRAMEWORKS = (
     "paddle",
     "fairseq",
     "megatron",
+    "jax_sharded",
 )
 # imported before the others in a run that has them: paddle crashes (a segmentation fault) when
 # imported after TensorFlow in one process, not before (paddlepaddle 3.3.1, tensorflow-cpu 2.21)

@@ -82,3 +82,20 @@ def test_the_trainers_run_green_on_the_worked_example(run_suite, framework):
         assert {r["known_divergence"]["id"] for r in ranks} == {
             "megatron-tensor-parallel-smoothing-over-the-rank-s-classes"
         }, out[-3000:]
+
+
+def test_the_vocabulary_sharded_over_two_host_devices_is_judged_like_any_loss(run_suite):
+    """optax's losses with the classes split across two host devices (a process whose XLA_FLAGS
+    make them): their golden checks run on the mesh, eagerly and under jax.jit, and pass where the
+    unsharded losses pass; with one device the framework is skipped, saying how to get two."""
+    pytest.importorskip("jax")
+    flags = {"XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    selected = ("--framework", "jax_sharded", "-k", "paddleapitest-478 and float32")
+    code, out, results = run_suite(*selected, env=flags)
+    mine = [
+        r for r in results["results"] if r.get("framework") == "jax_sharded" and r["outcome"] != "unsupported"
+    ]
+    assert code == 0 and mine and {r["outcome"] for r in mine} == {"passed"}, out[-3000:]
+    assert {r["mode"] for r in mine} == {"eager", "jit"}
+    code, out, _ = run_suite("--framework", "jax_sharded", "-k", "loss", env={"XLA_FLAGS": ""})
+    assert code == 0 and "jax_sharded needs 2 host devices and JAX has 1" in out, out[-3000:]
