@@ -37,7 +37,8 @@ MODES = (EAGER, "jit", "function", "function-xla", "compile", "to_static")
 # timm (its losses, on PyTorch 2.14.1 for torchvision: tox -e timm); tinygrad; paddle
 # (PaddlePaddle); fairseq (its label_smoothed_nll_loss, on PyTorch); megatron (Megatron-core's
 # vocab_parallel_cross_entropy, in one process and over two ranks); jax_sharded (optax's losses
-# with the classes sharded over two host devices, in a process whose XLA_FLAGS make them). Keras
+# with the classes sharded over two host devices, in a process whose XLA_FLAGS make them); liger
+# (Liger Kernel's Triton cross-entropy, through Triton's interpreter on a CPU). Keras
 # on its JAX and PyTorch backends (keras_backends.py): in a process whose KERAS_BACKEND names the backend
 FRAMEWORKS = (
     "numpy",
@@ -54,6 +55,7 @@ FRAMEWORKS = (
     "fairseq",
     "megatron",
     "jax_sharded",
+    "liger",
 )
 # imported before the others in a run that has them: paddle crashes (a segmentation fault) when
 # imported after TensorFlow in one process, not before (paddlepaddle 3.3.1, tensorflow-cpu 2.21)

@@ -62,14 +62,17 @@ def test_the_other_classes_convention_is_judged_against_its_own_reference():
         judge.check_loss(numpy_point(convention=Convention(smoothing_spread="other-classes")), case)
 
 
-@pytest.mark.parametrize("framework", ["fairseq", "megatron"])
+@pytest.mark.parametrize("framework", ["fairseq", "megatron", "liger"])
 def test_the_trainers_run_green_on_the_worked_example(run_suite, framework):
-    """Where installed: fairseq's and Megatron's checks of the worked example, and Megatron's
+    """Where installed: fairseq's, Liger's and Megatron's checks of the worked example, and Megatron's
     over two ranks (started and torn down by the run) at 8,192 classes, come out as recorded:
     the ranks' smoothing over their own half of the vocabulary a known divergence."""
-    pytest.importorskip({"fairseq": "fairseq", "megatron": "megatron.core"}[framework])
+    pytest.importorskip(
+        {"fairseq": "fairseq", "megatron": "megatron.core", "liger": "liger_kernel"}[framework]
+    )
     selected = "article1 or (tensor-parallel and paddleapitest-478 and float32)"
-    code, out, results = run_suite("--framework", framework, "-k", selected, serial=False)
+    env = {"TRITON_INTERPRET": "1"} if framework == "liger" else None
+    code, out, results = run_suite("--framework", framework, "-k", selected, serial=False, env=env)
     mine = [r for r in results["results"] if r.get("framework") == framework]
     outcomes = {r["outcome"] for r in mine}
     assert code == 0 and outcomes <= {"passed", "known divergence", "unsupported"}, out[-3000:]

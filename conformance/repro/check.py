@@ -34,6 +34,7 @@ FRAMEWORK_OF = {
     "paddle": "paddle",
     "fairseq": "fairseq",
     "megatron": "megatron",
+    "liger_kernel": "liger",
     "conformance": "numpy",
 }
 
