@@ -258,7 +258,10 @@ def test_a_check_that_names_what_its_file_lacks_is_named(tmp_path, damage, said)
 def test_the_compact_form_is_smaller(tmp_path):
     records = [record(case=f"c{i}", outcome="unsupported", message="unsupported: no") for i in range(200)]
     on_disk, _ = written(tmp_path, records)
-    assert len((tmp_path / "results.json").read_text()) < len(json.dumps(records)) / 30
+    # the records' part: the environment (versions, every convention's meaning) is written once
+    # per file whatever it holds, and grows with the conventions, not with the checks
+    body = {key: value for key, value in on_disk.items() if key != "environment"}
+    assert len(json.dumps(body)) < len(json.dumps(records)) / 30
     assert on_disk["messages"] == ["unsupported: no"] and on_disk["results"][0]["checks"] == [
         {
             "test": "loss",

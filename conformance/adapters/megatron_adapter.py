@@ -82,7 +82,7 @@ def _ranks(x: Any, labels: Any, e: float) -> Result:
 def _tensor(values: Any, dtype: str, like: Any) -> Any:
     import torch
 
-    return torch.from_numpy(values).to(getattr(torch, dtype)).to(like.device)
+    return torch.from_numpy(values.copy()).to(getattr(torch, dtype)).to(like.device)  # not the cached array
 
 
 def rank_loss(rank: int):
@@ -115,7 +115,7 @@ def _implementation(name: str, loss: Any, gradient: Any = None, multiple: int = 
         eager_only=DISTRIBUTED,
         min_classes=2,
         classes_multiple=multiple,
-        classes_why=f"e/(K - 1) has no other class to spread over with one{split}",
+        classes_why=f"one class has no other for e/(K - 1) (it divides by K - 1 = 0 when it smooths){split}",
     )
 
 
@@ -153,7 +153,6 @@ def load(precision_defaults: bool = False) -> Framework:
         import megatron.core
         from megatron.core.tensor_parallel import vocab_parallel_cross_entropy  # noqa: F401
 
-    one_process_group()
     torch = torch_adapter.load_as(
         "megatron", str(megatron.core.__version__), IMPLEMENTATIONS, precision_defaults
     )

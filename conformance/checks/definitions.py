@@ -171,13 +171,15 @@ def sentence(found: list[Alternative]) -> str:
 def explainer(
     case: Case, options: Options, logits: np.ndarray, labels: np.ndarray, bound_eps: np.ndarray, dtype: str
 ) -> Callable[..., list[Alternative]] | None:
-    """For a softmax loss check without class weights or ignored rows: ``explaining`` for what
+    """For a softmax loss check without class weights or ignored rows, of an implementation that
+    spreads e over all K classes: ``explaining`` for what
     it returned, on its inputs, layout and bound (in epsilons of ``dtype``, or of the accuracy
     a known divergence still promises); else None (the alternatives are not defined there)."""
     if (
         case.operation != SOFTMAX_CROSS_ENTROPY
         or options.weights is not None
         or options.ignore_index is not None
+        or options.convention.smoothing_spread != "all-classes"  # e/(K-1)'s are not these alternatives
     ):
         return None
     last_axis = int(np.shape(case.arranged(logits))[-1])

@@ -20,7 +20,6 @@ CONDITIONS: dict[str, Callable[[Any], bool]] = {
     "classes-off-the-last-axis": lambda case: not _class_axis_is_last(case),
     "smoothing": lambda case: case.label_smoothing > 0,
     "no-smoothing": lambda case: case.label_smoothing == 0,
-    "one-class": lambda case: case.logits.shape[-1] == 1,
 }
 
 

@@ -39,15 +39,21 @@ MEANINGS: dict[tuple[str, str], str] = {
     ),
     ("smoothing_below_zero", "raises"): "label smoothing below 0 raises an error",
     ("smoothing_below_zero", "ignored"): "label smoothing below 0 is silently taken as 0",
-    ("smoothing_below_zero", "extrapolated"): "label smoothing below 0 is used in y(1 - e) + e/K as given",
+    (
+        "smoothing_below_zero",
+        "extrapolated",
+    ): "label smoothing below 0 is used in the targets' formula as given",
     ("smoothing_above_one", "raises"): "label smoothing above 1 raises an error",
-    ("smoothing_above_one", "extrapolated"): "label smoothing above 1 is used in y(1 - e) + e/K as given",
+    (
+        "smoothing_above_one",
+        "extrapolated",
+    ): "label smoothing above 1 is used in the targets' formula as given",
     ("smoothing_spread", "all-classes"): (
         "label smoothing spreads e over all K classes: targets y (1 - e) + e/K (PyTorch, Keras, optax)"
     ),
     ("smoothing_spread", "other-classes"): (
         "label smoothing spreads e over the K - 1 other classes: the target keeps 1 - e, each other "
-        "class gets e/(K - 1) (fairseq, Megatron)"
+        "class gets e/(K - 1) (fairseq, Megatron); with one class, the target keeps 1 - e"
     ),
     ("binary_reduction", "elements"): "binary cross-entropy reduces over every element (none keeps (N, C))",
     ("binary_reduction", "rows-mean"): (

@@ -48,7 +48,7 @@ def run_check(item: pytest.Item) -> Generator[None, Any, Any]:
                 f"known divergence {entry.id} shows here, where it is said not to apply ({why}): "
                 "a regression, or its version gate is wrong"
             )
-            raise type(e)(f"{e}\n  {note}", e.record, e.case) from e
+            raise type(e)(f"{e}\n  {note}", e.record, e.case, e.came) from e
         state = item.config.stash[STATE]
         cited = _fits(state, spec, e)
         if cited is not None:
@@ -56,10 +56,10 @@ def run_check(item: pytest.Item) -> Generator[None, Any, Any]:
         shared = framework_divergence(state, spec, e)
         if shared is not None:  # a user's loss that fails exactly as its framework's own does
             if state.options.fail_inherited:
-                raise type(e)(f"{e}\n  {shared.sentence} (--fail-inherited)", e.record, e.case) from e
+                raise type(e)(f"{e}\n  {shared.sentence} (--fail-inherited)", e.record, e.case, e.came) from e
             item.stash[INHERITED] = (
                 shared,
-                type(e)(f"{e}\n  {shared.sentence}: inherited", e.record, e.case),
+                type(e)(f"{e}\n  {shared.sentence}: inherited", e.record, e.case, e.came),
             )
             pytest.xfail(f"inherits {shared.framework}'s known divergence {shared.entry.id}")
         if isinstance(e, Raised):
@@ -87,20 +87,39 @@ def _fits(state: Any, spec: Any, e: CheckFailure) -> divergences.KnownDivergence
         unmet = [k for k in known if k.matches(fields) and not k.fits(e.case)]
         said = "; ".join(f"{k.id} shows only where {' and '.join(k.shows_when)}" for k in unmet)
         _not_excused(e, f"{said}, and this input does not meet that")
-    if e.came is not None and not isinstance(e, Raised):
+    if not isinstance(e, Raised):
         diverging = [k for k in fitting if not k.raises]
-        explaining = divergences.matching(diverging, fields, e.case, e.came)
+        explaining = _explaining(diverging, fields, e)
         if diverging and not explaining:
-            said = "; ".join(f"{k.id} predicts {predictions.words(k.predicts)}" for k in diverging)
+            said = "; ".join(f"{k.id} {_predicts(k)}" for k in diverging)
             _not_excused(e, f"{said}, and this result is not that")
         fitting = explaining or fitting
     cited = divergences.combine(fitting)
     return cited if cited is not None and cited.id != spec.known.id else None
 
 
+def _explaining(
+    diverging: list[divergences.KnownDivergence], fields: dict[str, str], e: CheckFailure
+) -> list[divergences.KnownDivergence]:
+    """The entries that explain a failure that is not an exception: an entry that excuses only
+    a result beyond the tight bound (shows_as imprecise) explains only such a result, and one
+    that predicts a result only a failure that returned one, and that result."""
+    if not isinstance(e, Imprecise):
+        diverging = [k for k in diverging if k.shows_as != IMPRECISE]
+    if e.came is None:
+        return [k for k in diverging if not k.predicts]
+    return divergences.matching(diverging, fields, e.case, e.came)
+
+
+def _predicts(k: divergences.KnownDivergence) -> str:
+    if k.predicts:
+        return f"predicts {predictions.words(k.predicts)}"
+    return "excuses only a result beyond the tight bound" if k.shows_as == IMPRECISE else "predicts nothing"
+
+
 def _not_excused(e: CheckFailure, why: str) -> None:
     note = f"not excused: {why}: a new divergence"
-    raise BeyondKnownDivergence(f"{e}\n  {note}", e.record, e.case) from e
+    raise BeyondKnownDivergence(f"{e}\n  {note}", e.record, e.case, e.came) from e
 
 
 def _expected(spec: Any, e: Raised) -> None:
