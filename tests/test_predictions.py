@@ -10,6 +10,7 @@ import pytest
 from conformance import divergences
 from conformance.checks.failures import Came
 from conformance.divergences.predictions import PREDICTIONS, holds
+from tests.test_user_findings import agreement_with
 
 KNOWN = divergences.load(divergences.DEFAULT_PATH)
 FINITE = np.array([2.5, 0.5])  # the answer of the planted results below
@@ -120,24 +121,8 @@ def test_a_known_divergence_excuses_only_the_result_it_predicts(
     predicts numbers, its failure is excused; recorded as one that predicts an overflow to
     inf (a second fault at an excused coordinate), the same failure is a new divergence whose
     message names the entry and its prediction."""
-    known = tmp_path / "known.toml"
-    known.write_text(DROPS_SMOOTHING.format(prediction=prediction))
-    got, out, results = run_suite(
-        "--impl",
-        "numpy:tests/user_losses/numpy_definitions.py:unsmoothed",
-        "--framework",
-        "none",
-        "--dtype",
-        "float64",
-        "--known-divergences",
-        str(known),
-        "--hypothesis-profile",
-        "ci",
-        "-k",
-        "agreement and not gradient",
-        target="conformance/test_properties.py",
-    )
-    (record,) = [r for r in results["results"] if r["test"] == "agreement" and r.get("framework") == "numpy"]
+    known = DROPS_SMOOTHING.format(prediction=prediction)
+    got, out, record = agreement_with(run_suite, tmp_path, "numpy_definitions.py:unsmoothed", known)
     assert got == code and record["outcome"] == outcome, out[-3000:]
     if code:
         said = "not excused: drops-smoothing predicts an infinity where the answer is finite"
@@ -192,24 +177,8 @@ def test_a_defect_s_model_excuses_only_its_own_value(run_suite, tmp_path, loss, 
     """An entry that models its defect's value (targets y (1 - e), the e/K terms lost) excuses a
     loss that computes that, and not a loss at the same coordinates that is wrong another way
     (its smoothing dropped whole), though both return finite numbers beyond the bound."""
-    name = loss.replace(".py:", ".")
-    known = tmp_path / "known.toml"
-    known.write_text(MASS_LOST.format(impl=name))
-    got, out, results = run_suite(
-        *("--impl", f"numpy:tests/user_losses/{loss}", "--framework", "none", "--dtype", "float64"),
-        *(
-            "--known-divergences",
-            str(known),
-            "--hypothesis-profile",
-            "ci",
-            "-k",
-            "agreement and not gradient",
-        ),
-        target="conformance/test_properties.py",
-    )
-    (record,) = [
-        r for r in results["results"] if r["test"] == "agreement" and r.get("implementation") == name
-    ]
+    known = MASS_LOST.format(impl=loss.replace(".py:", "."))
+    got, out, record = agreement_with(run_suite, tmp_path, loss, known)
     assert got == code and record["outcome"] == outcome, out[-3000:]
     if code:
         assert "smoothing-mass-lost predicts numbers where the answer is finite" in record["message"]

@@ -395,24 +395,29 @@ UNSMOOTHED_ENTRY = (
 )
 
 
-def agreement_under(run_suite, tmp_path, *entries: tuple[str, str]) -> tuple[int, str, dict]:
-    """The float64 agreement check of a loss that drops its smoothing, on the ci profile, with
-    known divergences (id, condition) matching it: the exit code, the output and its record."""
-    known = tmp_path / "known.toml"
-    known.write_text("".join(UNSMOOTHED_ENTRY.format(id=i, condition=c) for i, c in entries))
-    args = ("--impl", DEFINITIONS + "unsmoothed", "--framework", "none", "--dtype", "float64")
+def agreement_with(run_suite, tmp_path, loss: str, known: str) -> tuple[int, str, dict]:
+    """The float64 agreement check of a NumPy user ``loss`` ("file.py:function" in
+    tests/user_losses), on the ci profile, under the known divergences ``known`` (a TOML text):
+    the exit code, the output and its record."""
+    path = tmp_path / "known.toml"
+    path.write_text(known)
     code, out, results = run_suite(
-        *args,
-        "--known-divergences",
-        str(known),
-        "--hypothesis-profile",
-        "ci",
-        "-k",
-        "agreement and not gradient",
+        *("--impl", f"numpy:tests/user_losses/{loss}", "--framework", "none", "--dtype", "float64"),
+        *("--known-divergences", str(path), "--hypothesis-profile", "ci", "-k", "agreement and not gradient"),
         target="conformance/test_properties.py",
     )
-    (record,) = [r for r in results["results"] if r["test"] == "agreement" and r.get("framework") == "numpy"]
+    name = loss.replace(".py:", ".")
+    (record,) = [
+        r for r in results["results"] if r["test"] == "agreement" and r.get("implementation") == name
+    ]
     return code, out, record
+
+
+def agreement_under(run_suite, tmp_path, *entries: tuple[str, str]) -> tuple[int, str, dict]:
+    """The float64 agreement check of a loss that drops its smoothing, with known divergences
+    (id, condition) matching it: the exit code, the output and its record."""
+    known = "".join(UNSMOOTHED_ENTRY.format(id=i, condition=c) for i, c in entries)
+    return agreement_with(run_suite, tmp_path, "numpy_definitions.py:unsmoothed", known)
 
 
 @pytest.mark.parametrize(
