@@ -65,10 +65,12 @@ IMPORTED_FIRST = ("paddle",)
 PLATFORMS = ("cpu", "cuda", "gpu", "mps", "tpu")
 GPU_PLATFORMS = ("cuda", "gpu")
 
-# What is specified: softmax cross-entropy over K classes, and binary (sigmoid) cross-entropy.
+# What is specified: softmax cross-entropy over K classes, binary (sigmoid) cross-entropy, and
+# fused linear cross-entropy (softmax cross-entropy of h @ W.T + b, oracle/linear.py).
 SOFTMAX_CROSS_ENTROPY = "softmax_cross_entropy"
 SIGMOID_CROSS_ENTROPY = "sigmoid_cross_entropy"
-OPERATIONS = (SOFTMAX_CROSS_ENTROPY, SIGMOID_CROSS_ENTROPY)
+LINEAR_CROSS_ENTROPY = "linear_cross_entropy"
+OPERATIONS = (SOFTMAX_CROSS_ENTROPY, SIGMOID_CROSS_ENTROPY, LINEAR_CROSS_ENTROPY)
 
 # What a check compares: the loss, or its gradient with respect to the logits.
 LOSS = "loss"

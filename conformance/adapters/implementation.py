@@ -40,6 +40,7 @@ class Implementation:
     # the numbers of classes it takes: at least min_classes (2 under the e/(K-1) convention: one
     # class has no other to spread e over), a multiple of classes_multiple (a vocabulary split
     # evenly between tensor-parallel ranks), and why
+    takes_bias: bool = True  # a fused linear loss (operation linear): whether it takes a bias
     min_classes: int = 1
     classes_multiple: int = 1
     classes_why: str = ""

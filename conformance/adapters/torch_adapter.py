@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from conformance.adapters import torch_forms
+from conformance.adapters import torch_forms, torch_linear
 from conformance.adapters.base import Framework, Implementation
 from conformance.adapters.caches import cache_folder
 from conformance.adapters.contract import Mode, Unsupported, normalise_device
@@ -115,6 +115,7 @@ IMPLEMENTATIONS = [
         operation=SIGMOID_CROSS_ENTROPY,
     ),
     *torch_forms.FORMS,
+    *torch_linear.LINEAR,
 ]
 
 

@@ -4,7 +4,13 @@ FRAMEWORK (numpy, torch, tensorflow, jax) says which tensors it takes; MODULE is
 module importable from the current folder or a path to a ``.py`` file; ATTR is either a
 function ``loss(logits, labels, label_smoothing)`` or a class constructed with the smoothing
 factor alone whose instances are called as ``instance(logits, labels)``. Logits are (N, K),
-labels class indices (N,), and the result is the mean loss. A constructor that refuses a
+labels class indices (N,), and the result is the mean loss.
+
+A fused linear loss (the loss of ``hidden @ weight.T + bias``, oracle/linear.py) is a function
+``loss(hidden, weight, labels, label_smoothing)`` (no bias: checked on the cases without one)
+or ``loss(hidden, weight, bias, labels, label_smoothing)``: hidden states (N, d), a weight
+(K, d), a bias (K,); its gradients with respect to the hidden states, the weight and the bias
+are checked. A constructor that refuses a
 smoothing factor (an assertion, a ValueError) makes that input *rejected*, not a crash.
 Only the named module is imported.
 """
@@ -20,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from conformance.adapters import FRAMEWORKS, Implementation, Unsupported
-from conformance.vocabulary import INDICES
+from conformance.oracle.linear import parts
+from conformance.vocabulary import INDICES, LINEAR_CROSS_ENTROPY, SOFTMAX_CROSS_ENTROPY
 
 
 class UserImplementationError(ValueError):
@@ -84,10 +91,13 @@ def load(spec: str) -> Implementation:
         _require_parameters(found, 1, spec, "a class constructed with the smoothing factor alone")
         loss = _from_class(found)
     elif callable(found):
-        _require_parameters(found, 3, spec, "a function loss(logits, labels, label_smoothing)")
-        loss = _from_function(found)
+        fused = _required(found) in (4, 5)
+        expected = "a function loss(logits, labels, label_smoothing), or fused: " + FUSED
+        _require_parameters(found, _required(found) if fused else 3, spec, expected)
+        loss = (_from_fused if fused else _from_function)(found)
     else:
         raise UserImplementationError(f"--impl {spec!r}: {attr} is neither a function nor a class")
+    fused = not inspect.isclass(found) and _required(found) in (4, 5)
     name = f"{Path(module).stem if module.endswith('.py') else module}.{attr}"
     return Implementation(
         name,
@@ -97,9 +107,24 @@ def load(spec: str) -> Implementation:
         reductions=frozenset({"mean"}),
         class_axis="rows",
         note=f"the user's implementation {spec}",
+        operation=LINEAR_CROSS_ENTROPY if fused else SOFTMAX_CROSS_ENTROPY,
+        takes_bias=not fused or _required(found) == 5,
         eager_only="a user's implementation refuses a parameter by raising, which a compiler turns "
         "into a graph error; it is checked as written",
     )
+
+
+FUSED = "loss(hidden, weight, labels, label_smoothing) or loss(hidden, weight, bias, labels, label_smoothing)"
+
+
+def _required(fn: Callable) -> int:
+    """How many positional parameters ``fn`` requires (0 where it has no signature to read)."""
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return 0
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return sum(p.kind in positional and p.default is inspect.Parameter.empty for p in parameters)
 
 
 def _require_parameters(obj: Callable, count: int, spec: str, expected: str) -> None:
@@ -127,5 +152,15 @@ def _from_class(cls: type) -> Callable:
         except (AssertionError, ValueError) as error:  # a refusal; any other error is a crash
             raise Rejected(f"{cls.__name__}({e!r}) refused: {type(error).__name__}: {error}") from error
         return instance(x, labels)
+
+    return loss
+
+
+def _from_fused(fn: Callable) -> Callable:
+    with_bias = _required(fn) == 5
+
+    def loss(x, labels, e, reduction, axis):
+        h, w, b = parts(x, len(labels))
+        return fn(h, w, b, labels, e) if with_bias else fn(h, w, labels, e)
 
     return loss

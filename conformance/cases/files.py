@@ -18,11 +18,12 @@ from typing import Any
 import jsonschema
 import numpy as np
 
+from conformance.cases import linear_inputs
 from conformance.cases.generator import Generated
 from conformance.cases.model import Case, CaseError, Observed
 from conformance.cases.schema import CASE_SCHEMA, FILE_SCHEMA
 from conformance.paths import CASES_DIR
-from conformance.vocabulary import SIGMOID_CROSS_ENTROPY, SOFTMAX_CROSS_ENTROPY
+from conformance.vocabulary import LINEAR_CROSS_ENTROPY, SIGMOID_CROSS_ENTROPY, SOFTMAX_CROSS_ENTROPY
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -132,14 +133,12 @@ def _build(path: Path, raw: dict[str, Any]) -> Case:
         raise fail("label_smoothing", "must be a finite number in [0, 1)")
     if "observed" in raw and raw["reduction"] == "none":
         raise fail("observed", "a printed number needs a reduction to one value (mean or sum)")
-    logits_from = _generated(raw["logits"], fail, "logits")
-    if logits_from is not None and logits_from.generator != "uniform":
-        raise fail("logits", "logits come from the 'uniform' generator")
-    logits = logits_from.values() if logits_from else raw["logits"]
-    if logits_from is None and (not logits or len({len(row) for row in logits}) != 1 or not logits[0]):
-        raise fail("logits", "must be a non-empty (N, K) matrix with rows of one length")
-    x = np.asarray(logits, np.float64)
-    n, k = x.shape
+    logits_from = None
+    if raw.get("operation") == LINEAR_CROSS_ENTROPY:
+        x, n, k = linear_inputs.packed(raw, fail)
+    else:
+        x, logits_from = _logits(raw, fail)
+        n, k = x.shape
     if raw.get("operation") == SIGMOID_CROSS_ENTROPY:
         for field in ("weights", "ignore_index", "batch_shape"):
             if field in raw:
@@ -212,6 +211,21 @@ def _build(path: Path, raw: dict[str, Any]) -> Case:
         logits_from=logits_from,
         labels_from=labels_from,
     )
+
+
+def _logits(
+    raw: dict[str, Any], fail: Callable[[str, str], CaseError]
+) -> tuple[np.ndarray, Generated | None]:
+    """The (N, K) logits a case gives, written out or from a generator."""
+    if "logits" not in raw:
+        raise fail("logits", "is required")
+    logits_from = _generated(raw["logits"], fail, "logits")
+    if logits_from is not None and logits_from.generator != "uniform":
+        raise fail("logits", "logits come from the 'uniform' generator")
+    logits = logits_from.values() if logits_from else raw["logits"]
+    if logits_from is None and (not logits or len({len(row) for row in logits}) != 1 or not logits[0]):
+        raise fail("logits", "must be a non-empty (N, K) matrix with rows of one length")
+    return np.asarray(logits, np.float64), logits_from
 
 
 def _generated(value: Any, fail: Callable[[str, str], CaseError], field: str) -> Generated | None:

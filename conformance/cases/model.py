@@ -12,7 +12,7 @@ import numpy as np
 from conformance.cases.generator import Generated
 from conformance.oracle.conventions import DEFAULT, Convention
 from conformance.oracle.targets import Options, one_hot
-from conformance.vocabulary import INDICES, PROBABILITIES, SOFTMAX_CROSS_ENTROPY
+from conformance.vocabulary import INDICES, LINEAR_CROSS_ENTROPY, PROBABILITIES, SOFTMAX_CROSS_ENTROPY
 
 
 class CaseError(ValueError):
@@ -62,8 +62,9 @@ class Case:
     # The expected loss is under the default conventions (conventions.py).
     weights: tuple[float, ...] | None = None
     ignore_index: int | None = None
-    # softmax cross-entropy over the classes, or binary (sigmoid) cross-entropy per element,
-    # whose labels are targets in [0, 1] of the logits' shape (oracle/sigmoid.py)
+    # softmax cross-entropy over the classes, binary (sigmoid) cross-entropy per element, whose
+    # labels are targets in [0, 1] of the logits' shape (oracle/sigmoid.py), or fused linear
+    # cross-entropy, whose ``logits`` are the packed [[h, 0], [W, b]] (oracle/linear.py)
     operation: str = SOFTMAX_CROSS_ENTROPY
     # Inputs too large to write out come from a generator (generator.py) the case file names;
     # messages name it instead of printing the numbers. A drawn case's description says what
@@ -92,6 +93,13 @@ class Case:
         if self.observed is not None:
             info["documented"] = dataclasses.asdict(self.observed)
         return info
+
+    @property
+    def classes(self) -> int:
+        """K: the number of classes (a fused linear case's weight rows)."""
+        if self.operation == LINEAR_CROSS_ENTROPY:
+            return len(self.logits) - len(self.labels)
+        return int(self.logits.shape[-1])
 
     def options(self, convention: Convention = DEFAULT) -> Options:
         """The case's options under an implementation's ``convention``."""
@@ -125,6 +133,8 @@ class Case:
     def label_kinds(self) -> tuple[str, ...]:
         """Label kinds this case can be given as: indices also run as their one-hot rows
         (but for ignored rows, which have none)."""
+        if self.operation == LINEAR_CROSS_ENTROPY:
+            return (INDICES,)
         if self.labels.ndim == 2 or self.operation != SOFTMAX_CROSS_ENTROPY:
             return (PROBABILITIES,)
         return (INDICES,) if self.ignore_index is not None else (INDICES, PROBABILITIES)
@@ -134,5 +144,5 @@ class Case:
         if kind == INDICES and self.labels.ndim == 1:
             return self.labels
         if kind == PROBABILITIES:
-            return one_hot(self.labels, self.logits.shape[1]) if self.labels.ndim == 1 else self.labels
+            return one_hot(self.labels, self.classes) if self.labels.ndim == 1 else self.labels
         raise ValueError(f"case {self.id!r} has no {kind} labels")

@@ -15,13 +15,16 @@ _MATRIX = {"type": "array", "items": {"type": "array", "items": _NUMBER}}
 
 CASE_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["id", "provenance", "logits", "labels", "label_smoothing", "reduction", "expected"],
+    "required": ["id", "provenance", "labels", "label_smoothing", "reduction", "expected"],
     "additionalProperties": False,
     "properties": {
         "id": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.+=-]*$"},
         "description": {"type": "string"},
         "provenance": {"type": "string", "minLength": 1},
-        "logits": {"oneOf": [_MATRIX, generator.SCHEMA]},
+        "logits": {"oneOf": [_MATRIX, generator.SCHEMA]},  # or, for linear_cross_entropy:
+        "hidden": _MATRIX,
+        "weight": _MATRIX,
+        "bias": {"type": "array", "items": _NUMBER},
         "labels": {
             "type": "object",
             "minProperties": 1,

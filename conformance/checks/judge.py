@@ -21,6 +21,7 @@ from conformance.checks import compare, definitions
 from conformance.checks.exact_answer import exact_grad, exact_loss, inputs
 from conformance.checks.failures import BeyondKnownDivergence, Came, Divergence, Imprecise, Point, Raised
 from conformance.checks.messages import dtype_problems, failure_message, input_lines
+from conformance.oracle import linear
 from conformance.oracle.bounds import Bound
 from conformance.oracle.conventions import DEFAULT, Convention
 from conformance.oracle.numbers import Exact
@@ -30,9 +31,11 @@ from conformance.oracle.operations import OPERATIONS
 def run(point: Point, case: Case, gradient: bool = False) -> tuple[np.ndarray, dict[str, Any]]:
     """Run the case at ``point``; the value (or with ``gradient``, the gradient in rows
     (N, K)), and a record of what came back."""
-    k = case.logits.shape[-1]
+    k = case.classes
     if not point.impl.takes_classes(k):
         raise Unsupported(f"{point.impl.name} does not take {k} classes: {point.impl.classes_why}")
+    if not point.impl.takes_bias and np.any(linear.parts(case.logits, len(case.labels))[2]):
+        raise Unsupported(f"{point.impl.name} takes no bias, and case {case.id!r} has one")
     logits, labels = (case.arranged(a) for a in inputs(case, point.label_kind, point.dtype))
     try:
         result = point.framework.run(
@@ -80,6 +83,22 @@ def loss_bound(
     )
 
 
+def grad_bound(
+    case: Case, label_kind: str, dtype: str, exact: Exact, convention: Convention = DEFAULT
+) -> Bound:
+    """The derived bounds for each element of the case's gradient in ``dtype``, in epsilons."""
+    logits, labels = inputs(case, label_kind, dtype)
+    return OPERATIONS[case.operation].grad_bound(
+        logits.astype(np.float64),
+        exact.hi.shape,
+        labels,
+        case.label_smoothing,
+        case.reduction,
+        case.options(convention),
+        dtype,
+    )
+
+
 def check_loss(point: Point, case: Case, reproduce: str = "", within: str | None = None) -> dict[str, Any]:
     """Judge the implementation's loss on ``case`` against the exact value.
 
@@ -100,21 +119,21 @@ def check_grad(point: Point, case: Case, reproduce: str = "", within: str | None
     got, record = run(point, case, gradient=True)
     convention = point.impl.convention
     exact = exact_grad(case, point.label_kind, point.dtype, convention)
-    _, labels = inputs(case, point.label_kind, point.dtype)
-    bound = OPERATIONS[case.operation].grad_bound(
-        exact.hi.shape, labels, case.reduction, case.options(convention), point.dtype
-    )
+    bound = grad_bound(case, point.label_kind, point.dtype, exact, convention)
     record["quantity"] = "gradient"
+    columns = slice(None)
+    if case.operation == vocabulary.LINEAR_CROSS_ENTROPY:
+        columns = linear.judged(case.logits, len(case.labels))
     return judge(
         point,
         case,
-        got,
-        exact,
-        bound,
+        np.asarray(got)[..., columns],
+        exact[..., columns],
+        bound[..., columns],
         record,
         reproduce,
         within,
-        lambda d: exact_grad(case, point.label_kind, d, convention),
+        lambda d: exact_grad(case, point.label_kind, d, convention)[..., columns],
     )
 
 

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -70,6 +71,10 @@ class Bound:
         return Bound(self.worst + other, self.tight + other)
 
     __radd__ = __add__
+
+    def __getitem__(self, index: Any) -> Bound:
+        """The bounds of the elements at ``index`` (a NumPy index)."""
+        return Bound(self.worst[index], self.tight[index])
 
 
 def row_bound_eps(row_losses: np.ndarray, num_classes: int, weight_scale: float = 1.0) -> np.ndarray:

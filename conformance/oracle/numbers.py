@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -33,6 +34,10 @@ class Exact:
         with np.errstate(invalid="ignore"):
             lo = np.where(np.isfinite(hi), np.asarray(value - hi, np.float64), 0.0)
         return cls(hi, lo, np.asarray(error, np.float64))
+
+    def __getitem__(self, index: Any) -> Exact:
+        """The elements at ``index`` (a NumPy index), with their errors."""
+        return Exact(self.hi[index], self.lo[index], self.error[index] if np.ndim(self.error) else self.error)
 
 
 def to_exact(values: list, shape: tuple[int, ...]) -> Exact:

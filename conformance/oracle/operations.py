@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 
-from conformance.oracle import bounds, sigmoid, softmax, softmax_mpmath, tight
+from conformance.oracle import bounds, linear, linear_bounds, sigmoid, softmax, softmax_mpmath, tight
 from conformance.oracle.bounds import Bound
 from conformance.oracle.numbers import DIGITS, Exact
 from conformance.oracle.targets import Options
-from conformance.vocabulary import SIGMOID_CROSS_ENTROPY, SOFTMAX_CROSS_ENTROPY
+from conformance.vocabulary import LINEAR_CROSS_ENTROPY, SIGMOID_CROSS_ENTROPY, SOFTMAX_CROSS_ENTROPY
 
 # (logits, labels, label_smoothing, reduction, options, gradient) -> the exact loss or gradient
 Tier = Callable[[np.ndarray, np.ndarray, float, str, Options, bool], Exact]
@@ -31,8 +31,9 @@ class Operation:
     # (float64 logits, labels, label_smoothing, reduction, options, exact loss, dtype) -> both
     # bounds in eps
     loss_bound: Callable[[np.ndarray, np.ndarray, float, str, Options, Exact, str], Bound]
-    # (gradient's shape, labels, reduction, options, dtype) -> both bounds in eps, per element
-    grad_bound: Callable[[tuple[int, ...], np.ndarray, str, Options, str], Bound]
+    # (float64 logits, gradient's shape, labels, label_smoothing, reduction, options, dtype) ->
+    # both bounds in eps, per element
+    grad_bound: Callable[[np.ndarray, tuple[int, ...], np.ndarray, float, str, Options, str], Bound]
 
 
 def _softmax_tier(loss: Callable[..., Exact], grad: Callable[..., Exact]) -> Tier:
@@ -57,7 +58,9 @@ def _softmax_loss_bound(
     )
 
 
-def _softmax_grad_bound(shape: tuple[int, ...], y: np.ndarray, r: str, o: Options, dtype: str) -> Bound:
+def _softmax_grad_bound(
+    x: np.ndarray, shape: tuple[int, ...], y: np.ndarray, e: float, r: str, o: Options, dtype: str
+) -> Bound:
     weight = softmax.grad_weight(y, r, o)
     return Bound(bounds.grad_bound_eps(shape, weight), tight.tight_grad_bound_eps(shape, weight, dtype))
 
@@ -83,20 +86,37 @@ def _sigmoid_loss_bound(
     )
 
 
-def _sigmoid_grad_bound(shape: tuple[int, ...], y: np.ndarray, r: str, o: Options, dtype: str) -> Bound:
+def _sigmoid_grad_bound(
+    x: np.ndarray, shape: tuple[int, ...], y: np.ndarray, e: float, r: str, o: Options, dtype: str
+) -> Bound:
     each = bounds.binary_grad_bound_eps(shape, sigmoid.weight(shape, r, o.convention.rows_mean))
     return Bound(each, each)  # no sum: the same per element either way
+
+
+_SOFTMAX_EXACT = _softmax_tier(
+    softmax_mpmath.exact_softmax_cross_entropy, softmax_mpmath.exact_softmax_cross_entropy_grad
+)
+_SOFTMAX_EXTENDED = _softmax_tier(
+    softmax.extended_softmax_cross_entropy, softmax.extended_softmax_cross_entropy_grad
+)
+
+
+def _linear_tier(tier: Tier) -> Tier:
+    """The fused linear loss (or gradient, with respect to the packed input) through ``tier``."""
+    return lambda x, y, e, r, o, gradient: (linear.grad if gradient else linear.loss)(tier, x, y, e, r, o)
+
+
+def _linear_decimals(x: np.ndarray, y: np.ndarray, e: float, r: str, o: Options) -> list[mpmath.mpf]:
+    exact = linear.loss(_SOFTMAX_EXACT, x, y, e, r, o)
+    with mpmath.workdps(DIGITS):
+        return [mpmath.mpf(h) + mpmath.mpf(lo) for h, lo in zip(exact.hi.ravel(), exact.lo.ravel())]
 
 
 OPERATIONS = {
     SOFTMAX_CROSS_ENTROPY: Operation(
         SOFTMAX_CROSS_ENTROPY,
-        exact=_softmax_tier(
-            softmax_mpmath.exact_softmax_cross_entropy, softmax_mpmath.exact_softmax_cross_entropy_grad
-        ),
-        extended=_softmax_tier(
-            softmax.extended_softmax_cross_entropy, softmax.extended_softmax_cross_entropy_grad
-        ),
+        exact=_SOFTMAX_EXACT,
+        extended=_SOFTMAX_EXTENDED,
         decimals=softmax_mpmath.mp_softmax_cross_entropy,
         loss_bound=_softmax_loss_bound,
         grad_bound=_softmax_grad_bound,
@@ -108,5 +128,13 @@ OPERATIONS = {
         decimals=_sigmoid_decimals,
         loss_bound=_sigmoid_loss_bound,
         grad_bound=_sigmoid_grad_bound,
+    ),
+    LINEAR_CROSS_ENTROPY: Operation(
+        LINEAR_CROSS_ENTROPY,
+        exact=_linear_tier(_SOFTMAX_EXACT),
+        extended=_linear_tier(_SOFTMAX_EXTENDED),
+        decimals=_linear_decimals,
+        loss_bound=linear_bounds.loss_bound,
+        grad_bound=linear_bounds.grad_bound,
     ),
 }

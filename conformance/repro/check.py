@@ -15,7 +15,6 @@ from conformance.adapters import load
 from conformance.cases import Case, load_all, load_file
 from conformance.checks import compare, edges, exact_answer, failures, judge
 from conformance.divergences import KnownDivergence
-from conformance.oracle.operations import OPERATIONS
 from conformance.vocabulary import EAGER, INDICES, PROBABILITIES
 
 # Inputs of findings that only drawn cases showed: reproducer cases, not golden ones (the
@@ -117,13 +116,7 @@ def judged(entry: KnownDivergence) -> Judged:
         bound = judge.loss_bound(like, point.label_kind, point.dtype, exact, convention)
     elif gradient:
         exact = exact_answer.exact_grad(case, point.label_kind, point.dtype, convention)
-        bound = OPERATIONS[case.operation].grad_bound(
-            exact.hi.shape,
-            exact_answer.inputs(case, point.label_kind, point.dtype)[1],
-            case.reduction,
-            case.options(convention),
-            point.dtype,
-        )
+        bound = judge.grad_bound(case, point.label_kind, point.dtype, exact, convention)
     else:
         exact = exact_answer.exact_loss(case, point.label_kind, point.dtype, convention)
         bound = judge.loss_bound(case, point.label_kind, point.dtype, exact, convention)
