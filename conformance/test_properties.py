@@ -112,7 +112,7 @@ def test_property(spec: Spec, request: pytest.FixtureRequest, record_property) -
     try:
         for example in per_key.examples(key, strategy, at_seed, count):
             examples += 1
-            rows += len(example[0].logits)
+            rows += len(example[0].labels)
             drawn.update(fingerprint(example))
             try:
                 judge(example)
@@ -143,11 +143,11 @@ def one_row(failure: BaseException, judge: Callable[[tuple[Case, Any]], None]) -
     counterexample than Hypothesis' shrinking may reach (it can lower the number of rows only
     where the choices after it still line up). For cases that are a plain batch of rows."""
     case = getattr(failure, "case", None)
-    if case is None or case.batch_shape is not None or case.logits_from is not None or len(case.logits) < 2:
+    if case is None or case.batch_shape is not None or case.logits_from is not None or len(case.labels) < 2:
         return failure
-    for i in range(len(case.logits)):
+    for i in range(len(case.labels)):
         try:
-            judge((replace(case, logits=case.logits[i : i + 1], labels=case.labels[i : i + 1]), None))
+            judge((replace(case, logits=case.row_inputs(i), labels=case.labels[i : i + 1]), None))
         except CheckFailure as e:
             return e
         except UnsatisfiedAssumption:  # refused (a user's loss), or not a valid case alone: the next row

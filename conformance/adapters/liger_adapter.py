@@ -10,7 +10,11 @@ e/K over every class (line 149: ``eps = label_smoothing / n_cols``), in float32 
 the logits' dtype, the loss stored in the logits' dtype; ``ignore_index`` (-100 by default) and
 the mean over the rows kept. Its forward writes the gradient into the logits' own buffer where
 they require one (line 426), so the adapter gives it a copy. Eager only: a kernel launched
-through the interpreter is not a program torch.compile builds."""
+through the interpreter is not a program torch.compile builds.
+
+``LigerFusedLinearCrossEntropyLoss`` (liger_kernel/ops/fused_linear_cross_entropy.py): the
+same kernel on chunks of rows of ``h @ W.T + b``, each chunk's logits formed in the inputs'
+dtype (torch.mm) and its gradient taken at once in the forward; the loss in float32."""
 
 from __future__ import annotations
 
@@ -21,7 +25,8 @@ from conformance.adapters import torch_adapter
 from conformance.adapters.base import Framework, Implementation
 from conformance.adapters.contract import FrameworkMissing
 from conformance.oracle.conventions import Convention
-from conformance.vocabulary import INDICES
+from conformance.oracle.linear import parts
+from conformance.vocabulary import INDICES, LINEAR_CROSS_ENTROPY
 
 # label_smoothing outside [0, 1] is an assertion; -100 is ignored by default; a class index out
 # of range is an assertion in the kernel's launcher ("Target 4 is out of bounds"); the mean of
@@ -42,6 +47,16 @@ def liger_cross_entropy(x, labels, e, reduction, axis, ignore_index=-100):
     return loss(x.clone(), labels)  # its forward writes the gradient into the tensor it is given
 
 
+def liger_fused_linear_cross_entropy(x, labels, e, reduction, axis):
+    """``LigerFusedLinearCrossEntropyLoss``: the loss of ``h @ W.T + b`` in chunks of rows,
+    never the whole logits, on the packed input (oracle/linear.py)."""
+    from liger_kernel.transformers import LigerFusedLinearCrossEntropyLoss
+
+    h, w, b = parts(x, len(labels))
+    loss = LigerFusedLinearCrossEntropyLoss(label_smoothing=e, reduction=reduction)
+    return loss(w, h, labels, b)
+
+
 IMPLEMENTATIONS = [
     Implementation(
         "liger_kernel.transformers.LigerCrossEntropyLoss",
@@ -50,6 +65,16 @@ IMPLEMENTATIONS = [
         frozenset({INDICES}),
         class_axis="rows",
         options=frozenset({"ignore_index"}),
+        convention=CONVENTION,
+        eager_only="Triton kernels launched through Triton's interpreter: not a torch.compile program",
+    ),
+    Implementation(
+        "liger_kernel.transformers.LigerFusedLinearCrossEntropyLoss",
+        "liger",
+        liger_fused_linear_cross_entropy,
+        frozenset({INDICES}),
+        class_axis="rows",
+        operation=LINEAR_CROSS_ENTROPY,
         convention=CONVENTION,
         eager_only="Triton kernels launched through Triton's interpreter: not a torch.compile program",
     ),

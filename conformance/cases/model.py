@@ -101,6 +101,13 @@ class Case:
             return len(self.logits) - len(self.labels)
         return int(self.logits.shape[-1])
 
+    def row_inputs(self, i: int) -> np.ndarray:
+        """The inputs of row ``i`` alone: its logits, or a fused linear case's hidden state
+        with the whole weight."""
+        if self.operation == LINEAR_CROSS_ENTROPY:
+            return np.concatenate([self.logits[i : i + 1], self.logits[len(self.labels) :]])
+        return self.logits[i : i + 1]
+
     def options(self, convention: Convention = DEFAULT) -> Options:
         """The case's options under an implementation's ``convention``."""
         return Options(self.weights, self.ignore_index, convention)

@@ -10,8 +10,9 @@ import numpy as np
 
 from conformance.cases import Case
 from conformance.checks.failures import Point
+from conformance.oracle import linear
 from conformance.oracle.numbers import Exact
-from conformance.vocabulary import HALF_PRECISION, INDICES
+from conformance.vocabulary import HALF_PRECISION, INDICES, LINEAR_CROSS_ENTROPY
 
 
 def _show(array: Any, precision: int | None = None) -> str:
@@ -62,9 +63,13 @@ def input_lines(point: Point, case: Case) -> list[str]:
         labels = case.labels_from.describe()
     logits = logits if logits is not None else _whole(case.logits.astype(point.dtype))
     labels = labels if labels is not None else _whole(case.labels_as(point.label_kind))
+    shown = f"logits={logits}"
+    if case.operation == LINEAR_CROSS_ENTROPY:  # the packed input's parts
+        h, w, b = (_whole(a.astype(point.dtype)) for a in linear.parts(case.logits, len(case.labels)))
+        shown = f"hidden={h}\n         weight={w}\n         bias={b}"
     return [
         f"{point.describe()}, case {case.id!r} ({case.path})",
-        f"  input: logits={logits}",
+        f"  input: {shown}",
         f"         labels={labels} label_smoothing={case.label_smoothing} reduction={case.reduction}",
         *(
             [f"         as batch shape {case.batch_shape} with the classes on axis {case.axis}"]

@@ -27,7 +27,7 @@ from conformance.checks.properties import (
     unsmoothed,
 )
 from conformance.draws import primitives, strategies
-from conformance.vocabulary import INDICES, PROBABILITIES, REDUCTIONS
+from conformance.vocabulary import INDICES, LINEAR_CROSS_ENTROPY, PROBABILITIES, REDUCTIONS
 
 # what an example draws besides its case (before any implementation runs)
 Extras = Callable[[Case, str], st.SearchStrategy[Any]]  # (case, dtype) -> what else it draws
@@ -116,6 +116,7 @@ class Property:
         options = tuple(sorted(impl.options)) if self.options else ()
         classes = (impl.min_classes, impl.classes_multiple)
         narrowed = (classes,) if classes != (1, 1) else ()  # every number of classes: the key as it was
+        narrowed += () if impl.takes_bias else ("no bias",)
         return (dtype, kind, bool(impl.smoothing), tuple(sorted(impl.reductions)), axis, options, *narrowed)
 
     def cases(self, dtype: str, kind: str, impl: Implementation) -> st.SearchStrategy[Case]:
@@ -125,6 +126,8 @@ class Property:
         smoothing = None if impl.smoothing else 0.0
         reductions = drawn_reductions(impl)
         classes = (impl.min_classes, impl.classes_multiple)
+        if self.operation == LINEAR_CROSS_ENTROPY:
+            return strategies.linear_cases(dtype, reductions, smoothing, impl.takes_bias)
         if self.operation != "softmax_cross_entropy":
             return strategies.binary_cases(dtype, reductions)
         if self.draw_case == "empty":
@@ -165,6 +168,8 @@ PROPERTIES: dict[str, Property] = {
     "options_gradient": Property(gradient, _every, options=True),
     "binary_agreement": Property(agreement, _every, operation="sigmoid_cross_entropy"),
     "binary_gradient": Property(gradient, _every, operation="sigmoid_cross_entropy"),
+    "linear_agreement": Property(agreement, _every, operation=LINEAR_CROSS_ENTROPY),
+    "linear_gradient": Property(gradient, _every, operation=LINEAR_CROSS_ENTROPY),
     "nan_row": Property(nan_row, _every, extras=_nan_at),
     "masked": Property(masked, _every, extras=_mask),
     "empty_batch": Property(empty_batch, _every, draw_case="empty"),

@@ -19,6 +19,8 @@ from conformance.cases import Case
 from conformance.draws.primitives import (
     CLASSES,
     GAPS,
+    GENERATED_FROM,
+    ROWS,
     SMOOTHING,
     WEIGHTS,
     float_width,
@@ -26,11 +28,13 @@ from conformance.draws.primitives import (
     labels,
     logits,
     per_class,
+    row,
     shapes,
     smoothings,
     target_classes,
 )
-from conformance.vocabulary import INDICES, REDUCTIONS
+from conformance.oracle import linear
+from conformance.vocabulary import INDICES, LINEAR_CROSS_ENTROPY, REDUCTIONS
 
 
 @st.composite
@@ -111,6 +115,50 @@ def binary_cases(draw: st.DrawFn, dtype: str, reductions: tuple[str, ...] = REDU
         operation="sigmoid_cross_entropy",
         description="with its rows scaled (1e-3 to 1e4)" if made else "",
         logits_from=made,
+    )
+
+
+@st.composite
+def linear_cases(
+    draw: st.DrawFn,
+    dtype: str,
+    reductions: tuple[str, ...] = REDUCTIONS,
+    smoothing: float | None = None,
+    bias: bool = True,
+) -> Case:
+    """A drawn fused linear case (oracle/linear.py): hidden states (N, d) and a weight (K, d) in
+    ``dtype``, each row of its own magnitude (1/4 to 4, so no half-precision logit overflows),
+    and a bias or none (none where ``bias`` is false); packed as the one input the suite passes."""
+    k = draw(st.sampled_from(CLASSES)) if draw(st.integers(0, 19)) < 19 else 2**15  # a vocabulary's
+    n = draw(st.sampled_from(ROWS.get(k, (1, 2))))
+    d = draw(st.integers(1, 16))
+    seed = draw(st.integers(0, 2**32 - 1))  # a large weight from NumPy's generator
+    parts = []
+    for rows in (n, k):
+        if rows < GENERATED_FROM:
+            values = np.stack([draw(row(d, dtype)) for _ in range(rows)])
+        else:
+            values = np.random.default_rng(seed).uniform(-1.0, 1.0, (rows, d))
+        scales = draw(hnp.arrays(np.float64, (rows, 1), elements=st.sampled_from((0.25, 1.0, 4.0))))
+        parts.append((values * scales).astype(dtype).astype(np.float64))
+    bias = (
+        draw(row(min(k, 17), dtype)).astype(dtype).astype(np.float64)
+        if bias and draw(st.booleans())
+        else None
+    )
+    if bias is not None:
+        bias = np.resize(bias, k)  # a large vocabulary's bias repeats the drawn one
+    return Case(
+        id="drawn",
+        path="(drawn by Hypothesis)",
+        provenance="hypothesis",
+        logits=linear.pack(*parts, bias),
+        labels=draw(labels(n, k, INDICES, dtype)),
+        label_smoothing=draw(smoothings(dtype, k)) if smoothing is None else smoothing,
+        reduction=draw(st.sampled_from(reductions)),
+        expected=(),
+        operation=LINEAR_CROSS_ENTROPY,
+        description=f"hidden states of {d} units" + ("" if bias is None else ", and a bias"),
     )
 
 

@@ -20,6 +20,11 @@ bounds.py) plus what the logits' error moves it: ``p_k`` moves by a factor withi
 ``eG``. The gradients with respect to h, W and b are products of the computed gradient with
 W, h and ones, of K, N and N terms: ``|eG| |W| + gamma_K |G'| |W|`` for h (``|G'| = |G| + eG``),
 ``eG^T |h| + gamma_N |G'|^T |h|`` for W, and likewise with ones for b.
+
+Underflow. Hidden states and weights may be tiny (drawn ones are), and a product of two tiny
+numbers rounds absolutely, not relatively: each of a sum's ``m`` products and additions adds
+at most half the dtype's smallest subnormal, ``m`` of them ``m * tiny / 2`` in all (Higham
+2.2), which each logit's and each gradient entry's bound carries.
 """
 
 from __future__ import annotations
@@ -50,6 +55,15 @@ def _gamma(m: int, dtype: str) -> float:
     return m * 0.5 / (1 - m * u) if m * u < 1 else math.inf
 
 
+# the smallest subnormal of each dtype: 2^(emin - p + 1)
+TINY = {"float64": 2.0**-1074, "float32": 2.0**-149, "float16": 2.0**-24, "bfloat16": 2.0**-133}
+
+
+def _underflow(m: int, dtype: str) -> float:
+    """What ``m`` roundings of results below the normal range may add, in epsilons of ``dtype``."""
+    return m * TINY[dtype] / 2 / EPSILON[dtype]
+
+
 def logit_error(packed: np.ndarray, rows: int, dtype: str) -> tuple[np.ndarray, np.ndarray]:
     """(worst, tight) bound of each row's largest logit error, in epsilons of ``dtype``: of a
     naive sum in the dtype, ``gamma_(d+1)`` times the terms' size; of a careful one, its
@@ -59,7 +73,11 @@ def logit_error(packed: np.ndarray, rows: int, dtype: str) -> tuple[np.ndarray, 
     size = h @ w.T + b
     inside, rounding = tight._scaled(tight.depth(h.shape[1] + 1) + 1, dtype)
     careful = inside * size + rounding * (np.abs(exact_logits(x, rows).hi) + inside * EPSILON[dtype] * size)
-    return _gamma(h.shape[1] + 1, dtype) * size.max(axis=-1, initial=0.0), careful.max(axis=-1, initial=0.0)
+    tiny = _underflow(2 * h.shape[1] + 1, dtype)
+    return (
+        _gamma(h.shape[1] + 1, dtype) * size.max(axis=-1, initial=0.0) + tiny,
+        careful.max(axis=-1, initial=0.0) + tiny,
+    )
 
 
 def loss_bound(
@@ -120,7 +138,7 @@ def grad_bound(
         ones = np.ones((n, 1))
         hb = np.hstack([h, ones])
         each = np.zeros(shape)
-        each[:n, :-1] = error_g @ w + products_k * (computed @ w)
-        each[n:] = error_g.T @ hb + products_n * (computed.T @ hb)
+        each[:n, :-1] = error_g @ w + products_k * (computed @ w) + _underflow(2 * k, dtype)
+        each[n:] = error_g.T @ hb + products_n * (computed.T @ hb) + _underflow(2 * n + 1, dtype)
         out.append(each)
     return Bound(*out)
