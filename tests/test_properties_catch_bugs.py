@@ -88,7 +88,7 @@ def correct(x, labels, e, reduction):
 
 
 SOFTMAX = [n for n, p in property_table.PROPERTIES.items() if p.operation == "softmax_cross_entropy"]
-BINARY = [n for n, p in property_table.PROPERTIES.items() if p.operation != "softmax_cross_entropy"]
+BINARY = [n for n, p in property_table.PROPERTIES.items() if p.operation == "sigmoid_cross_entropy"]
 
 
 @pytest.mark.parametrize("name", BINARY)

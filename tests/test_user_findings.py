@@ -337,7 +337,10 @@ EVERY_PROPERTY = ("--framework", "none", "--dtype", "float32,float64", "--hypoth
 def test_a_loss_written_on_torch_log_softmax_passes_every_check(run_suite, name, inherits):
     """The forms users write on torch.log_softmax, every golden case and property in float32
     and float64: exit 0. The smoothed targets' form returns NaN at a masked class where e = 0
-    (0 * -inf), as PyTorch's own composition of that form does: inherited, and named."""
+    (0 * -inf), as PyTorch's own composition of that form does: inherited, and named. Either
+    form may also return F.cross_entropy's own result where that sums in lanes (both call the
+    same log_softmax kernel; whether a draw meets it depends on Hypothesis' version): inherited
+    from F.cross_entropy, and from no other entry."""
     pytest.importorskip("torch")
     code, out, results = run_suite("--impl", LOG_SOFTMAX + name, *EVERY_PROPERTY, target="conformance")
     mine = [r for r in results["results"] if r.get("implementation") == f"torch_log_softmax.{name}"]
@@ -345,10 +348,15 @@ def test_a_loss_written_on_torch_log_softmax_passes_every_check(run_suite, name,
         -3000:
     ]
     line = next(x for x in out.splitlines() if x.startswith(f"torch_log_softmax.{name}: passed ("))
-    assert (inherits in line) if inherits else ("inherits" not in line), line
+    assert (inherits in line) if inherits else ("one-hot-rows" not in line), line
     for r in mine:
-        if r["outcome"] == "known divergence":
-            assert r["inherited_from"] == "torch.log_softmax(smoothed targets)" and r["test"] == "masked"
+        if r["outcome"] != "known divergence":
+            continue
+        if r["test"] == "masked":
+            assert r["inherited_from"] == "torch.log_softmax(smoothed targets)", r
+        else:
+            assert r["inherited_from"] == "torch.nn.functional.cross_entropy", r
+            assert r["known_divergence"]["id"].startswith("torch-log-softmax-"), r
 
 
 def test_a_gradient_on_torch_log_softmax_inherits_pytorchs_divergence(run_suite):
