@@ -30,4 +30,8 @@ def packed(raw: dict[str, Any], fail: Callable[[str, str], Exception]) -> tuple[
     for field in ("weights", "ignore_index", "batch_shape", "axis"):
         if field in raw:
             raise fail(field, "is not checked for fused linear cross-entropy")
-    return pack(hidden, weight, None if bias is None else np.asarray(bias, np.float64)), *map(len, matrices)
+    return (
+        pack(hidden, weight, None if bias is None else np.asarray(bias, np.float64)),
+        len(hidden),
+        len(weight),
+    )

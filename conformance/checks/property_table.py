@@ -115,7 +115,9 @@ class Property:
         axis = impl.class_axis if self.layouts and impl.class_axis != "rows" else None
         options = tuple(sorted(impl.options)) if self.options else ()
         classes = (impl.min_classes, impl.classes_multiple)
-        narrowed = (classes,) if classes != (1, 1) else ()  # every number of classes: the key as it was
+        narrowed: tuple[Any, ...] = (
+            (classes,) if classes != (1, 1) else ()
+        )  # every number of classes: the key as it was
         narrowed += () if impl.takes_bias else ("no bias",)
         return (dtype, kind, bool(impl.smoothing), tuple(sorted(impl.reductions)), axis, options, *narrowed)
 

@@ -141,24 +141,24 @@ def linear_cases(
             values = np.random.default_rng(seed).uniform(-1.0, 1.0, (rows, d))
         scales = draw(hnp.arrays(np.float64, (rows, 1), elements=st.sampled_from((0.25, 1.0, 4.0))))
         parts.append((values * scales).astype(dtype).astype(np.float64))
-    bias = (
+    drawn_bias = (
         draw(row(min(k, 17), dtype)).astype(dtype).astype(np.float64)
         if bias and draw(st.booleans())
         else None
     )
-    if bias is not None:
-        bias = np.resize(bias, k)  # a large vocabulary's bias repeats the drawn one
+    if drawn_bias is not None:
+        drawn_bias = np.resize(drawn_bias, k)  # a large vocabulary's bias repeats the drawn one
     return Case(
         id="drawn",
         path="(drawn by Hypothesis)",
         provenance="hypothesis",
-        logits=linear.pack(*parts, bias),
+        logits=linear.pack(parts[0], parts[1], drawn_bias),
         labels=draw(labels(n, k, INDICES, dtype)),
         label_smoothing=draw(smoothings(dtype, k)) if smoothing is None else smoothing,
         reduction=draw(st.sampled_from(reductions)),
         expected=(),
         operation=LINEAR_CROSS_ENTROPY,
-        description=f"hidden states of {d} units" + ("" if bias is None else ", and a bias"),
+        description=f"hidden states of {d} units" + ("" if drawn_bias is None else ", and a bias"),
     )
 
 

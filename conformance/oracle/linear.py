@@ -144,7 +144,8 @@ def grad(tier: Any, packed: np.ndarray, labels: np.ndarray, e: float, r: str, o:
     value = np.zeros(x.shape, EXTENDED)
     error = np.zeros(x.shape)
     value[:n, :-1], value[n:] = blocks[0][0], blocks[1][0]
-    for rows_, (_, size, carried) in zip((np.s_[:n, :-1], np.s_[n:]), blocks):
+    regions: tuple[Any, Any] = (np.s_[:n, :-1], np.s_[n:])
+    for rows_, (_, size, carried) in zip(regions, blocks):
         terms = max(n, len(w)) + 2
         error[rows_] = terms * EXTENDED_EPS * size + carried
     return Exact.from_extended(value, error)

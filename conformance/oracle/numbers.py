@@ -37,7 +37,12 @@ class Exact:
 
     def __getitem__(self, index: Any) -> Exact:
         """The elements at ``index`` (a NumPy index), with their errors."""
-        return Exact(self.hi[index], self.lo[index], self.error[index] if np.ndim(self.error) else self.error)
+        error = self.error
+        return Exact(
+            self.hi[index],
+            self.lo[index],
+            error[index] if isinstance(error, np.ndarray) and error.ndim else error,
+        )
 
 
 def to_exact(values: list, shape: tuple[int, ...]) -> Exact:

@@ -80,6 +80,14 @@ HARNESSES["transformers"] = replace(
 HARNESSES["timm"] = replace(
     HARNESSES["torch"], packages=("timm", "torch", "torchvision"), needs="timm, PyTorch"
 )
+# Liger's kernels take PyTorch tensors; without a GPU, Triton's interpreter (chosen before Triton starts)
+HARNESSES["liger"] = replace(
+    HARNESSES["torch"],
+    imports='import os\n\nimport torch\n\nif not torch.cuda.is_available():\n'
+    '    os.environ.setdefault("TRITON_INTERPRET", "1")  # Triton on a CPU: its interpreter',
+    packages=("liger-kernel", "triton", "torch"),
+    needs="Liger Kernel (liger-kernel, triton), PyTorch",
+)
 
 
 def keras_on(backend: str, needs: str, packages: tuple[str, ...]) -> Harness:
