@@ -83,7 +83,7 @@ HARNESSES["timm"] = replace(
 # Liger's kernels take PyTorch tensors; without a GPU, Triton's interpreter (chosen before Triton starts)
 HARNESSES["liger"] = replace(
     HARNESSES["torch"],
-    imports='import os\n\nimport torch\n\nif not torch.cuda.is_available():\n'
+    imports="import os\n\nimport torch\n\nif not torch.cuda.is_available():\n"
     '    os.environ.setdefault("TRITON_INTERPRET", "1")  # Triton on a CPU: its interpreter',
     packages=("liger-kernel", "triton", "torch"),
     needs="Liger Kernel (liger-kernel, triton), PyTorch",
