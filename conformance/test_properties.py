@@ -177,7 +177,8 @@ def shrink(
     seconds, why = budget.allowance(cause)
     if why:  # shown as first met: its cause was shrunk already, or the run's budget is spent
         failure.record["unshrunk"] = why
-        raise type(failure)(f"{failure}\n  {budget.note(why, cause)}", failure.record, failure.case)
+        failure.add_note(f"  {budget.note(why, cause)}")
+        raise failure
     changes: dict[str, Any] = {}
     if spec.at.impl in request.config.stash[STATE].options.user:  # every distinct failure, each shrunk
         changes["report_multiple_bugs"] = True
@@ -194,4 +195,5 @@ def shrink(
         except Unsatisfiable:
             pass
     note = "shrinking did not meet it again (a flaky result?): shown as first met, unshrunk"
-    raise type(failure)(f"{failure}\n  {note}", failure.record, failure.case)
+    failure.add_note(f"  {note}")
+    raise failure

@@ -18,12 +18,15 @@ class Came:
     """What a failing check got back, whole, for the predictions of known divergences
     (divergences/predictions.py): the result, the answer it was judged against (None where
     there is none), the dtype it returned, and the other definitions (checks/definitions.py)
-    that explain it (None: the check computes none)."""
+    that explain it (None: the check computes none), and how accurate it still is."""
 
     got: np.ndarray
     expected: np.ndarray | None
     returned_dtype: str
     explained_by: tuple[str, ...] | None = None
+    # the most accurate dtype whose computation the result matches (checks/accuracy.py): the
+    # check's own where only its dtype is wrong, "" where none is, None where not measured
+    accurate_to: str | None = None
 
 
 class CheckFailure(AssertionError):

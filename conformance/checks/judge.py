@@ -18,6 +18,7 @@ from conformance.adapters import Unsupported
 from conformance.adapters.contract import PlacementError
 from conformance.cases import Case
 from conformance.checks import compare, definitions
+from conformance.checks.accuracy import accurate_to, sentence, within_known
 from conformance.checks.exact_answer import exact_grad, exact_loss, inputs
 from conformance.checks.failures import BeyondKnownDivergence, Came, Divergence, Imprecise, Point, Raised
 from conformance.checks.messages import dtype_problems, failure_message, input_lines
@@ -188,6 +189,12 @@ def judge(
     if explained:
         problems.append(definitions.sentence(explained))
     problems += dtype_problems(point, record, result.passed and result.precise)
+    exact_at = exact_at or (lambda d: exact_loss(case, point.label_kind, d, point.impl.convention))
+    accurate = point.dtype if result.passed else accurate_to(point, got, exact, bound_eps, exact_at) or ""
+    if problems and accurate and accurate != point.dtype:
+        problems.insert(
+            1, sentence(point.dtype, accurate, result.error_eps, result.bound_eps, result.max_rel)
+        )
     record.update(
         compare.recorded_values(np.asarray(got, np.float64), exact.hi, result.where),
         error_eps=result.error_eps,
@@ -201,7 +208,6 @@ def judge(
         message = failure_message(
             point, case, got, exact, problems, reproduce, record.get("quantity", "loss")
         )
-        exact_at = exact_at or (lambda d: exact_loss(case, point.label_kind, d, point.impl.convention))
         if within is not None and not within_known(point, got, exact, bound_eps, within, exact_at):
             raise BeyondKnownDivergence(
                 f"{message}\n  beyond the bound even at {within} accuracy, all its known divergence allows",
@@ -209,7 +215,7 @@ def judge(
                 case,
             )
         keys = None if explained is None else tuple(a.key for a in explained)
-        raise Divergence(message, record, case, came(got, exact.hi, record, keys))
+        raise Divergence(message, record, case, came(got, exact.hi, record, keys, accurate))
     if not result.precise:
         problem = f"{result.summary()} (eps = {eps:.3g})"
         quantity = record.get("quantity", "loss")
@@ -217,7 +223,7 @@ def judge(
             failure_message(point, case, got, exact, [problem], reproduce, quantity),
             record,
             case,
-            came(got, exact.hi, record),
+            came(got, exact.hi, record, accurate_to=point.dtype),
         )
     return record
 
@@ -227,22 +233,10 @@ def came(
     expected: np.ndarray | None,
     record: dict[str, Any],
     explained_by: tuple[str, ...] | None = None,
+    accurate_to: str | None = None,
 ) -> Came:
     """What a failing check got back, as a known divergence's prediction reads it."""
-    return Came(np.asarray(got), expected, str(record.get("returned_dtype", "")), explained_by)
-
-
-def within_known(
-    point: Point,
-    got: np.ndarray,
-    exact: Exact,
-    bound_eps: Bound,
-    within: str,
-    exact_at: Callable[[str], Exact],
-) -> bool:
-    """Whether ``got`` is as accurate as a computation in ``within`` can be: the bound in
-    epsilons of ``within``, plus what rounding the inputs to ``within`` changes exactly."""
-    here, rounded = exact_at(point.dtype), exact_at(within)
-    moved = np.abs((here.hi - rounded.hi) + (here.lo - rounded.lo))
-    allowed = bound_eps + np.nan_to_num(moved) / vocabulary.EPSILON[within]
-    return compare.compare(got, exact, allowed, within).passed
+    if accurate_to is not None:
+        record["accurate_to"] = accurate_to or None
+    dtype = str(record.get("returned_dtype", ""))
+    return Came(np.asarray(got), expected, dtype, explained_by, accurate_to)

@@ -8,7 +8,7 @@ import importlib.metadata  # noqa: F401  (divergences.importlib.metadata: what t
 
 from conformance.divergences.gating import DISTRIBUTIONS, gated, installed_version
 from conformance.divergences.loading import DEFAULT_PATH, files, load, read
-from conformance.divergences.matching import ACCURACY, combine, find, matching
+from conformance.divergences.matching import ACCURACY, combine, explaining, find, matching
 from conformance.divergences.model import KnownDivergence, globs
 from conformance.divergences.schema import FIELDS, SCHEMA
 
@@ -20,6 +20,7 @@ __all__ = [
     "SCHEMA",
     "KnownDivergence",
     "combine",
+    "explaining",
     "files",
     "find",
     "gated",

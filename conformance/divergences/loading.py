@@ -11,6 +11,7 @@ from typing import Any
 import jsonschema
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from conformance.divergences.groups import GROUPS, expand
 from conformance.divergences.model import KnownDivergence
 from conformance.divergences.schema import SCHEMA
 from conformance.paths import KNOWN_DIVERGENCES
@@ -72,6 +73,17 @@ def read(path: Path) -> list[dict[str, Any]]:
             except InvalidSpecifier:
                 why = f'{spec!r} is not a PEP 440 version specifier (like ">=2.0,<2.14")'
                 raise _error(path, n, entry, f"versions/{package}", why) from None
+        tests = entry["match"].get("test")
+        if tests is not None:
+            unknown = [
+                t
+                for t in ([tests] if isinstance(tests, str) else tests)
+                if t.startswith("@") and t not in GROUPS
+            ]
+            if unknown:
+                why = f"{unknown[0]!r} is not a group of checks ({', '.join(GROUPS)})"
+                raise _error(path, n, entry, "match/test", why)
+            entry = {**entry, "match": {**entry["match"], "test": expand(tests)}}
         if "evidence_ref" in entry:
             entry = dict(entry)
             name = entry.pop("evidence_ref")

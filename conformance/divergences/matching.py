@@ -26,6 +26,25 @@ def matching(
     return found
 
 
+def explaining(
+    known: Sequence[KnownDivergence],
+    check: dict[str, str],
+    case: object | None,
+    came: predictions.Came | None,
+    imprecise: bool,
+) -> list[KnownDivergence]:
+    """The entries that explain a failing result (not an exception) at ``check`` on ``case``:
+    those that diverge (no raises) and fit its input; an entry that shows as imprecise only a
+    result beyond the tight bound alone (``imprecise``); one that predicts a result only a
+    failure that returned one (``came``), and that result."""
+    found = [k for k in matching(known, check, case) if not k.raises]
+    if not imprecise:
+        found = [k for k in found if k.shows_as != IMPRECISE]
+    if came is None:
+        return [k for k in found if not k.predicts]
+    return [k for k in found if k.predicted(came)]
+
+
 def find(
     known: Sequence[KnownDivergence],
     check: dict[str, str],

@@ -46,8 +46,9 @@ class KnownDivergence:
         return holds(self.shows_when, case)
 
     def predicted(self, came: predictions.Came) -> bool:
-        """Whether ``came``, a failing check's result, is what it predicts (its predicts)."""
-        return predictions.holds(self.predicts, came)
+        """Whether ``came``, a failing check's result, is what it predicts (its predicts), as
+        accurate as it promises (its within)."""
+        return predictions.holds(self.predicts, came) and predictions.keeps(self.within, came)
 
     def modelled(self) -> bool:
         """Whether it predicts what a failure it causes looks like: a result (predicts), an
@@ -71,11 +72,13 @@ class KnownDivergence:
         """Whether ``exception`` ("Type: message") is the one this divergence shows as."""
         return any(fnmatch.fnmatchcase(exception, p) for p in globs(self.raises))
 
-    def matches(self, check: dict[str, str]) -> bool:
-        """Whether every field it matches on has a pattern that ``check``'s value meets."""
+    def matches(self, check: dict[str, str], ignoring: tuple[str, ...] = ()) -> bool:
+        """Whether every field it matches on (but those ``ignoring`` names) has a pattern that
+        ``check``'s value meets."""
         return all(
             any(fnmatch.fnmatchcase(check.get(k, ""), p) for p in globs(pats))
             for k, pats in self.match.items()
+            if k not in ignoring
         )
 
     def explain(self) -> str:

@@ -14,6 +14,8 @@ from typing import Protocol
 
 import numpy as np
 
+from conformance.vocabulary import EPSILON
+
 
 class Came(Protocol):
     """What a failing check got back (checks/failures.py makes one)."""
@@ -29,6 +31,9 @@ class Came(Protocol):
 
     @property
     def explained_by(self) -> tuple[str, ...] | None: ...  # the definitions that give it, if computed
+
+    @property
+    def accurate_to(self) -> str | None: ...  # the dtype it is accurate to ("" none; None not measured)
 
 
 def _got(came: Came) -> np.ndarray:
@@ -105,6 +110,14 @@ PREDICTIONS: dict[str, tuple[str, Callable[[Came], bool]]] = {
 def holds(predictions: tuple[str, ...] | list[str], came: Came) -> bool:
     """Whether every named prediction holds of what came back (none: any result)."""
     return all(PREDICTIONS[name][1](came) for name in predictions)
+
+
+def keeps(within: str | None, came: Came) -> bool:
+    """Whether what came back keeps an entry's promise of ``within``'s accuracy: accurate to
+    that dtype or a more accurate one (where the check measured it; checks/accuracy.py)."""
+    if within is None or came.accurate_to is None:
+        return True
+    return bool(came.accurate_to) and EPSILON[came.accurate_to] <= EPSILON[within]
 
 
 def words(predictions: tuple[str, ...] | list[str]) -> str:

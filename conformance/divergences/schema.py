@@ -3,7 +3,8 @@
 They are kept as data in ``known/``, one TOML file per framework (``shared.toml`` for those whose
 cause lies in several), each a list of ``[[divergence]]`` entries. Each entry matches checks by
 glob patterns on the fields of a check (``test``, ``case``, ``labels``, ``framework``,
-``implementation``, ``device``, ``dtype``, ``mode``; a list of patterns matches if any does) and
+``implementation``, ``device``, ``dtype``, ``mode``; a list of patterns matches if any does; a
+``test`` may name a group of checks, ``@drawn-loss``, defined once in groups.py) and
 says why the implementation differs and of which kind: ``definition`` (it computes another
 quantity on purpose, a convention), ``precision`` (it loses accuracy) or ``defect`` (a bug: it
 computes neither what it documents nor another convention); ``raises``, a glob on the
@@ -34,6 +35,12 @@ were not checked, and one that shows it there is reported as new. Where an insta
 outside its range, the entry does not excuse its checks: one that passes there is recorded as
 fixed in that version; one that still fails is a new divergence whose message names the entry
 and its gate (a regression, or a wrong gate).
+
+An entry is scoped by its mechanism: the implementations, dtypes, modes and conditions where it
+acts, and every check that can see it (a float32 reduction: every check of the loss, the
+``@drawn-loss`` group); a list of checks or cases narrower than that only where the mechanism is
+tied to them (a gradient-only one, an option, the golden cases that show a strict entry). Its
+prediction, not its list, is what keeps it from excusing another fault.
 
 ``shows_when`` names conditions on a check's input (divergences/conditions.py: the class axis,
 whether it smooths) that must all hold where the entry can be the cause: a failure whose input

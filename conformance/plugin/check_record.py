@@ -79,14 +79,14 @@ def attach_record(item: pytest.Item, report: pytest.TestReport, call: pytest.Cal
     record.update(cast(dict[str, Any], dict(item.user_properties).get("conformance", {})))
     if isinstance(error, CheckFailure):
         if report.failed:  # the check's own few lines say it all; no traceback through the suite
-            report.longrepr = f"{type(error).__name__}: {error}"
+            report.longrepr = f"{type(error).__name__}: {said(error)}"
         record.update(error.record)
         folder = item.config.getoption("write_failures")
         if folder and error.case is not None and error.case.drawn:
             record["written_case"] = str(write_failure(Path(folder), item, spec, error.case))
     record["outcome"] = classify(item, report, error)
     if error is not None and not isinstance(error, pytest.skip.Exception):
-        record["message"] = kept(str(error))
+        record["message"] = kept(said(error))
     elif report.skipped and isinstance(report.longrepr, tuple):
         record["message"] = str(report.longrepr[2]).removeprefix("Skipped: ")
     if inherited is not None:  # the framework's known divergence, inherited
@@ -146,6 +146,13 @@ def write_failure(folder: Path, item: pytest.Item, spec: Spec, case: Case) -> Pa
 
 
 MESSAGE_KEPT = 4000  # characters of a message a record keeps
+
+
+def said(error: BaseException) -> str:
+    """An exception's message with the lines the suite added to it (BaseException.add_note,
+    indented as the message's own lines; Hypothesis' notes are not)."""
+    notes = [n for n in getattr(error, "__notes__", ()) if n.startswith("  ")]
+    return "\n".join([str(error), *notes])
 
 
 def kept(message: str) -> str:

@@ -15,6 +15,8 @@ from conformance import divergences
 from conformance.adapters import Unsupported, user
 from conformance.checks.failures import BeyondKnownDivergence, CheckFailure, Imprecise, Raised
 from conformance.divergences import predictions
+from conformance.divergences.scope import scope_misses
+from conformance.divergences.scope import sentence as scope_sentence
 from conformance.plugin.shared import framework_divergence
 from conformance.plugin.state import CITED, INHERITED, OUTCOME, STATE, spec_of
 from conformance.vocabulary import (
@@ -48,7 +50,8 @@ def run_check(item: pytest.Item) -> Generator[None, Any, Any]:
                 f"known divergence {entry.id} shows here, where it is said not to apply ({why}): "
                 "a regression, or its version gate is wrong"
             )
-            raise type(e)(f"{e}\n  {note}", e.record, e.case, e.came) from e
+            e.add_note(f"  {note}")
+            raise
         state = item.config.stash[STATE]
         cited = _fits(state, spec, e)
         if cited is not None:
@@ -56,14 +59,15 @@ def run_check(item: pytest.Item) -> Generator[None, Any, Any]:
         shared = framework_divergence(state, spec, e)
         if shared is not None:  # a user's loss that fails exactly as its framework's own does
             if state.options.fail_inherited:
-                raise type(e)(f"{e}\n  {shared.sentence} (--fail-inherited)", e.record, e.case, e.came) from e
-            item.stash[INHERITED] = (
-                shared,
-                type(e)(f"{e}\n  {shared.sentence}: inherited", e.record, e.case, e.came),
-            )
+                e.add_note(f"  {shared.sentence} (--fail-inherited)")
+                raise
+            e.add_note(f"  {shared.sentence}: inherited")
+            item.stash[INHERITED] = (shared, e)
             pytest.xfail(f"inherits {shared.framework}'s known divergence {shared.entry.id}")
         if isinstance(e, Raised):
             _expected(spec, e)
+        if spec.known is None:  # no entry at its coordinates: red, unless an entry's list left it out
+            _note_scope_misses(state, spec, e)
         raise
     except user.Rejected as e:
         item.stash[OUTCOME] = REJECTED
@@ -86,29 +90,16 @@ def _fits(state: Any, spec: Any, e: CheckFailure) -> divergences.KnownDivergence
     if not fitting:
         unmet = [k for k in known if k.matches(fields) and not k.fits(e.case)]
         said = "; ".join(f"{k.id} shows only where {' and '.join(k.shows_when)}" for k in unmet)
-        _not_excused(e, f"{said}, and this input does not meet that")
+        _not_excused(state, spec, e, f"{said}, and this input does not meet that")
     if not isinstance(e, Raised):
         diverging = [k for k in fitting if not k.raises]
-        explaining = _explaining(diverging, fields, e)
+        explaining = divergences.explaining(known, fields, e.case, e.came, isinstance(e, Imprecise))
         if diverging and not explaining:
             said = "; ".join(f"{k.id} {_predicts(k)}" for k in diverging)
-            _not_excused(e, f"{said}, and this result is not that")
+            _not_excused(state, spec, e, f"{said}, and this result is not that")
         fitting = explaining or fitting
     cited = divergences.combine(fitting)
     return cited if cited is not None and cited.id != spec.known.id else None
-
-
-def _explaining(
-    diverging: list[divergences.KnownDivergence], fields: dict[str, str], e: CheckFailure
-) -> list[divergences.KnownDivergence]:
-    """The entries that explain a failure that is not an exception: an entry that excuses only
-    a result beyond the tight bound (shows_as imprecise) explains only such a result, and one
-    that predicts a result only a failure that returned one, and that result."""
-    if not isinstance(e, Imprecise):
-        diverging = [k for k in diverging if k.shows_as != IMPRECISE]
-    if e.came is None:
-        return [k for k in diverging if not k.predicts]
-    return divergences.matching(diverging, fields, e.case, e.came)
 
 
 def _predicts(k: divergences.KnownDivergence) -> str:
@@ -117,9 +108,21 @@ def _predicts(k: divergences.KnownDivergence) -> str:
     return "excuses only a result beyond the tight bound" if k.shows_as == IMPRECISE else "predicts nothing"
 
 
-def _not_excused(e: CheckFailure, why: str) -> None:
+def _not_excused(state: Any, spec: Any, e: CheckFailure, why: str) -> None:
     note = f"not excused: {why}: a new divergence"
-    raise BeyondKnownDivergence(f"{e}\n  {note}", e.record, e.case, e.came) from e
+    red = BeyondKnownDivergence(f"{e}\n  {note}", e.record, e.case, e.came)
+    _note_scope_misses(state, spec, red)
+    raise red from e
+
+
+def _note_scope_misses(state: Any, spec: Any, e: CheckFailure) -> None:
+    """A failing check that an entry would explain but for its list of checks or cases gains
+    a note naming it, and its record the entries' ids (scope_misses)."""
+    exception = e.record.get("exception") if isinstance(e, Raised) else None
+    misses = scope_misses(state.options.known, spec.fields(), e.case, e.came, exception)
+    if misses:
+        e.record["scope_misses"] = [k.id for k in misses]
+        e.add_note(f"  {scope_sentence(misses, spec.fields(), e.came)}")
 
 
 def _expected(spec: Any, e: Raised) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 from conformance import divergences
 from conformance.adapters import Unsupported
 from conformance.checks import judge
-from conformance.checks.failures import CheckFailure, Raised
+from conformance.checks.failures import CheckFailure, Imprecise, Raised
 from conformance.plugin.state import State
 from conformance.vocabulary import GRADIENT
 
@@ -56,7 +56,13 @@ def framework_divergence(state: State, spec: Any, error: CheckFailure) -> Inheri
         if impl.operation != point.impl.operation:
             continue
         check = {**spec.fields(), "implementation": impl.name}
-        known = divergences.find(state.options.known, check, case, came)
+        if isinstance(error, Raised):
+            known = divergences.find(state.options.known, check, case)
+        else:  # the entries that explain the result, as its own failure would be judged
+            imprecise = isinstance(error, Imprecise)
+            known = divergences.combine(
+                divergences.explaining(state.options.known, check, case, came, imprecise)
+            )
         if known is None:
             continue
         try:

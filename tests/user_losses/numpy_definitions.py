@@ -56,3 +56,14 @@ def empty_mean_zero(logits, labels, label_smoothing):
     if len(labels) == 0:
         return np.zeros((), logits.dtype)
     return correct(logits, labels, label_smoothing)
+
+
+def reduced_in_float32(logits, labels, label_smoothing):
+    """The suite's definition, its loss rounded through float32 and back (as TF1's
+    compute_weighted_loss does): float32-accurate, not float64-accurate."""
+    return np.float64(np.float32(correct(logits, labels, label_smoothing)))
+
+
+def reduced_in_float32_and_off(logits, labels, label_smoothing):
+    """reduced_in_float32, 2e-5 relative off besides: beyond even float32's accuracy."""
+    return reduced_in_float32(logits, labels, label_smoothing) * (1 + 2e-5)

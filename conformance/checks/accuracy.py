@@ -1,0 +1,63 @@
+"""How accurate a failing result still is: the most accurate dtype whose computation it matches
+("float32-accurate"), so that a float64 result rounded through float32 reads as what it is,
+and a known divergence that promises an accuracy (``within``) is held to it entry by entry."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+import numpy as np
+
+from conformance import vocabulary
+from conformance.checks import compare
+from conformance.checks.failures import Point
+from conformance.oracle.bounds import Bound
+from conformance.oracle.numbers import Exact
+
+
+def within_known(
+    point: Point,
+    got: np.ndarray,
+    exact: Exact,
+    bound_eps: Bound,
+    within: str,
+    exact_at: Callable[[str], Exact],
+) -> bool:
+    """Whether ``got`` is as accurate as a computation in ``within`` can be: the bound in
+    epsilons of ``within``, plus what rounding the inputs to ``within`` changes exactly."""
+    here, rounded = exact_at(point.dtype), exact_at(within)
+    moved = np.abs((here.hi - rounded.hi) + (here.lo - rounded.lo))
+    allowed = bound_eps + np.nan_to_num(moved) / vocabulary.EPSILON[within]
+    return compare.compare(got, exact, allowed, within).passed
+
+
+def accurate_to(
+    point: Point,
+    got: np.ndarray,
+    exact: Exact,
+    bound_eps: Bound,
+    exact_at: Callable[[str], Exact],
+) -> str | None:
+    """The most accurate dtype coarser than the check's whose computation ``got`` matches
+    (within_known), or None: a result with a NaN or infinity where the answer is finite, or
+    one beyond even float16's accuracy."""
+    at = functools.cache(exact_at)  # each exact value computed once
+    values = np.asarray(got, np.float64)
+    answer = np.asarray(exact.hi, np.float64)
+    if values.shape != answer.shape or np.any(~np.isfinite(values) & np.isfinite(answer)):
+        return None
+    eps = vocabulary.EPSILON
+    coarser = sorted((d for d in eps if eps[d] > eps[point.dtype]), key=eps.__getitem__)
+    return next((d for d in coarser if within_known(point, got, exact, bound_eps, d, at)), None)
+
+
+def sentence(dtype: str, accurate: str, error_eps: float, bound_eps: float, max_rel: float) -> str:
+    """The line a failure gains where its result is accurate to a coarser dtype, its error in
+    that dtype's epsilons beside the check's ("float32-accurate: 116 float32 eps ...")."""
+    scale = vocabulary.EPSILON[dtype] / vocabulary.EPSILON[accurate]
+    return (
+        f"{accurate}-accurate: {error_eps * scale:.3g} {accurate} eps against the bound of "
+        f"{bound_eps:.3g}; relative error {max_rel:.2g}, {max_rel / vocabulary.EPSILON[accurate]:.2g} "
+        f"{accurate} epsilons (a computation in {accurate}, not {dtype})"
+    )

@@ -1,0 +1,89 @@
+"""Known divergences scoped by their mechanism: named groups of checks, a failure's accuracy
+in a coarser dtype, an entry's promise of accuracy held entry by entry, and the entries whose
+list (not mechanism) leaves a failure unexcused named on it (scope_misses)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.checks.property_table import PROPERTIES
+from conformance.divergences import load
+from conformance.divergences.groups import GROUPS, expand
+from tests.test_user_findings import agreement_with
+
+ROUNDED = "numpy_definitions.reduced_in_float32"
+ENTRY = (
+    '[[divergence]]\nid = "{id}"\n'
+    'match = {{ test = {test}, implementation = "{impl}" }}\n'
+    'kind = "precision"\nreason = "it reduces in float32"\nwithin = "float32"\nstrict = false\n'
+)
+NAN_ENTRY = (  # an entry with a prediction and no promise of accuracy, at the same coordinates
+    '[[divergence]]\nid = "gives-nan"\n'
+    'match = {{ test = "@drawn-loss", implementation = "{impl}" }}\n'
+    'kind = "defect"\nreason = "NaN rows"\npredicts = ["nan"]\nstrict = false\n'
+)
+
+
+def test_every_softmax_property_check_is_in_one_drawn_group():
+    """A new property check must be placed in a group (else an entry scoped by its mechanism
+    would not reach it): the drawn groups partition the softmax property checks."""
+    softmax = {name for name, p in PROPERTIES.items() if p.operation == "softmax_cross_entropy"}
+    drawn = [name for group, names in GROUPS.items() if group.startswith("@drawn-") for name in names]
+    assert sorted(drawn) == sorted(softmax)
+
+
+def test_a_group_expands_in_place_and_an_unknown_one_names_file_entry_and_field(tmp_path):
+    assert expand(["loss", "@drawn-gradient", "gradient_agreement"]) == [
+        "loss",
+        "gradient_agreement",
+        "options_gradient",
+    ]
+    good = tmp_path / "good.toml"
+    good.write_text(ENTRY.format(id="a", test='["@golden-loss", "gradient"]', impl="x"))
+    assert load(good)[0].match["test"] == ["loss", "same_as", "gradient"]
+    bad = tmp_path / "bad.toml"
+    bad.write_text(ENTRY.format(id="b", test='"@drawn-losses"', impl="x"))
+    with pytest.raises(
+        ValueError, match=r"bad.toml: divergence/0/match/test \(b\): '@drawn-losses' is not a group"
+    ):
+        load(bad)
+
+
+def test_a_float32_accurate_result_is_excused_by_an_entry_scoped_by_its_mechanism(run_suite, tmp_path):
+    """A loss rounded through float32 fails the float64 agreement check; an entry scoped to
+    every drawn check of the loss, promising float32 accuracy, excuses it, and the message says
+    what the error is in float32's terms, beside the float64 figure."""
+    known = ENTRY.format(id="reduces-in-float32", test='"@drawn-loss"', impl=ROUNDED)
+    code, out, record = agreement_with(run_suite, tmp_path, "numpy_definitions.py:reduced_in_float32", known)
+    assert code == 0 and record["outcome"] == "known divergence", out[-3000:]
+    assert record["accurate_to"] == "float32"
+    assert (
+        "float32-accurate: " in record["message"]
+        and " float32 eps against the bound of " in record["message"]
+    )
+
+
+def test_an_entry_whose_list_leaves_out_a_check_its_mechanism_reaches_is_named_on_the_failure(
+    run_suite, tmp_path
+):
+    """The same entry listing another check only: the agreement failure is red (the list
+    decides), and its record and message name the entry whose prediction fits it."""
+    known = ENTRY.format(id="reduces-in-float32", test='"unsmoothed"', impl=ROUNDED)
+    code, out, record = agreement_with(run_suite, tmp_path, "numpy_definitions.py:reduced_in_float32", known)
+    assert code == 1 and record["outcome"] == "diverged", out[-3000:]
+    assert record["scope_misses"] == ["reduces-in-float32"]
+    assert "fits the prediction of reduces-in-float32, float32-accurate, but its scope" in record["message"]
+
+
+@pytest.mark.parametrize("with_nan_entry", [False, True])
+def test_a_result_beyond_the_promised_accuracy_is_not_excused(run_suite, tmp_path, with_nan_entry):
+    """2e-5 relative off is beyond float32's accuracy: not excused by the float32 entry, also
+    where a second entry at the same coordinates promises no accuracy (combined, the two promise
+    none: each entry's promise is held on its own), and no entry is named as a scope miss."""
+    impl = "numpy_definitions.reduced_in_float32_and_off"
+    known = ENTRY.format(id="reduces-in-float32", test='"@drawn-loss"', impl=impl)
+    known += NAN_ENTRY.format(impl=impl) if with_nan_entry else ""
+    loss = "numpy_definitions.py:reduced_in_float32_and_off"
+    code, out, record = agreement_with(run_suite, tmp_path, loss, known)
+    assert code == 1 and record["outcome"] == "diverged", out[-3000:]
+    assert "scope_misses" not in record
