@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance.cases import CASES_DIR, load_all
 from conformance.results.results_file import read
 from tests.conftest import ROOT
 
@@ -63,6 +64,12 @@ def test_a_wheel_installed_outside_the_checkout_runs_the_suite(tmp_path):
     passed = [r for r in data["results"] if r["outcome"] == "passed" and r["test"] == "loss"]
     assert passed, proc.stdout[-3000:]
     assert all("site-packages" in case["path"] for case in data["cases"].values())  # package data
+    # every golden case of the checkout's cases/, carried in the wheel
+    count = "from conformance.cases import CASES_DIR, load_all; print(len(load_all(CASES_DIR)[0]), CASES_DIR)"
+    carried = run(python, "-c", count, cwd=elsewhere)
+    assert carried.returncode == 0, carried.stderr
+    number, where = carried.stdout.split()
+    assert int(number) == len(load_all(ROOT / "cases")[0]) and "site-packages" in where, carried.stdout
     assert (elsewhere / "parity.html").stat().st_size > 0
     # the reproducers' command and their cases are installed too
     listed = run(python, "-m", "conformance.repro", "--list", cwd=elsewhere)
@@ -99,3 +106,11 @@ def test_the_report_builds_where_only_its_own_dependencies_are(tmp_path, sample_
     proc = run(python, "-c", code, sample_results, out, cwd=tmp_path, env={"PYTHONPATH": str(ROOT)})
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "parity report" in out.read_text()
+
+
+def test_a_checkout_reads_its_golden_cases_at_the_top_level_and_nowhere_else():
+    """The case files are edited in cases/ (the project's layout): a checkout (and an editable
+    install) reads them there, and no copy lies inside the package."""
+    assert CASES_DIR == ROOT / "cases"
+    assert sorted(p.name for p in CASES_DIR.glob("*.toml")) and load_all(CASES_DIR)[0]
+    assert not list((ROOT / "conformance").rglob("golden/*.toml"))
