@@ -87,3 +87,42 @@ def test_a_result_beyond_the_promised_accuracy_is_not_excused(run_suite, tmp_pat
     code, out, record = agreement_with(run_suite, tmp_path, loss, known)
     assert code == 1 and record["outcome"] == "diverged", out[-3000:]
     assert "scope_misses" not in record
+
+
+def test_an_entry_whose_implementation_ran_but_that_matched_no_check_is_listed():
+    """unmatched(): an entry whose implementation ran and met a check is not listed; one whose
+    implementation ran but whose checks did not run (skipped ones do not count) is; one whose
+    implementation did not run is not (a run of another framework says nothing of it)."""
+    from conformance.divergences import KnownDivergence
+    from conformance.divergences.unmatched import unmatched
+
+    def entry(id: str, **match: str) -> KnownDivergence:
+        return KnownDivergence(id=id, match=dict(match), kind="precision", reason="r")
+
+    records = [
+        {"implementation": "a", "test": "agreement", "dtype": "float64", "outcome": "passed"},
+        {"implementation": "a", "test": "masked", "dtype": "float64", "outcome": "unsupported"},
+    ]
+    met = entry("met", implementation="a", test="agreement")
+    only_skipped = entry("only-skipped", implementation="a", test="masked")
+    other_dtype = entry("other-dtype", implementation="a", dtype="float16")
+    elsewhere = entry("elsewhere", implementation="b")
+    found = unmatched([met, only_skipped, other_dtype, elsewhere], records)
+    assert [k.id for k in found] == ["only-skipped", "other-dtype"]
+
+
+def test_a_run_and_its_comparison_name_the_entries_it_matched_no_check_with(run_suite, tmp_path):
+    """An entry of the user's loss scoped to a check the run did not select: the run's summary
+    names it, its results file keeps it, and conformance-report --compare says it."""
+    from conformance.report.changes import as_text, compare
+    from conformance.results.results_file import read
+
+    known = ENTRY.format(id="reduces-in-float32", test='"@drawn-loss"', impl=ROUNDED)
+    known += ENTRY.format(id="never-met", test='"masked"', impl=ROUNDED)
+    code, out, _ = agreement_with(run_suite, tmp_path, "numpy_definitions.py:reduced_in_float32", known)
+    assert code == 0, out[-3000:]
+    assert "matched no check of this run (their implementations ran): 1: never-met" in out
+    run = read(tmp_path / "results.json")
+    assert run["environment"]["unmatched_divergences"] == ["never-met"]
+    said = as_text(compare(run, run), "old.json", "new.json")
+    assert "known divergences the new run matched no check with: 1: never-met" in said

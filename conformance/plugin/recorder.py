@@ -13,6 +13,7 @@ import pytest
 
 from conformance import report
 from conformance.cases import digest as cases_digest
+from conformance.divergences.unmatched import unmatched
 from conformance.plugin.check_record import describe
 from conformance.plugin.outcomes import crashed
 from conformance.plugin.state import STATE
@@ -80,6 +81,7 @@ class Recorder:
         env["hypothesis_profile"] = state.options.profile
         env["cases_digest"] = cases_digest(state.options.cases_dir)
         env["duration_s"] = round(time.monotonic() - self.started, 1)  # to the write
+        env["unmatched_divergences"] = [k.id for k in self.unmatched()]
         with tempfile.TemporaryDirectory() as folder:  # no results file asked for: the report's input
             path = Path(wanted) if wanted else Path(folder) / "results.json"
             results_file.write(path, self.records, env, cases)
@@ -87,6 +89,10 @@ class Recorder:
             if report_path:
                 self.report = Path(report_path)
                 report.write_report([path], self.report)
+
+    def unmatched(self) -> list[Any]:
+        """The known divergences whose implementations ran but that matched no check here."""
+        return unmatched(self.config.stash[STATE].options.known, self.records)
 
     def frameworks(self) -> dict[str, dict[str, Any]]:
         """Each framework's version and devices, or why it is missing. Under xdist the
@@ -136,6 +142,12 @@ class Recorder:
                 terminalreporter.write_line(
                     f"fixed here: {entry.id} ({why}): {fixed[entry.id]} of its checks passed"
                 )
+        dead = self.unmatched()
+        if dead:
+            terminalreporter.write_line(
+                f"known divergences that matched no check of this run (their implementations ran): "
+                f"{len(dead)}: {', '.join(k.id for k in dead)}"
+            )
         report_path = self.config.getoption("report")
         for impl in self.config.stash[STATE].options.user:
             terminalreporter.write_line(verdict_line(impl.name, self.records, report_path))

@@ -47,6 +47,7 @@ class Changes:
     moved: list[tuple[Finding, Finding]] = field(default_factory=list)
     only_old: int = 0
     only_new: int = 0
+    unmatched: tuple[list[str], list[str]] = ([], [])  # the entries each run met nowhere (old, new)
 
     def __bool__(self) -> bool:
         return bool(self.outcomes or self.appeared or self.disappeared or self.moved)
@@ -128,9 +129,14 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> Changes:
     changes.appeared = [now[k] for k in now.keys() - was.keys()]
     changes.disappeared = [was[k] for k in was.keys() - now.keys()]
     changes.moved = [(was[k], now[k]) for k in sorted(was.keys() & now.keys()) if moved(was[k], now[k])]
+    changes.unmatched = (_unmatched(old), _unmatched(new))
     changes.appeared.sort(key=lambda f: f.key)
     changes.disappeared.sort(key=lambda f: f.key)
     return changes
+
+
+def _unmatched(run: dict[str, Any]) -> list[str]:
+    return sorted(run["environment"].get("unmatched_divergences") or [])
 
 
 def run_of(merged: Merged) -> dict[str, Any]:
@@ -162,6 +168,11 @@ def as_text(changes: Changes, old_name: str, new_name: str) -> str:
     ]
     lines.append(f"outcomes changed: {len(changes.outcomes)}")
     lines += [f"  {c.id}: {c.old} -> {c.new}" for c in changes.outcomes]
+    for which, ids in zip(("old", "new"), changes.unmatched):
+        if ids:
+            lines.append(
+                f"known divergences the {which} run matched no check with: {len(ids)}: {', '.join(ids)}"
+            )
     if changes.only_old or changes.only_new:
         lines.append(f"checks in one run only: {changes.only_old} in the old, {changes.only_new} in the new")
     if not changes:
