@@ -126,3 +126,45 @@ def test_a_run_and_its_comparison_name_the_entries_it_matched_no_check_with(run_
     assert run["environment"]["unmatched_divergences"] == ["never-met"]
     said = as_text(compare(run, run), "old.json", "new.json")
     assert "known divergences the new run matched no check with: 1: never-met" in said
+
+
+def test_the_decision_to_excuse_is_made_without_pytest():
+    """excuse(): by coordinates, conditions, prediction and promise, each entry on its own."""
+    import numpy as np
+
+    from conformance.cases import Case
+    from conformance.checks.failures import Came
+    from conformance.divergences import KnownDivergence
+    from conformance.divergences.excuse import excuse
+
+    case = Case(
+        id="c",
+        path="p.toml",
+        provenance="p",
+        logits=np.zeros((1, 2)),
+        labels=np.array([0]),
+        label_smoothing=0.1,
+        reduction="mean",
+        expected=("0.7",),
+    )
+    check = {"test": "agreement", "implementation": "x", "dtype": "float64"}
+    float32 = KnownDivergence(
+        id="f32", match={"implementation": "x"}, kind="precision", reason="r", within="float32"
+    )
+    nan = KnownDivergence(
+        id="nan", match={"implementation": "x"}, kind="defect", reason="r", predicts=("nan",)
+    )
+    unsmoothed = KnownDivergence(
+        id="u", match={"implementation": "x"}, kind="defect", reason="r", shows_when=("no-smoothing",)
+    )
+
+    def came(got: float, accurate_to: str) -> Came:
+        return Came(np.array(got), np.array(0.7), "float64", None, accurate_to)
+
+    assert excuse([float32, nan], check, case, came(0.70000001, "float32")).entries == (float32,)
+    assert excuse([float32, nan], check, case, came(float("nan"), "")).entries == (nan,)
+    off = excuse([float32, nan], check, case, came(0.71, ""))
+    assert not off and "f32 promises float32 accuracy" in off.why_not and "nan predicts a NaN" in off.why_not
+    unmet = excuse([unsmoothed], check, case, came(0.71, ""))
+    assert not unmet and unmet.why_not == "u shows only where no-smoothing, and this input does not meet that"
+    assert not excuse([float32], {**check, "implementation": "y"}, case, came(0.70000001, "float32"))

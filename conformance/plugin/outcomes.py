@@ -14,7 +14,7 @@ import pytest
 from conformance import divergences
 from conformance.adapters import Unsupported, user
 from conformance.checks.failures import BeyondKnownDivergence, CheckFailure, Imprecise, Raised
-from conformance.divergences import predictions
+from conformance.divergences.excuse import excuse
 from conformance.divergences.scope import scope_misses
 from conformance.divergences.scope import sentence as scope_sentence
 from conformance.plugin.shared import framework_divergence
@@ -79,33 +79,17 @@ def run_check(item: pytest.Item) -> Generator[None, Any, Any]:
 
 def _fits(state: Any, spec: Any, e: CheckFailure) -> divergences.KnownDivergence | None:
     """The entries of the check's known divergence that explain its failure, where that is
-    fewer than match its coordinates (None: all, or none is known): those whose conditions
-    (shows_when) its input meets and, for a result that came back, those that predict it
-    (predicts). A failure that none of them explains is not excused: a new divergence, naming
+    fewer than match its coordinates (None: all, or none is known): divergences/excuse.py
+    decides. A failure that none of them explains is not excused: a new divergence, naming
     the entries and what they said against what came."""
     if spec.known is None or e.case is None:
         return None
-    known, fields = state.options.known, spec.fields()
-    fitting = divergences.matching(known, fields, e.case)
-    if not fitting:
-        unmet = [k for k in known if k.matches(fields) and not k.fits(e.case)]
-        said = "; ".join(f"{k.id} shows only where {' and '.join(k.shows_when)}" for k in unmet)
-        _not_excused(state, spec, e, f"{said}, and this input does not meet that")
-    if not isinstance(e, Raised):
-        diverging = [k for k in fitting if not k.raises]
-        explaining = divergences.explaining(known, fields, e.case, e.came, isinstance(e, Imprecise))
-        if diverging and not explaining:
-            said = "; ".join(f"{k.id} {_predicts(k)}" for k in diverging)
-            _not_excused(state, spec, e, f"{said}, and this result is not that")
-        fitting = explaining or fitting
-    cited = divergences.combine(fitting)
+    imprecise, raised = isinstance(e, Imprecise), isinstance(e, Raised)
+    decided = excuse(state.options.known, spec.fields(), e.case, e.came, imprecise, raised)
+    if not decided:
+        _not_excused(state, spec, e, decided.why_not)
+    cited = divergences.combine(decided.entries)
     return cited if cited is not None and cited.id != spec.known.id else None
-
-
-def _predicts(k: divergences.KnownDivergence) -> str:
-    if k.predicts:
-        return f"predicts {predictions.words(k.predicts)}"
-    return "excuses only a result beyond the tight bound" if k.shows_as == IMPRECISE else "predicts nothing"
 
 
 def _not_excused(state: Any, spec: Any, e: CheckFailure, why: str) -> None:
