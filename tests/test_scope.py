@@ -112,20 +112,32 @@ def test_an_entry_whose_implementation_ran_but_that_matched_no_check_is_listed()
 
 
 def test_a_run_and_its_comparison_name_the_entries_it_matched_no_check_with(run_suite, tmp_path):
-    """An entry of the user's loss scoped to a check the run did not select: the run's summary
-    names it, its results file keeps it, and conformance-report --compare says it."""
+    """An entry of the user's loss in a dtype the run did not check: the run's summary names it,
+    its results file keeps it, and conformance-report --compare says it; a run narrowed by -k
+    (where an entry not met says nothing) names none."""
     from conformance.report.changes import as_text, compare
     from conformance.results.results_file import read
 
-    known = ENTRY.format(id="reduces-in-float32", test='"@drawn-loss"', impl=ROUNDED)
-    known += ENTRY.format(id="never-met", test='"masked"', impl=ROUNDED)
-    code, out, _ = agreement_with(run_suite, tmp_path, "numpy_definitions.py:reduced_in_float32", known)
+    known = tmp_path / "known.toml"
+    known.write_text(
+        ENTRY.format(id="reduces-in-float32", test='"@drawn-loss"', impl=ROUNDED)
+        + ENTRY.format(id="never-met", test='"@drawn-loss"', impl=ROUNDED).replace(
+            "}", ', dtype = "float16" }', 1
+        )
+    )
+    run = (
+        *("--impl", "numpy:tests/user_losses/numpy_definitions.py:reduced_in_float32", "--framework", "none"),
+        *("--dtype", "float64", "--known-divergences", str(known), "--hypothesis-profile", "ci"),
+    )
+    code, out, _ = run_suite(*run, target="conformance/test_properties.py")
     assert code == 0, out[-3000:]
     assert "matched no check of this run (their implementations ran): 1: never-met" in out
-    run = read(tmp_path / "results.json")
-    assert run["environment"]["unmatched_divergences"] == ["never-met"]
-    said = as_text(compare(run, run), "old.json", "new.json")
+    results = read(tmp_path / "results.json")
+    assert results["environment"]["unmatched_divergences"] == ["never-met"]
+    said = as_text(compare(results, results), "old.json", "new.json")
     assert "known divergences the new run matched no check with: 1: never-met" in said
+    code, out, _ = run_suite(*run, "-k", "agreement", target="conformance/test_properties.py")
+    assert code == 0 and "matched no check" not in out, out[-3000:]
 
 
 def test_the_decision_to_excuse_is_made_without_pytest():

@@ -11,13 +11,14 @@ loss returns in float32 (a float64 one-hot made the optax idiom return float64).
 from __future__ import annotations
 
 import contextlib
+import inspect
 from typing import Any
 
 import numpy as np
 
 from conformance.adapters.base import Framework, Implementation
 from conformance.adapters.caches import cache_folder
-from conformance.adapters.contract import Mode, normalise_device, reduce_rows
+from conformance.adapters.contract import Mode, Unsupported, normalise_device, reduce_rows
 from conformance.oracle.conventions import Convention
 from conformance.vocabulary import EAGER, INDICES, PROBABILITIES, SIGMOID_CROSS_ENTROPY
 
@@ -52,7 +53,16 @@ def with_optax(x, labels, e, reduction, axis):
     import jax.numpy as jnp
     import optax
 
-    rows = optax.softmax_cross_entropy(x, optax.smooth_labels(labels, e, axis=axis), axis=axis)
+    if "axis" in inspect.signature(optax.smooth_labels).parameters:
+        smoothed = optax.smooth_labels(labels, e, axis=axis)
+    elif axis == x.ndim - 1:  # an optax before smooth_labels took an axis: it smooths the last
+        smoothed = optax.smooth_labels(labels, e)
+    else:
+        raise Unsupported(
+            f"optax {optax.__version__}'s smooth_labels takes no axis (it smooths over the last axis): "
+            "classes on another axis need a newer optax"
+        )
+    rows = optax.softmax_cross_entropy(x, smoothed, axis=axis)
     return reduce_rows(rows, reduction, jnp.mean, jnp.sum)
 
 
@@ -160,8 +170,17 @@ def scope(jax: Any, device: Any, dtype: str) -> contextlib.ExitStack:
     stack = contextlib.ExitStack()
     stack.enter_context(jax.default_device(device))
     if dtype == "float64":
-        stack.enter_context(jax.enable_x64(True))
+        stack.enter_context(x64(jax))
     return stack
+
+
+def x64(jax: Any) -> contextlib.AbstractContextManager[Any]:
+    """64-bit mode for a block: ``jax.enable_x64(True)``, or where a JAX has none (0.4.38 has not)
+    ``jax.experimental.enable_x64()``, the same context under its older name."""
+    scoped = getattr(jax, "enable_x64", None)
+    if scoped is None:
+        from jax.experimental import enable_x64 as scoped
+    return scoped(True)
 
 
 BUILDS = [0]  # XLA programs compiled in this process (counted once load() has run)

@@ -59,9 +59,13 @@ def empty_mean_zero(logits, labels, label_smoothing):
 
 
 def reduced_in_float32(logits, labels, label_smoothing):
-    """The suite's definition, its loss rounded through float32 and back (as TF1's
-    compute_weighted_loss does): float32-accurate, not float64-accurate."""
-    return np.float64(np.float32(correct(logits, labels, label_smoothing)))
+    """The suite's definition (a zero target takes no part, so a masked class's -inf gives no
+    0 * -inf), its loss rounded through float32 and back (as TF1's compute_weighted_loss does):
+    float32-accurate, not float64-accurate."""
+    t = _targets(logits, labels, label_smoothing)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rows = -np.where(t > 0, t * _log_softmax(logits), 0).sum(axis=-1)
+    return np.float64(np.float32(rows.mean()))
 
 
 def reduced_in_float32_and_off(logits, labels, label_smoothing):
