@@ -180,3 +180,48 @@ def test_the_decision_to_excuse_is_made_without_pytest():
     unmet = excuse([unsmoothed], check, case, came(0.71, ""))
     assert not unmet and unmet.why_not == "u shows only where no-smoothing, and this input does not meet that"
     assert not excuse([float32], {**check, "implementation": "y"}, case, came(0.70000001, "float32"))
+
+
+def test_a_result_in_a_wider_dtype_keeps_a_promise_of_that_dtype_s_accuracy(run_suite, tmp_path):
+    """A float16 check that returns a float32 computation: its value is float32-accurate (more
+    than its dtype), so an entry that predicts a float32 result and promises float32 accuracy
+    excuses it (its record says how accurate it is)."""
+    known = tmp_path / "known.toml"
+    known.write_text(
+        '[[divergence]]\nid = "returns-float32"\n'
+        'match = { test = "@drawn-loss", implementation = "numpy_definitions.widened_to_float32" }\n'
+        'kind = "definition"\nreason = "float32 by default"\nwithin = "float32"\n'
+        'predicts = ["returns-float32"]\n'
+        "strict = false\n"
+    )
+    code, out, results = run_suite(
+        *("--impl", "numpy:tests/user_losses/numpy_definitions.py:widened_to_float32", "--framework", "none"),
+        *("--dtype", "float16", "--known-divergences", str(known), "--hypothesis-profile", "ci"),
+        *("-k", "agreement and not gradient"),
+        target="conformance/test_properties.py",
+    )
+    (record,) = [r for r in results["results"] if r["test"] == "agreement"]
+    assert code == 0 and record["outcome"] == "known divergence", out[-3000:]
+    assert record["accurate_to"] in ("float64", "float32")
+
+
+def test_another_definition_is_named_at_its_own_size():
+    """An alternative's value far larger than the loss (Keras' e over a last axis of size 1: K
+    times the smoothing term) is named within the check's bound taken to its own size, and not
+    where it is off by more than that."""
+    import numpy as np
+
+    from conformance.checks.definitions import ALTERNATIVES, explaining, value
+
+    logits, labels, e = np.array([[200.0] + [0.0] * 999]), np.array([0]), 0.25
+    last = next(a for a in ALTERNATIVES if a.key == "e-over-the-last-axis")
+    v = value(last, logits, labels, e, "mean", last_axis=1)
+    loss = value(next(a for a in ALTERNATIVES if a.key == "mean-for-sum"), logits, labels, e, "sum")
+    bound = np.array(100.0)  # epsilons of float32, for a loss of the size of ``loss``
+    scale = (v + 1) / (loss + 1)  # the bound, in absolute epsilons, taken to v's size
+    near, far = v + 50 * 2.0**-23 * scale, v + 200 * 2.0**-23 * scale
+    keys = [a.key for a in explaining(near, logits, labels, e, "mean", bound, "float32", 1, loss)]
+    assert v > 500 * loss and "e-over-the-last-axis" in keys
+    assert "e-over-the-last-axis" not in [
+        a.key for a in explaining(far, logits, labels, e, "mean", bound, "float32", 1, loss)
+    ]

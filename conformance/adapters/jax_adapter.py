@@ -11,8 +11,9 @@ loss returns in float32 (a float64 one-hot made the optax idiom return float64).
 from __future__ import annotations
 
 import contextlib
+import importlib
 import inspect
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -179,8 +180,8 @@ def x64(jax: Any) -> contextlib.AbstractContextManager[Any]:
     ``jax.experimental.enable_x64()``, the same context under its older name."""
     scoped = getattr(jax, "enable_x64", None)
     if scoped is None:
-        from jax.experimental import enable_x64 as scoped
-    return scoped(True)
+        scoped = importlib.import_module("jax.experimental").enable_x64
+    return cast(contextlib.AbstractContextManager[Any], scoped(True))
 
 
 BUILDS = [0]  # XLA programs compiled in this process (counted once load() has run)

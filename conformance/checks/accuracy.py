@@ -38,18 +38,24 @@ def accurate_to(
     exact: Exact,
     bound_eps: Bound,
     exact_at: Callable[[str], Exact],
+    passed: bool,
 ) -> str | None:
-    """The most accurate dtype coarser than the check's whose computation ``got`` matches
-    (within_known), or None: a result with a NaN or infinity where the answer is finite, or
-    one beyond even float16's accuracy."""
+    """The most accurate dtype whose computation ``got`` matches (within_known), ``passed``
+    where it is within the check's own bound (a failure of its dtype alone, say: a float16
+    check that returns a float32 computation is float32-accurate); None where none is: a NaN
+    or an infinity where the answer is finite, or beyond even float16's accuracy."""
     at = functools.cache(exact_at)  # each exact value computed once
     values = np.asarray(got, np.float64)
     answer = np.asarray(exact.hi, np.float64)
     if values.shape != answer.shape or np.any(~np.isfinite(values) & np.isfinite(answer)):
-        return None
+        return point.dtype if passed else None
     eps = vocabulary.EPSILON
-    coarser = sorted((d for d in eps if eps[d] > eps[point.dtype]), key=eps.__getitem__)
-    return next((d for d in coarser if within_known(point, got, exact, bound_eps, d, at)), None)
+    for d in sorted(eps, key=eps.__getitem__):  # the most accurate first
+        if d == point.dtype and passed:
+            return d
+        if d != point.dtype and within_known(point, got, exact, bound_eps, d, at):
+            return d
+    return None
 
 
 def sentence(dtype: str, accurate: str, error_eps: float, bound_eps: float, max_rel: float) -> str:

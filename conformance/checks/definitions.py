@@ -144,21 +144,33 @@ def explaining(
     bound_eps: np.ndarray,
     dtype: str,
     last_axis: int | None = None,
+    exact: np.ndarray | None = None,
 ) -> list[Alternative]:
     """The alternatives that explain ``got`` within ``bound_eps`` (epsilons of ``dtype``,
-    element-wise, the check's own bound; a NaN or an infinity only by the same)."""
+    element-wise, the check's own bound, derived for the size of the ``exact`` loss L; a NaN or
+    an infinity only by the same). The bounds grow as |L| + 1 (oracle/bounds.py), so an
+    alternative's value V is held to the same bound taken to its own size, (|V| + 1) / (|L| + 1):
+    Keras' e over a last axis of size 1 gives K times the smoothing term, a loss far larger
+    than L, computed with errors of its own size."""
     got = np.asarray(got, np.float64)
-    allowed = np.asarray(bound_eps, np.float64) * EPSILON[dtype]
+    bound = np.asarray(bound_eps, np.float64) * EPSILON[dtype]
     found = []
     for alternative in ALTERNATIVES:
         v = value(alternative, logits, labels, e, reduction, last_axis)
         if v is None or v.shape != got.shape:
             continue
+        allowed = bound * _size(v) / (_size(exact) if exact is not None else _size(v))
         with np.errstate(invalid="ignore"):  # inf - inf: an infinity matches itself only
             near = (np.abs(got - v) <= allowed) | (got == v) | (np.isnan(got) & np.isnan(v))
         if np.all(near):
             found.append(alternative)
     return found
+
+
+def _size(values: np.ndarray) -> np.ndarray:
+    """|values| + 1, the size a loss bound grows with; 1 where a value is not finite."""
+    finite = np.asarray(values, np.float64)
+    return np.abs(np.where(np.isfinite(finite), finite, 0.0)) + 1.0
 
 
 def sentence(found: list[Alternative]) -> str:
@@ -169,12 +181,18 @@ def sentence(found: list[Alternative]) -> str:
 
 
 def explainer(
-    case: Case, options: Options, logits: np.ndarray, labels: np.ndarray, bound_eps: np.ndarray, dtype: str
+    case: Case,
+    options: Options,
+    logits: np.ndarray,
+    labels: np.ndarray,
+    bound_eps: np.ndarray,
+    dtype: str,
+    exact: np.ndarray | None = None,
 ) -> Callable[..., list[Alternative]] | None:
     """For a softmax loss check without class weights or ignored rows, of an implementation that
-    spreads e over all K classes: ``explaining`` for what
-    it returned, on its inputs, layout and bound (in epsilons of ``dtype``, or of the accuracy
-    a known divergence still promises); else None (the alternatives are not defined there)."""
+    spreads e over all K classes: ``explaining`` for what it returned, on its inputs, layout
+    and bound (in epsilons of ``dtype``, or of the accuracy a known divergence still promises,
+    for a loss of the size of ``exact``); else None (the alternatives are not defined there)."""
     if (
         case.operation != SOFTMAX_CROSS_ENTROPY
         or options.weights is not None
@@ -185,5 +203,5 @@ def explainer(
     last_axis = int(np.shape(case.arranged(logits))[-1])
     e, reduction = case.label_smoothing, case.reduction
     return lambda got, accuracy=dtype: explaining(
-        got, logits, labels, e, reduction, bound_eps, accuracy, last_axis
+        got, logits, labels, e, reduction, bound_eps, accuracy, last_axis, exact
     )

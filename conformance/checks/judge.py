@@ -110,7 +110,8 @@ def check_loss(point: Point, case: Case, reproduce: str = "", within: str | None
     exact = exact_loss(case, point.label_kind, point.dtype, convention)
     bound = loss_bound(case, point.label_kind, point.dtype, exact, convention)
     logits, labels = inputs(case, point.label_kind, point.dtype)
-    explain = definitions.explainer(case, case.options(convention), logits, labels, bound.worst, point.dtype)
+    options = case.options(convention)
+    explain = definitions.explainer(case, options, logits, labels, bound.worst, point.dtype, exact.hi)
     return judge(point, case, got, exact, bound, record, reproduce, within, explain=explain)
 
 
@@ -190,8 +191,8 @@ def judge(
         problems.append(definitions.sentence(explained))
     problems += dtype_problems(point, record, result.passed and result.precise)
     exact_at = exact_at or (lambda d: exact_loss(case, point.label_kind, d, point.impl.convention))
-    accurate = point.dtype if result.passed else accurate_to(point, got, exact, bound_eps, exact_at) or ""
-    if problems and accurate and accurate != point.dtype:
+    accurate = (accurate_to(point, got, exact, bound_eps, exact_at, result.passed) or "") if problems else ""
+    if problems and accurate and vocabulary.EPSILON[accurate] > eps:  # coarser than its dtype
         problems.insert(
             1, sentence(point.dtype, accurate, result.error_eps, result.bound_eps, result.max_rel)
         )
