@@ -44,6 +44,9 @@ class Implementation:
     min_classes: int = 1
     classes_multiple: int = 1
     classes_why: str = ""
+    # why the installed release lacks this API (set where its framework loads): then every
+    # combination is unsupported, with that reason, not an error of the suite's
+    missing: str = ""
 
     def takes_classes(self, k: int) -> bool:
         """Whether it takes ``k`` classes (min_classes, classes_multiple)."""
@@ -66,6 +69,8 @@ class Implementation:
         options: tuple[str, ...] = (),
     ) -> str | None:
         """Why this combination is unsupported, or None if it is supported."""
+        if self.missing:
+            return self.missing
         for what, value, allowed in (
             ("labels as", label_kind, self.label_kinds),
             ("reduction", reduction, self.reductions),

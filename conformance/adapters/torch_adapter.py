@@ -115,7 +115,6 @@ IMPLEMENTATIONS = [
         operation=SIGMOID_CROSS_ENTROPY,
     ),
     *torch_forms.FORMS,
-    *torch_linear.LINEAR,
 ]
 
 
@@ -214,7 +213,7 @@ def load(precision_defaults: bool = False) -> Framework:
         name="torch",
         version=str(torch.__version__),
         devices=devices,
-        implementations=list(IMPLEMENTATIONS),
+        implementations=[*IMPLEMENTATIONS, *torch_linear.on_this_release(torch)],
         put=put,
         fetch=fetch,
         scope=lambda device, dtype: contextlib.nullcontext(),

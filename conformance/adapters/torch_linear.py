@@ -5,6 +5,10 @@ take the packed input of oracle/linear.py."""
 
 from __future__ import annotations
 
+import importlib.util
+from dataclasses import replace
+from typing import Any
+
 from conformance.adapters.implementation import Implementation
 from conformance.oracle.linear import parts
 from conformance.vocabulary import INDICES, LINEAR_CROSS_ENTROPY
@@ -58,3 +62,16 @@ LINEAR = [
         eager_only="compiled, torch.compile falls back to eager at the chunked op (its documentation)",
     ),
 ]
+
+
+def on_this_release(torch: Any) -> list[Implementation]:
+    """LINEAR as the installed PyTorch has them: an API an older release lacks is unsupported
+    there, saying so (``missing``), not an AttributeError or ImportError in every check."""
+    version = torch.__version__
+    if not hasattr(torch.nn.functional, "linear_cross_entropy"):
+        why = f"torch {version} has no torch.nn.functional.linear_cross_entropy"
+        return [replace(impl, missing=why) for impl in LINEAR]
+    if importlib.util.find_spec("torch.nn.modules.linear_cross_entropy_options") is None:
+        why = f"torch {version} has no torch.nn.modules.linear_cross_entropy_options (the chunked path)"
+        return [LINEAR[0], replace(LINEAR[1], missing=why)]
+    return list(LINEAR)
