@@ -94,9 +94,10 @@ def test_a_version_gate_says_which_installed_versions_it_excludes():
     assert k.outside(lambda package: "3.16.0") == "keras 3.16.0 is outside keras>=3.0,<3.16"
     assert k.outside(lambda package: None) == ""  # not installed: its checks do not run anyway
     applying, outside = divergences.gated([k, entry("other", None)], lambda package: "3.16.0")
-    assert [a.id for a in applying] == ["other"] and [(o.id, why) for o, why in outside] == [
-        ("axis", "keras 3.16.0 is outside keras>=3.0,<3.16")
-    ]
+    assert [(o.id, why) for o, why in outside] == [("axis", "keras 3.16.0 is outside keras>=3.0,<3.16")]
+    # the gate is on the checks that run on Keras (and those of no framework: documents)
+    assert outside[0][0].match["framework"] == ["", "tensorflow", "keras_jax", "keras_torch"]
+    assert [a.id for a in applying] == ["axis", "other"] and "torch" in applying[0].match["framework"]
     # PyTorch's local version label (+cpu) is inside a range of releases
     torch_gate = KnownDivergence("t", {}, "precision", "r", versions={"torch": ">=2.0"})
     assert torch_gate.outside(lambda package: "2.13.0+cpu") == ""
@@ -232,3 +233,21 @@ def test_conditions_are_named_from_the_vocabulary_only(tmp_path):
     )
     with pytest.raises(ValueError, match="shows_when"):
         divergences.load(file)
+
+
+def test_a_shared_entry_is_gated_per_framework_on_the_packages_its_checks_run_on():
+    """An entry gated on JAX and TensorFlow, with JAX outside its range: TensorFlow's checks are
+    still excused by it, JAX's (and Keras on JAX's) are not; with a package of no framework's
+    stack outside, nothing is."""
+    shared = KnownDivergence(
+        "shared", {"test": "masked"}, "defect", "r", versions={"jax": ">=0.10", "tensorflow": ">=2.16"}
+    )
+    versions = {"jax": "0.4.38", "tensorflow": "2.21.0"}
+    applying, outside = divergences.gated([shared], versions.get)
+    (applies,), ((gated_out, why),) = applying, outside
+    assert applies.matches({"test": "masked", "framework": "tensorflow"})
+    assert not applies.matches({"test": "masked", "framework": "jax"})
+    assert gated_out.matches({"test": "masked", "framework": "jax"})
+    assert gated_out.matches({"test": "masked", "framework": "keras_jax"})
+    assert why == "jax 0.4.38 is outside jax>=0.10"
+    assert divergences.gated([shared], {"jax": "0.10.2", "tensorflow": "2.21.0"}.get) == ([shared], [])

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from conformance.divergences.model import KnownDivergence
+from conformance.divergences.schema import FIELDS
 
 # A package a gate names -> the distributions that install it (TensorFlow's CPU build is
 # tensorflow-cpu; the maintained fairseq for current Pythons, fairseq-fixed).
@@ -26,15 +28,53 @@ def installed_version(package: str) -> str | None:
     return None
 
 
+# A framework of the suite (a check's "framework") -> the packages its checks run on: a gate
+# on a package is a gate on the checks of the frameworks built on it, and on no others (a
+# TensorFlow check is not excused or not by the installed JAX's version).
+STACKS: dict[str, tuple[str, ...]] = {
+    "numpy": ("numpy",),
+    "torch": ("torch",),
+    "tensorflow": ("tensorflow", "keras"),
+    "jax": ("jax", "optax"),
+    "keras_jax": ("keras", "jax"),
+    "keras_torch": ("keras", "torch"),
+    "mlx": ("mlx",),
+    "transformers": ("transformers", "torch"),
+    "timm": ("timm", "torch"),
+    "tinygrad": ("tinygrad",),
+    "paddle": ("paddlepaddle",),
+    "fairseq": ("fairseq", "torch"),
+    "megatron": ("megatron-core", "torch"),
+    "jax_sharded": ("jax", "optax"),
+    "liger": ("liger-kernel", "torch"),
+}
+
+
 def gated(
     known: Sequence[KnownDivergence], installed: Callable[[str], str | None] = installed_version
 ) -> tuple[list[KnownDivergence], list[tuple[KnownDivergence, str]]]:
-    """The entries that apply to the installed versions, and those that do not, each with why."""
+    """The entries that apply to the installed versions, and those that do not, each with why.
+    A gate is read per framework, on the packages its checks run on (STACKS; a check of no
+    framework, a document's printed number, on them all): an entry whose gate excludes the
+    installed versions for some frameworks only is split, each part's ``framework`` match
+    narrowed to its frameworks."""
     applying, outside = [], []
     for k in known:
-        why = k.outside(installed)
-        if why:
-            outside.append((k, why))
-        else:
+        whys = {
+            fw: k.outside(installed, STACKS.get(fw))
+            for fw in ("", *STACKS)
+            if k.matches({"framework": fw}, ignoring=_BUT_FRAMEWORK)
+        }
+        within = [fw for fw, why in whys.items() if not why]
+        without = [fw for fw, why in whys.items() if why]
+        if not without:
             applying.append(k)
+            continue
+        if within:
+            applying.append(replace(k, match={**k.match, "framework": within}))
+        why = "; ".join(dict.fromkeys(whys[fw] for fw in without))
+        outside.append((replace(k, match={**k.match, "framework": without}), why))
     return applying, outside
+
+
+_BUT_FRAMEWORK = tuple(f for f in FIELDS if f != "framework")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from packaging.specifiers import SpecifierSet
@@ -59,10 +59,13 @@ class KnownDivergence:
         """The versions it applies to, as written ("keras<=3.15.1"), "" where it names none."""
         return ", ".join(f"{package}{spec}" for package, spec in sorted(self.versions.items()))
 
-    def outside(self, installed: Callable[[str], str | None]) -> str:
+    def outside(self, installed: Callable[[str], str | None], packages: Collection[str] | None = None) -> str:
         """Why it does not apply to the installed versions ("keras 3.16.0 is outside
-        keras<=3.15.1"), or "" where it does (or a package it names is not installed)."""
+        keras<=3.15.1"), or "" where it does (or a package it names is not installed); only
+        the gates on ``packages`` where given (those a check runs on)."""
         for package, spec in sorted(self.versions.items()):
+            if packages is not None and package not in packages:
+                continue
             version = installed(package)
             if version is not None and not SpecifierSet(spec).contains(version, prereleases=True):
                 return f"{package} {version} is outside {package}{spec}"
