@@ -27,6 +27,8 @@ SHOWN_AND_PLANTED = {
     "nan": (came([np.nan, 0.5]), came([2.0, 0.5])),
     "inf": (came([np.inf, 0.5]), came([2.0, 0.5])),
     "non-finite": (came([-np.inf, 0.5]), came([2.0, 0.5])),
+    # the answer another call of the same implementation gave, which the same fault made NaN
+    "non-finite-whatever-the-answer": (came([np.inf, 0.5], answer=np.array([np.nan, 0.5])), came([2.0, 0.5])),
     "finite": (came([2.0, 0.5]), came([np.nan, 0.5])),
     "number-for-nan": (
         came([2.0, 0.5], answer=np.array([np.nan, 0.5])),

@@ -76,6 +76,10 @@ PREDICTIONS: dict[str, tuple[str, Callable[[Came], bool]]] = {
         "a NaN or an infinity where the answer is finite",
         lambda c: _any(~np.isfinite(_got(c)) & _answer_is(c, np.isfinite)),
     ),
+    "non-finite-whatever-the-answer": (  # a check of two calls of one implementation: both show it
+        "a NaN or an infinity, whatever the answer (which the same fault may have made)",
+        lambda c: _any(~np.isfinite(_got(c))),
+    ),
     "finite": (
         "numbers where the answer is finite (no NaN or infinity there): digits lost, not range",
         lambda c: _got(c).size > 0 and not _any(~np.isfinite(_got(c)) & _answer_is(c, np.isfinite)),
