@@ -251,3 +251,10 @@ def test_a_shared_entry_is_gated_per_framework_on_the_packages_its_checks_run_on
     assert gated_out.matches({"test": "masked", "framework": "keras_jax"})
     assert why == "jax 0.4.38 is outside jax>=0.10"
     assert divergences.gated([shared], {"jax": "0.10.2", "tensorflow": "2.21.0"}.get) == ([shared], [])
+
+
+def test_every_framework_says_the_packages_its_checks_run_on():
+    from conformance.divergences.gating import STACKS
+    from conformance.vocabulary import FRAMEWORKS
+
+    assert set(STACKS) == set(FRAMEWORKS)
