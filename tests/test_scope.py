@@ -225,4 +225,3 @@ def test_another_definition_is_named_at_its_own_size():
     assert "e-over-the-last-axis" not in [
         a.key for a in explaining(far, logits, labels, e, "mean", bound, "float32", 1, loss)
     ]
-
