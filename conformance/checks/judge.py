@@ -186,7 +186,11 @@ def judge(
     result = compare.compare(got, exact, bound_eps, point.dtype)
     eps = vocabulary.EPSILON[point.dtype]
     problems = [] if result.passed else [f"{result.summary()} (eps = {eps:.3g})"]
-    explained = None if explain is None or result.passed else explain(np.asarray(got), within or point.dtype)
+    explained = (
+        None
+        if explain is None or result.passed
+        else explain(np.asarray(got), naming_accuracy(point, record, within))
+    )
     if explained:
         problems.append(definitions.sentence(explained))
     problems += dtype_problems(point, record, result.passed and result.precise)
@@ -227,6 +231,17 @@ def judge(
             came(got, exact.hi, record, accurate_to=point.dtype),
         )
     return record
+
+
+def naming_accuracy(point: Point, record: dict[str, Any], within: str | None) -> str:
+    """The accuracy at which another definition is named for a failing result: its dtype's, or
+    the accuracy a known divergence still promises, or that of the dtype it came back in where
+    that is coarser (a float64 call answered in float32 is at best float32-accurate, whichever
+    definition it computed)."""
+    accuracy = within or point.dtype
+    returned = str(record.get("returned_dtype", ""))
+    eps = vocabulary.EPSILON
+    return returned if eps.get(returned, 0.0) > eps[accuracy] else accuracy
 
 
 def came(
