@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -67,3 +68,14 @@ def sentence(dtype: str, accurate: str, error_eps: float, bound_eps: float, max_
         f"{bound_eps:.3g}; relative error {max_rel:.2g}, {max_rel / vocabulary.EPSILON[accurate]:.2g} "
         f"{accurate} epsilons (a computation in {accurate}, not {dtype})"
     )
+
+
+def naming_accuracy(point: Point, record: dict[str, Any], within: str | None) -> str:
+    """The accuracy at which another definition is named for a failing result: its dtype's, or
+    the accuracy a known divergence still promises, or that of the dtype it came back in where
+    that is coarser (a float64 call answered in float32 is at best float32-accurate, whichever
+    definition it computed)."""
+    accuracy = within or point.dtype
+    returned = str(record.get("returned_dtype", ""))
+    eps = vocabulary.EPSILON
+    return returned if eps.get(returned, 0.0) > eps[accuracy] else accuracy

@@ -18,7 +18,7 @@ from conformance.adapters import Unsupported
 from conformance.adapters.contract import PlacementError
 from conformance.cases import Case
 from conformance.checks import compare, definitions
-from conformance.checks.accuracy import accurate_to, sentence, within_known
+from conformance.checks.accuracy import accurate_to, naming_accuracy, sentence, within_known
 from conformance.checks.exact_answer import exact_grad, exact_loss, inputs
 from conformance.checks.failures import BeyondKnownDivergence, Came, Divergence, Imprecise, Point, Raised
 from conformance.checks.messages import dtype_problems, failure_message, input_lines
@@ -231,17 +231,6 @@ def judge(
             came(got, exact.hi, record, accurate_to=point.dtype),
         )
     return record
-
-
-def naming_accuracy(point: Point, record: dict[str, Any], within: str | None) -> str:
-    """The accuracy at which another definition is named for a failing result: its dtype's, or
-    the accuracy a known divergence still promises, or that of the dtype it came back in where
-    that is coarser (a float64 call answered in float32 is at best float32-accurate, whichever
-    definition it computed)."""
-    accuracy = within or point.dtype
-    returned = str(record.get("returned_dtype", ""))
-    eps = vocabulary.EPSILON
-    return returned if eps.get(returned, 0.0) > eps[accuracy] else accuracy
 
 
 def came(
