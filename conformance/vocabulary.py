@@ -86,6 +86,9 @@ ERRORED = "errored"
 REJECTED = "rejected"  # a user's loss refused a parameter value (a smoothing factor)
 UNSUPPORTED = "unsupported"  # the implementation does not take this combination
 SKIPPED = "skipped"  # its framework is not installed
+# a compiled program this run did not build (plugin/sampling.py): a later run judges it, or
+# --compiled all
+DEFERRED = "deferred"
 KNOWN_DIVERGENCE = "known divergence"
 STALE_DIVERGENCE = "stale divergence"  # a strict known divergence that no longer shows
 OUTCOMES = (
@@ -96,6 +99,7 @@ OUTCOMES = (
     REJECTED,
     UNSUPPORTED,
     SKIPPED,
+    DEFERRED,
     KNOWN_DIVERGENCE,
     STALE_DIVERGENCE,
 )
@@ -110,10 +114,11 @@ SEVERITY = (
     REJECTED,
     UNSUPPORTED,
     SKIPPED,
+    DEFERRED,
 )
 FAILING = (ERRORED, DIVERGED, IMPRECISE, STALE_DIVERGENCE)  # what fails a run
 # Outcomes a check reports by skipping, with the reason after "OUTCOME: ".
-SKIP_OUTCOMES = (UNSUPPORTED, REJECTED, SKIPPED)
+SKIP_OUTCOMES = (UNSUPPORTED, REJECTED, SKIPPED, DEFERRED)
 
 
 def skip_reason(outcome: str, why: str) -> str:

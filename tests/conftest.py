@@ -71,7 +71,8 @@ def run_suite(tmp_path):
             cwd=ROOT,
             capture_output=True,
             text=True,
-            env={**os.environ, **(env or {})},
+            # the compiled programs' rotation of this test's own, not the user's (plugin/rotation.py)
+            env={**os.environ, "CONFORMANCE_ROTATION": str(tmp_path / "rotation"), **(env or {})},
             timeout=timeout,
         )
         data = read(results) if results.exists() else {}  # one flat record per check

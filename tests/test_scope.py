@@ -92,27 +92,35 @@ def test_a_result_beyond_the_promised_accuracy_is_not_excused(run_suite, tmp_pat
 def test_an_entry_whose_implementation_ran_but_that_matched_no_check_is_listed():
     """unmatched(): an entry whose implementation ran and met a check is not listed; one whose
     implementation ran but whose checks did not run (skipped ones do not count) is; one whose
-    implementation did not run is not (a run of another framework says nothing of it)."""
+    implementation did not run, or not in its dtype, is not (a run of another framework or
+    dtype says nothing of it); nor one whose check is a deferred compiled program."""
     from conformance.divergences import KnownDivergence
     from conformance.divergences.unmatched import unmatched
 
     def entry(id: str, **match: str) -> KnownDivergence:
         return KnownDivergence(id=id, match=dict(match), kind="precision", reason="r")
 
+    def record(test: str, dtype: str, outcome: str) -> dict[str, str]:
+        return {"implementation": "a", "device": "cpu:0", "test": test, "dtype": dtype, "outcome": outcome}
+
     records = [
-        {"implementation": "a", "test": "agreement", "dtype": "float64", "outcome": "passed"},
-        {"implementation": "a", "test": "masked", "dtype": "float64", "outcome": "unsupported"},
+        record("agreement", "float64", "passed"),
+        record("masked", "float64", "unsupported"),
+        record("agreement", "float16", "unsupported"),
+        record("loss", "float64", "deferred"),
     ]
     met = entry("met", implementation="a", test="agreement")
     only_skipped = entry("only-skipped", implementation="a", test="masked")
     other_dtype = entry("other-dtype", implementation="a", dtype="float16")
+    not_selected = entry("not-selected", implementation="a", dtype="bfloat16")  # no check of that dtype
+    deferred = entry("deferred", implementation="a", test="loss")  # a later run builds it
     elsewhere = entry("elsewhere", implementation="b")
-    found = unmatched([met, only_skipped, other_dtype, elsewhere], records)
+    found = unmatched([met, only_skipped, other_dtype, not_selected, deferred, elsewhere], records)
     assert [k.id for k in found] == ["only-skipped", "other-dtype"]
 
 
 def test_a_run_and_its_comparison_name_the_entries_it_matched_no_check_with(run_suite, tmp_path):
-    """An entry of the user's loss in a dtype the run did not check: the run's summary names it,
+    """An entry of the user's loss at a case no check has: the run's summary names it,
     its results file keeps it, and conformance-report --compare says it; a run narrowed by -k
     (where an entry not met says nothing) names none."""
     from conformance.report.changes import as_text, compare
@@ -122,7 +130,7 @@ def test_a_run_and_its_comparison_name_the_entries_it_matched_no_check_with(run_
     known.write_text(
         ENTRY.format(id="reduces-in-float32", test='"@drawn-loss"', impl=ROUNDED)
         + ENTRY.format(id="never-met", test='"@drawn-loss"', impl=ROUNDED).replace(
-            "}", ', dtype = "float16" }', 1
+            "}", ', case = "a-renamed-case" }', 1
         )
     )
     run = (

@@ -11,21 +11,34 @@ from typing import Any
 
 from conformance.divergences.model import KnownDivergence, globs
 from conformance.divergences.schema import FIELDS
-from conformance.vocabulary import SKIP_OUTCOMES
+from conformance.vocabulary import DEFERRED, SKIP_OUTCOMES, SKIPPED
+
+# the fields of what is checked (not where it runs): an entry counts as run where a check ran in
+# its implementation, dtype, mode and device, whatever was checked there
+WHAT_IS_CHECKED = tuple(f for f in FIELDS if f not in ("implementation", "dtype", "mode", "device"))
 
 
 def unmatched(known: Sequence[KnownDivergence], records: Iterable[dict[str, Any]]) -> list[KnownDivergence]:
-    """The entries of ``known`` whose implementations ran in ``records`` (a run's checks) but
-    which match none of the checks that ran (a skipped or unsupported check did not run)."""
-    by_impl: dict[str, list[dict[str, str]]] = {}
+    """The entries of ``known`` whose implementations the run selected (``records``, its
+    checks) in a dtype, mode and device they name, but which match none of the checks that ran
+    (a skipped or unsupported check did not run; a deferred compiled program is a check of the
+    run that a later run builds: it counts). A run narrowed to some dtypes or modes says
+    nothing of the others'."""
+    selected: dict[str, list[dict[str, str]]] = {}
+    ran: dict[str, list[dict[str, str]]] = {}
     for r in records:
-        if r.get("implementation") and r.get("outcome") not in SKIP_OUTCOMES:
-            check = {f: str(r.get(f, "")) for f in FIELDS}
-            by_impl.setdefault(check["implementation"], []).append(check)
+        if not r.get("device") or r.get("outcome") == SKIPPED:  # a document's number runs nowhere
+            continue
+        check = {f: str(r.get(f, "")) for f in FIELDS}
+        selected.setdefault(check["implementation"], []).append(check)
+        if r.get("outcome") not in SKIP_OUTCOMES or r.get("outcome") == DEFERRED:
+            ran.setdefault(check["implementation"], []).append(check)
     found = []
     for k in known:
         patterns = globs(k.match.get("implementation", "*"))
-        ran = [impl for impl in by_impl if any(fnmatch.fnmatchcase(impl, p) for p in patterns)]
-        if ran and not any(k.matches(check) for impl in ran for check in by_impl[impl]):
+        impls = [impl for impl in selected if any(fnmatch.fnmatchcase(impl, p) for p in patterns)]
+        if not any(k.matches(c, ignoring=WHAT_IS_CHECKED) for impl in impls for c in selected[impl]):
+            continue
+        if not any(k.matches(c) for impl in impls for c in ran.get(impl, [])):
             found.append(k)
     return found

@@ -54,13 +54,14 @@ def pytest_configure(config: pytest.Config) -> None:
     if not config.stash[scope.RUNS]:
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything can import TensorFlow
-    from conformance.plugin import options, profiles, recorder
+    from conformance.plugin import options, profiles, recorder, rotation
     from conformance.plugin.shrinking import ShrinkBudget
     from conformance.plugin.state import STATE, State
 
     config.stash[STATE] = State(options.from_config(config))
     config.stash[STATE].run_seed = profiles.run_seed(config, config.stash[STATE].options.profile)
     config.stash[STATE].shrink_budget = ShrinkBudget(config.getoption("shrink_budget"))
+    config.stash[STATE].rotation = rotation.of_run(config)
     config.stash[STATE].check_devices()
     config.pluginmanager.register(recorder.Recorder(config), "conformance-recorder")
 
@@ -73,10 +74,11 @@ def _runs(config: pytest.Config) -> bool:
 def pytest_configure_node(node) -> None:
     """Every pytest-xdist worker draws from the controller's run seed (one seed reproduces a run)."""
     if _runs(node.config):
-        from conformance.plugin import profiles
+        from conformance.plugin import profiles, rotation
         from conformance.plugin.state import STATE
 
         node.workerinput[profiles.RUN_SEED] = node.config.stash[STATE].run_seed
+        node.workerinput[rotation.WORKER_KEY] = node.config.stash[STATE].rotation.to_json()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -18,6 +18,7 @@ from conformance.adapters import Framework
 from conformance.cases import CASES_DIR, Case, to_toml
 from conformance.checks import golden
 from conformance.checks.failures import CheckFailure
+from conformance.plugin import compiled
 from conformance.plugin.outcomes import classify
 from conformance.plugin.state import CITED, INHERITED, SEED, STATE, Spec, spec_of
 from conformance.results import results_file
@@ -85,6 +86,10 @@ def attach_record(item: pytest.Item, report: pytest.TestReport, call: pytest.Cal
         if folder and error.case is not None and error.case.drawn:
             record["written_case"] = str(write_failure(Path(folder), item, spec, error.case))
     record["outcome"] = classify(item, report, error)
+    if compiled.is_program(spec):  # what it cost (the rotation's measure), why it was built
+        record["seconds"] = round(call.duration, 3)
+        if spec.built:
+            record["built"] = spec.built
     if error is not None and not isinstance(error, pytest.skip.Exception):
         record["message"] = kept(said(error))
     elif report.skipped and isinstance(report.longrepr, tuple):

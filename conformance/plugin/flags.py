@@ -10,6 +10,7 @@ from conformance.paths import CASES_DIR, KNOWN_DIVERGENCES, REPORT, RESULTS
 from conformance.vocabulary import DTYPES, FRAMEWORKS, MODES
 
 CHECK_TIMEOUT = 600.0  # seconds: a hung check is stopped; the slowest real ones take about a minute
+COMPILE_BUDGET = 120.0  # seconds of compiled programs a default run builds beyond every kind's one
 SHRINK_BUDGET = 60.0  # seconds a run may spend shrinking failures (plugin/shrinking.py)
 
 
@@ -77,6 +78,25 @@ def addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="leave the frameworks' precision settings as they are (TF32 matmuls in PyTorch and "
         "TensorFlow, JAX's default matmul precision); by default the most precise are set",
+    )
+    group.addoption(
+        "--compiled",
+        choices=("sample", "all"),
+        default=None,
+        help="which compiled programs (golden checks in jit, function, function-xla, compile) to "
+        "build: all, or a sample (every kind of program, those a known divergence ties to a "
+        "compiled mode, the large vocabularies, the last run's failures, and --compile-budget "
+        "seconds of the rest, least recently judged first; the others deferred to later runs). "
+        "Default: all under the thorough profile or where the run names what it checks (node ids, "
+        "-k, --impl, --mode, --framework); the ci profile's sample is the same every run",
+    )
+    group.addoption(
+        "--compile-budget",
+        type=float,
+        default=COMPILE_BUDGET,
+        metavar="SECONDS",
+        help=f"with a sample of the compiled programs: the seconds (each program's last measured "
+        f"time, or an estimate) of the rotating part (default {COMPILE_BUDGET:g})",
     )
     group.addoption("--cases-dir", default=str(CASES_DIR), help="folder of golden case files")
     group.addoption(

@@ -15,6 +15,8 @@ from conformance.adapters.contract import HOST_DEVICES
 from conformance.plugin.profiles import check_known, choose, register
 from conformance.vocabulary import DTYPES, FRAMEWORKS, MODES, PLATFORMS
 
+ALL, ROTATING, FIXED = "all", "rotating", "fixed"  # the compiled programs: every one, or a sample
+
 
 @dataclass(frozen=True)
 class Options:
@@ -33,6 +35,26 @@ class Options:
     fail_inherited: bool = False  # a user's check that inherits a framework's divergence fails
     # those outside their version gate here, each with why: they excuse nothing
     outside: tuple[tuple[divergences.KnownDivergence, str], ...] = ()
+    compiled: str = ALL  # which compiled programs are built: ALL, ROTATING or FIXED (sampling.py)
+    compile_budget: float = 0.0  # seconds of the rotating part of a sample
+
+
+def compiled_rule(config: pytest.Config, profile: str) -> str:
+    """Which compiled programs the run builds: as --compiled says; else every one under the
+    thorough profile and where the run names what it checks (a node id, -k, --impl, --mode,
+    --framework: what a user names is never sampled out), the ci profile's fixed sample under
+    ci, and the rotating sample otherwise."""
+    given = config.getoption("compiled")
+    named = (
+        config.getoption("keyword", "")
+        or any("::" in str(a) for a in config.args)
+        or config.getoption("impl")
+        or config.getoption("mode")
+        or config.getoption("framework")
+    )
+    if given == ALL or (given is None and (profile == "thorough" or named)):
+        return ALL
+    return FIXED if profile == "ci" else ROTATING
 
 
 def split_names(value: str) -> tuple[str, ...]:
@@ -103,11 +125,15 @@ def from_config(config: pytest.Config) -> Options:
             f"--device: not a device: {', '.join(bad)}; give platform:index (cpu:0) or a platform "
             f"({', '.join(PLATFORMS)})"
         )
+    profile = choose(given_profile)
+    budget = config.getoption("compile_budget")
+    if budget < 0:
+        raise pytest.UsageError(f"--compile-budget: {budget:g}; at least 0 seconds")
     return Options(
         selected,
         tuple(known),
         cases_dir,
-        choose(given_profile),
+        profile,
         user=own,
         # with --impl, the own implementations of the user's frameworks beside theirs, or of
         # those --framework names (none: "none")
@@ -118,4 +144,6 @@ def from_config(config: pytest.Config) -> Options:
         precision_defaults=config.getoption("precision_defaults"),
         fail_inherited=config.getoption("fail_inherited"),
         outside=tuple(outside),
+        compiled=compiled_rule(config, profile),
+        compile_budget=budget,
     )

@@ -16,6 +16,7 @@ from conformance.adapters import Framework, Implementation
 from conformance.cases import Observed
 from conformance.checks import edges, property_table
 from conformance.checks.failures import Divergence, Imprecise, Point, Raised
+from conformance.plugin import compiled
 from conformance.plugin.scope import MARKER
 from conformance.plugin.state import Spec, State
 from conformance.vocabulary import EAGER, IMPRECISE, SKIPPED, SOFTMAX_CROSS_ENTROPY, UNSUPPORTED, skip_reason
@@ -36,17 +37,27 @@ def params(
     kept = []
     for spec in CHECKS[check](state, check):
         why = _unsupported(state, spec)
-        if not why:
+        built = compiled.why_built(state, spec, lambda test: _runnable(state, test)) if not why else ""
+        if built:
+            spec = replace(spec, built=built)
+        if not why and built is not None:
             kept.append(_param(state, spec))
             continue
         name = f"{function.rpartition('::')[2]}[{spec.id()}]"
-        if selected is None or selected(name):
-            state.unsupported.append(
-                unsupported_record(
-                    state, replace(spec, skipped_as=UNSUPPORTED), f"{function}[{spec.id()}]", why
-                )
-            )
+        if selected is not None and not selected(name):
+            continue
+        nodeid = f"{function}[{spec.id()}]"
+        if why:
+            unsupported = replace(spec, skipped_as=UNSUPPORTED)
+            state.unsupported.append(unsupported_record(state, unsupported, nodeid, why))
+        else:
+            state.unsupported.append(compiled.deferred_record(state, spec, nodeid))
     return kept
+
+
+def _runnable(state: State, test: str) -> list[Spec]:
+    """The checks of ``test`` that can run here."""
+    return [spec for spec in CHECKS[test](state, test) if not _unsupported(state, spec)]
 
 
 def unsupported_record(state: State, spec: Spec, nodeid: str, why: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import pytest
 from conformance import report
 from conformance.cases import digest as cases_digest
 from conformance.divergences.unmatched import unmatched
+from conformance.plugin import compiled
 from conformance.plugin.check_record import describe
 from conformance.plugin.outcomes import crashed
 from conformance.plugin.state import STATE
@@ -39,6 +40,7 @@ class Recorder:
         self.path: Path | None = None
         self.report: Path | None = None
         self.started = time.monotonic()  # again at the session's start
+        self.compiled: dict[str, Any] | None = None  # the compiled programs judged (compiled.coverage)
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self.started = time.monotonic()
@@ -70,10 +72,11 @@ class Recorder:
             self.unsupported = {}
         if hasattr(self.config, "workerinput") or not self.records:
             return
+        state = self.config.stash[STATE]
+        self.compiled = compiled.coverage(state, self.records, compiled.remember(state, self.records))
         wanted, report_path = self.config.getoption("results"), self.config.getoption("report")
         if not wanted and not report_path:
             return
-        state = self.config.stash[STATE]
         command = ["pytest", *self.config.invocation_params.args]
         ran = {r["case"] for r in self.records if "case" in r}
         cases = {c.id: c.summary() for c in state.cases()[0] if c.id in ran}
@@ -82,6 +85,8 @@ class Recorder:
         env["cases_digest"] = cases_digest(state.options.cases_dir)
         env["duration_s"] = round(time.monotonic() - self.started, 1)  # to the write
         env["unmatched_divergences"] = [k.id for k in self.unmatched()]
+        if self.compiled is not None:
+            env["compiled_programs"] = self.compiled
         with tempfile.TemporaryDirectory() as folder:  # no results file asked for: the report's input
             path = Path(wanted) if wanted else Path(folder) / "results.json"
             results_file.write(path, self.records, env, cases)
@@ -146,6 +151,8 @@ class Recorder:
                 terminalreporter.write_line(
                     f"fixed here: {entry.id} ({why}): {fixed[entry.id]} of its checks passed"
                 )
+        if self.compiled is not None:
+            terminalreporter.write_line(self.compiled["sentence"])
         dead = self.unmatched()
         if dead:
             terminalreporter.write_line(

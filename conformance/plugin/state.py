@@ -12,6 +12,7 @@ from conformance.adapters import IMPORTED_FIRST, Framework, FrameworkMissing, Im
 from conformance.cases import Case, CaseError, load_all
 from conformance.checks.failures import Point
 from conformance.plugin.options import Options
+from conformance.plugin.rotation import Rotation
 from conformance.plugin.shrinking import ShrinkBudget
 from conformance.vocabulary import GPU_PLATFORMS
 
@@ -40,6 +41,7 @@ class Spec:
     edge: str = ""  # the edge input (checks/edges.py) of a convention check
     mode: str = ""  # the mode of a check that no point runs: one selected but unavailable here
     skipped_as: str = ""  # the outcome it is collected skipped with (unsupported, or skipped)
+    built: str = ""  # why a compiled program is built this run, where a sample is (compiled.py)
 
     @property
     def at(self) -> Point:
@@ -110,6 +112,8 @@ class State:
     unsupported: list[dict] = field(default_factory=list)  # records of checks that cannot run: no items
     run_seed: int | None = None  # the property checks' draws come from it (None: derandomised)
     shrink_budget: ShrinkBudget = field(default_factory=lambda: ShrinkBudget(0.0))  # set at configure
+    rotation: Rotation = field(default_factory=Rotation)  # the compiled programs' memory (set at configure)
+    built: dict[str, str] | None = None  # the sampled compiled programs built, and why (compiled.py)
 
     def framework(self, name: str) -> Framework | str:
         """The framework with the implementations to check, on the devices and in the modes

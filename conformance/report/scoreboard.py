@@ -141,4 +141,10 @@ def verdict(merged: Merged, findings: list[Any]) -> dict[str, Any]:
         if any(d is not None for d in durations)
         else None,
         "findings": {k: kinds[k] for k in kinds},
+        # each run's compiled programs: how many it judged, how the rest are covered (compiled.py)
+        "compiled": [
+            str(run.environment["compiled_programs"].get("sentence", ""))
+            for run in merged.runs
+            if isinstance(run.environment.get("compiled_programs"), dict)
+        ],
     }
