@@ -5,6 +5,10 @@ examples its property checks judged per second.
     python -m benchmarks.bench --default-run           # pytest conformance, as a user runs it
     python -m benchmarks.bench --suite-run             # the ci profile, -n 2, as CI runs it
 
+Each run says the compiled programs it judged, of how many, and in how many runs the rotation
+judges every one (plugin/sampling.py), and where its checks' time went (framework, mode, golden
+or property).
+
 Builds are counted from the caches the cold run filled: JAX's persistent cache (one entry per
 XLA program built, eager ops included), inductor's (one AOTAutograd entry per program
 torch.compile built, forward and backward together) and XLA's for TensorFlow (one entry per
@@ -25,11 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from conformance.adapters import jax_adapter, tensorflow_adapter, torch_adapter
+from conformance.plugin import rotation
 from conformance.results.results_file import read
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RUN: tuple[str, ...] = ()  # pytest conformance as the README gives it: default profile, every core
 CI_RUN = ("-n", "2", "--hypothesis-profile", "ci")
+GOLDEN_TESTS = ("loss", "gradient", "same_as", "convention", "document_reproduced", "document", "case_files")
 # runs a command and writes the peak resident memory of its largest process (an xdist worker,
 # under -n) in kB to the file named first: Linux carries the largest reaped descendant's up
 PEAK = (
@@ -52,7 +58,8 @@ def timed_run(args: tuple[str, ...], env: dict[str, str], folder: Path) -> dict[
     wall = time.perf_counter() - start
     if not results.exists():
         return {"wall_s": wall, "error": (proc.stdout + proc.stderr)[-2000:].decode(errors="replace")}
-    records = read(results)["results"]
+    document = read(results)
+    records = document["results"]
     seconds = junit_seconds(junit)
     outcomes: dict[str, int] = defaultdict(int)
     judged: dict[str, dict[str, float]] = defaultdict(lambda: {"examples": 0, "rows": 0, "seconds": 0.0})
@@ -62,8 +69,16 @@ def timed_run(args: tuple[str, ...], env: dict[str, str], folder: Path) -> dict[
             for field in ("examples", "rows"):
                 judged[r["framework"]][field] += r.get(field, 0)
             judged[r["framework"]]["seconds"] += seconds.get(r["id"], 0.0)
+    spent: dict[str, float] = defaultdict(float)  # where the time went
+    for r in records:
+        if r["id"] in seconds:
+            kind = "golden" if r["test"] in GOLDEN_TESTS else "property"
+            spent[f"{r.get('framework', '')} {r.get('mode', '')} {kind}"] += seconds[r["id"]]
+    compiled = document["environment"].get("compiled_programs", {})
     return {
         "wall_s": wall,
+        "checks_s": dict(sorted(spent.items(), key=lambda kv: -kv[1])),
+        "compiled_programs": compiled.get("sentence", "none"),
         "peak_process_mb": int(peak.read_text()) / 1024 if peak.exists() else None,
         "exit_code": proc.returncode,
         "outcomes": dict(outcomes),
@@ -103,6 +118,7 @@ def run_figures(args: tuple[str, ...]) -> dict[str, Any]:
             tensorflow_adapter.CACHE: str(caches / "tensorflow"),
             "TORCHINDUCTOR_CACHE_DIR": "",  # (empty: the suite's folder above is used)
             "TF_XLA_FLAGS": "",
+            rotation.VARIABLE: str(caches / "rotation"),  # the compiled programs' rotation, fresh
         }
         cold = timed_run(args, env, caches)
         built = builds(caches)
@@ -128,6 +144,9 @@ def lines(figures: dict[str, Any], target_cold_s: float, target_warm_s: float) -
             + (f"largest process {peak:.0f} MB, " if peak else "")
             + f"{dict(sorted(run['outcomes'].items()))}; property examples judged per second: {rates}"
         )
+        out.append(f"    {run['compiled_programs']}")
+        top = list(run["checks_s"].items())[:8]
+        out.append("    checks' seconds, summed: " + ", ".join(f"{k} {v:.0f}" for k, v in top))
     built = figures["builds"]
     out.append(
         f"  builds in the cold run: JAX {built['jax']} XLA programs, PyTorch {built['torch']} "

@@ -6,6 +6,7 @@ import pytest
 
 from conformance import divergences
 from conformance.divergences import KnownDivergence
+from conformance.divergences.matching import combine
 
 
 def entry(id: str, within: str | None, strict: bool = True, **match) -> KnownDivergence:
@@ -236,21 +237,46 @@ def test_conditions_are_named_from_the_vocabulary_only(tmp_path):
 
 
 def test_a_shared_entry_is_gated_per_framework_on_the_packages_its_checks_run_on():
-    """An entry gated on JAX and TensorFlow, with JAX outside its range: TensorFlow's checks are
-    still excused by it, JAX's (and Keras on JAX's) are not; with a package of no framework's
-    stack outside, nothing is."""
+    """An entry gated on JAX and TensorFlow, with JAX past its range (the fix release):
+    TensorFlow's checks are still excused by it, JAX's (and Keras on JAX's) are not; with a
+    package of no framework's stack outside, nothing is."""
     shared = KnownDivergence(
-        "shared", {"test": "masked"}, "defect", "r", versions={"jax": ">=0.10", "tensorflow": ">=2.16"}
+        "shared", {"test": "masked"}, "defect", "r", versions={"jax": "<0.5", "tensorflow": ">=2.16"}
     )
-    versions = {"jax": "0.4.38", "tensorflow": "2.21.0"}
+    versions = {"jax": "0.10.2", "tensorflow": "2.21.0"}
     applying, outside = divergences.gated([shared], versions.get)
     (applies,), ((gated_out, why),) = applying, outside
     assert applies.matches({"test": "masked", "framework": "tensorflow"})
     assert not applies.matches({"test": "masked", "framework": "jax"})
     assert gated_out.matches({"test": "masked", "framework": "jax"})
     assert gated_out.matches({"test": "masked", "framework": "keras_jax"})
-    assert why == "jax 0.4.38 is outside jax>=0.10"
-    assert divergences.gated([shared], {"jax": "0.10.2", "tensorflow": "2.21.0"}.get) == ([shared], [])
+    assert why == "jax 0.10.2 is outside jax<0.5"
+    assert divergences.gated([shared], {"jax": "0.4.38", "tensorflow": "2.21.0"}.get) == ([shared], [])
+
+
+def test_a_release_older_than_any_measured_is_not_a_regression_and_one_measured_absent_is():
+    """Issue 47's runs: TensorFlow 2.18.1 under an entry seen from 2.21 applies there, noted as
+    not measured (its excuse says so; its prediction still holds it to its mechanism); a release
+    measured absent (``absent``) does not, and a check that shows it there is a regression."""
+    k = KnownDivergence(
+        "tf1",
+        {"implementation": "tf.*"},
+        "precision",
+        "float32 reduction",
+        versions={"tensorflow": ">=2.21"},
+        absent={"tensorflow": "<2.14"},
+    )
+    applying, outside = divergences.gated([k], {"tensorflow": "2.18.1"}.get)
+    assert not outside and len(applying) == 2  # noted for the checks on TensorFlow, not elsewhere
+    noted = next(a for a in applying if a.unmeasured)
+    assert noted.unmeasured == "tensorflow 2.18.1, older than tensorflow>=2.21"
+    assert noted.matches({"implementation": "tf.x", "framework": "tensorflow"})
+    assert "(not measured on tensorflow 2.18.1, older than tensorflow>=2.21: " in noted.explain()
+    combined = combine([noted, KnownDivergence("b", {}, "defect", "r")])
+    assert combined is not None and combined.unmeasured == noted.unmeasured
+    applying, outside = divergences.gated([k], {"tensorflow": "2.13.1"}.get)
+    assert [why for _, why in outside] == ["tensorflow 2.13.1 was measured absent: tensorflow<2.14"]
+    assert divergences.gated([k], {"tensorflow": "2.21.0"}.get) == ([k], [])
 
 
 def test_every_framework_says_the_packages_its_checks_run_on():

@@ -55,25 +55,26 @@ def gated(
 ) -> tuple[list[KnownDivergence], list[tuple[KnownDivergence, str]]]:
     """The entries that apply to the installed versions, and those that do not, each with why.
     A gate is read per framework, on the packages its checks run on (STACKS; a check of no
-    framework, a document's printed number, on them all): an entry whose gate excludes the
-    installed versions for some frameworks only is split, each part's ``framework`` match
-    narrowed to its frameworks."""
+    framework, a document's printed number, on them all): an entry whose gate reads otherwise
+    for some frameworks is split, each part's ``framework`` match narrowed to its frameworks.
+    An entry applies where its range holds, and also on a release older than any it was seen
+    in that was not measured absent (``unmeasured`` says so); it does not apply where it was
+    measured absent or past its range's upper bound (KnownDivergence.outside)."""
     applying, outside = [], []
     for k in known:
-        whys = {
-            fw: k.outside(installed, STACKS.get(fw))
-            for fw in ("", *STACKS)
-            if k.matches({"framework": fw}, ignoring=_BUT_FRAMEWORK)
-        }
-        within = [fw for fw, why in whys.items() if not why]
-        without = [fw for fw, why in whys.items() if why]
-        if not without:
+        frameworks = [fw for fw in ("", *STACKS) if k.matches({"framework": fw}, ignoring=_BUT_FRAMEWORK)]
+        whys = {fw: k.outside(installed, STACKS.get(fw)) for fw in frameworks}
+        notes = {fw: k.not_measured(installed, STACKS.get(fw)) for fw in frameworks if not whys[fw]}
+        if not any(whys.values()) and not any(notes.values()):
             applying.append(k)
             continue
-        if within:
-            applying.append(replace(k, match={**k.match, "framework": within}))
-        why = "; ".join(dict.fromkeys(whys[fw] for fw in without))
-        outside.append((replace(k, match={**k.match, "framework": without}), why))
+        for note in dict.fromkeys(notes.values()):
+            these = [fw for fw, n in notes.items() if n == note]
+            applying.append(replace(k, match={**k.match, "framework": these}, unmeasured=note))
+        without = [fw for fw, why in whys.items() if why]
+        if without:
+            why = "; ".join(dict.fromkeys(whys[fw] for fw in without))
+            outside.append((replace(k, match={**k.match, "framework": without}), why))
     return applying, outside
 
 

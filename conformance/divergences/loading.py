@@ -67,12 +67,13 @@ def read(path: Path) -> list[dict[str, Any]]:
     cited: set[str] = set()
     entries = []
     for n, entry in enumerate(data["divergence"]):
-        for package, spec in entry.get("versions", {}).items():
-            try:
-                SpecifierSet(spec)
-            except InvalidSpecifier:
-                why = f'{spec!r} is not a PEP 440 version specifier (like ">=2.0,<2.14")'
-                raise _error(path, n, entry, f"versions/{package}", why) from None
+        for gate in ("versions", "absent"):
+            for package, spec in entry.get(gate, {}).items():
+                try:
+                    SpecifierSet(spec)
+                except InvalidSpecifier:
+                    why = f'{spec!r} is not a PEP 440 version specifier (like ">=2.0,<2.14")'
+                    raise _error(path, n, entry, f"{gate}/{package}", why) from None
         tests = entry["match"].get("test")
         if tests is not None:
             unknown = [

@@ -77,4 +77,5 @@ def combine(found: Sequence[KnownDivergence]) -> KnownDivergence | None:
         shows_as=IMPRECISE if all(k.shows_as == IMPRECISE for k in found) else DIVERGED,
         versions={p: v for k in found for p, v in k.versions.items()},
         upstream=" ".join(k.upstream for k in found if k.upstream),
+        unmeasured="; ".join(dict.fromkeys(k.unmeasured for k in found if k.unmeasured)),
     )

@@ -6,7 +6,7 @@ import fnmatch
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
-from packaging.specifiers import SpecifierSet
+from packaging.specifiers import Specifier, SpecifierSet
 
 from conformance.divergences import predictions
 from conformance.divergences.conditions import holds
@@ -40,6 +40,9 @@ class KnownDivergence:
     shows_when: tuple[str, ...] = ()  # conditions on the input (conditions.py) where it can show
     predicts: tuple[str, ...] = ()  # what a failing result it causes is (predictions.py)
     unmodelled: str = ""  # why it predicts nothing of the result (where it has no model)
+    absent: dict[str, str] = field(default_factory=dict)  # package -> versions measured not to show it
+    # (set by gating) the installed versions older than any it was seen in, not measured
+    unmeasured: str = ""
 
     def fits(self, case: object) -> bool:
         """Whether it can be the cause of a failure on ``case``'s input (its shows_when)."""
@@ -60,16 +63,46 @@ class KnownDivergence:
         return ", ".join(f"{package}{spec}" for package, spec in sorted(self.versions.items()))
 
     def outside(self, installed: Callable[[str], str | None], packages: Collection[str] | None = None) -> str:
-        """Why it does not apply to the installed versions ("keras 3.16.0 is outside
-        keras<=3.15.1"), or "" where it does (or a package it names is not installed); only
-        the gates on ``packages`` where given (those a check runs on)."""
-        for package, spec in sorted(self.versions.items()):
-            if packages is not None and package not in packages:
-                continue
-            version = installed(package)
-            if version is not None and not SpecifierSet(spec).contains(version, prereleases=True):
-                return f"{package} {version} is outside {package}{spec}"
+        """Why it does not apply to the installed versions: one was measured not to show it
+        ("torch 2.6.0 was measured absent: torch<2.9"), or is past its range's upper bound, the
+        release that fixes it ("keras 3.16.0 is outside keras<=3.15.1"); "" where it applies (or
+        a package it names is not installed). Only the gates on ``packages`` where given (those
+        a check runs on). A version older than its range's lower bound was not measured: it
+        applies there (``not_measured``)."""
+        for package, version in self._installed(installed, packages):
+            if package in self.absent and SpecifierSet(self.absent[package]).contains(
+                version, prereleases=True
+            ):
+                return f"{package} {version} was measured absent: {package}{self.absent[package]}"
+            failing = self._failing(package, version)
+            if any(clause.operator not in (">=", ">") for clause in failing):
+                return f"{package} {version} is outside {package}{self.versions[package]}"
         return ""
+
+    def not_measured(
+        self, installed: Callable[[str], str | None], packages: Collection[str] | None = None
+    ) -> str:
+        """The installed versions older than any it was seen in, and not measured absent
+        ("tensorflow 2.18.1, older than tensorflow>=2.21"): it applies there, noted; "" where none."""
+        older = [
+            f"{package} {version}, older than {package}{self.versions[package]}"
+            for package, version in self._installed(installed, packages)
+            if self._failing(package, version)
+        ]
+        return "; ".join(older)
+
+    def _installed(
+        self, installed: Callable[[str], str | None], packages: Collection[str] | None
+    ) -> list[tuple[str, str]]:
+        """The packages it names (of ``packages``, where given) with their installed versions."""
+        names = sorted({*self.versions, *self.absent})
+        found = [(p, installed(p)) for p in names if packages is None or p in packages]
+        return [(p, v) for p, v in found if v is not None]
+
+    def _failing(self, package: str, version: str) -> list[Specifier]:
+        """The clauses of its range for ``package`` that ``version`` does not meet."""
+        spec = SpecifierSet(self.versions.get(package, ""))
+        return [c for c in spec if not c.contains(version, prereleases=True)]
 
     def expects(self, exception: str) -> bool:
         """Whether ``exception`` ("Type: message") is the one this divergence shows as."""
@@ -85,4 +118,7 @@ class KnownDivergence:
         )
 
     def explain(self) -> str:
-        return f"known divergence {self.id} ({self.kind}): {self.reason}"
+        said = f"known divergence {self.id} ({self.kind}): {self.reason}"
+        if self.unmeasured:
+            said += f" (not measured on {self.unmeasured}: excused where it fits its prediction)"
+        return said

@@ -27,14 +27,17 @@ cite is written once, in the file's ``[evidence]`` table (name -> text), and eac
 conformance/repro): every ``defect`` and ``precision`` entry has one, or says in ``no_repro``
 why it has none.
 
-``versions`` gates an entry: package name -> the PEP 440 versions it applies to
-(``{ keras = "<=3.15.1" }``), ``upstream`` the issue or pull request that reports or fixes it.
-An upper bound is the release that fixes it. A lower bound is the oldest version whose source
-was read and shows it (the evidence says which), else the version it was recorded on: older ones
-were not checked, and one that shows it there is reported as new. Where an installed version is
-outside its range, the entry does not excuse its checks: one that passes there is recorded as
-fixed in that version; one that still fails is a new divergence whose message names the entry
-and its gate (a regression, or a wrong gate).
+``versions`` gates an entry: package name -> the PEP 440 versions it was seen in
+(``{ keras = "<=3.15.1" }``), ``absent`` the versions its reproducer was measured not to show it in
+(``{ torch = "<2.9" }``), ``upstream`` the issue or pull request that reports or fixes it. An
+upper bound of ``versions`` is the release that fixes it. A lower bound is the oldest version
+where it was seen (its source read, or its reproducer run: the evidence says which); an older
+release nobody measured is not a regression: the entry applies there, its excuse noting "not
+measured on tensorflow 2.18.1, older than tensorflow>=2.21", and a result that does not fit its
+prediction is still a new divergence. Where an installed version was measured absent, or is past
+the upper bound, the entry does not excuse its checks: one that passes there is recorded as fixed
+in that version; one that still fails is a new divergence whose message names the entry and its
+gate (a regression, or a wrong gate).
 
 An entry is scoped by its mechanism: the implementations, dtypes, modes and conditions where it
 acts, and every check that can see it (a float32 reduction: every check of the loss, the
@@ -94,6 +97,7 @@ ENTRY: dict[str, Any] = {
         "raises": _PATTERNS,
         "shows_as": {"enum": [DIVERGED, IMPRECISE]},
         "versions": {"type": "object", "additionalProperties": {"type": "string"}},
+        "absent": {"type": "object", "additionalProperties": {"type": "string"}},
         "upstream": {"type": "string", "pattern": "^https://"},
         "no_repro": {"type": "string", "minLength": 1},
         "shows_when": {"type": "array", "minItems": 1, "items": {"enum": sorted(CONDITIONS)}},
