@@ -15,7 +15,9 @@ from conformance.plugin.sampling import Program, choose, runs_to_cover
 
 def programs(kinds: int = 3, per_kind: int = 10, cost: float = 1.0) -> list[Program]:
     return [
-        Program(f"loss[case{i}-k{k}]", (f"k{k}",), cost=cost) for k in range(kinds) for i in range(per_kind)
+        Program(f"loss[case{i}-k{k}]", ((f"k{k}",),), cost=cost)
+        for k in range(kinds)
+        for i in range(per_kind)
     ]
 
 
@@ -33,7 +35,7 @@ def test_every_kind_is_built_every_run_and_the_sticky_ones_too():
     ps = programs()
     ps[5] = replace(ps[5], sticky="a known divergence ties it to jit")
     for built in play(ps, budget=0, runs=4):
-        assert {p.stratum for p in ps if p.key in built} == {("k0",), ("k1",), ("k2",)}
+        assert {p.kinds for p in ps if p.key in built} == {(("k0",),), (("k1",),), (("k2",),)}
         assert built[ps[5].key] == "sticky: a known divergence ties it to jit"
         assert sum(why == "its kind's turn" for why in built.values()) == 2  # k0 has its sticky one
 
@@ -51,9 +53,20 @@ def test_the_budget_takes_the_least_recently_judged_first_and_every_program_come
 
 
 def test_a_program_dearer_than_the_budget_still_gets_its_turn():
-    ps = [Program("loss[cheap]", ("k",), cost=0.1), Program("loss[dear]", ("k",), cost=100.0)]
-    ps += [Program(f"loss[other{i}]", ("j",), cost=0.1) for i in range(3)]
+    ps = [Program("loss[cheap]", (("k",),), cost=0.1), Program("loss[dear]", (("k",),), cost=100.0)]
+    ps += [Program(f"loss[other{i}]", (("j",),), cost=0.1) for i in range(3)]
     assert set().union(*play(ps, budget=1, runs=runs_to_cover(ps, 1))) >= {"loss[dear]"}
+
+
+def test_a_program_of_two_kinds_covers_both_and_each_kind_is_covered():
+    """A large vocabulary's programs are a kind of their own (per framework and mode) beside
+    their strata: one such program covers its stratum and the vocabulary."""
+    vocabulary = ("vocabulary", "torch", "compile", "vocab-65536")
+    ps = [Program(f"loss[v{i}]", (("s",), vocabulary)) for i in range(3)]
+    ps += [Program(f"loss[s{i}]", (("s",),)) for i in range(3)]
+    for run in play(ps, budget=0, runs=3):
+        assert sum(k.startswith("loss[v") for k in run) == 1 and len(run) <= 2  # the vocabulary once
+    assert {kind for p in ps if p.key in choose(ps, 0) for kind in p.kinds} == {("s",), vocabulary}
 
 
 def test_a_fixed_sample_is_the_same_every_time():

@@ -14,7 +14,7 @@ from conformance.plugin.state import Spec, State
 from conformance.vocabulary import DEFERRED, EAGER, FAILING, SKIPPED, UNSUPPORTED
 
 SAMPLED_TESTS = ("loss", "gradient", "same_as")  # conventions, few, are built every run
-LARGE_VOCABULARY = 8192  # classes from which a case is a language model's (sticky)
+LARGE_VOCABULARY = 8192  # classes from which a case is a language model's (a kind of its own)
 FIELDS = ("framework", "implementation", "device", "dtype", "mode", "test", "labels")  # a stratum
 
 
@@ -59,13 +59,20 @@ def _programs(state: State, runnable: Callable[[str], list[Spec]]) -> list[sampl
             name, fields = key(test, spec.id()), spec.fields()
             last = memory.judged.get(name)
             sticky = next((f"{k.id} ties it to {spec.point.mode}" for k in tied if k.matches(fields)), "")
-            if not sticky and spec.case.classes >= LARGE_VOCABULARY:
-                sticky = f"a language model's vocabulary ({spec.case.classes:,} classes)"
             if not sticky and last is not None and last.failed:
                 sticky = f"it failed when last judged (run {last.run})"
             cost = last.seconds if last is not None else sampling.estimate(spec.point.mode)
-            programs.append(sampling.Program(name, stratum(fields), sticky, cost, last.run if last else None))
+            of = kinds(fields, spec.case.classes)
+            programs.append(sampling.Program(name, of, sticky, cost, last.run if last else None))
     return programs
+
+
+def kinds(fields: dict[str, Any], classes: int) -> tuple[tuple[str, ...], ...]:
+    """The kinds a program is one of: its stratum, and where its case is a language model's
+    vocabulary (LARGE_VOCABULARY classes or more), that vocabulary's in its framework's mode."""
+    if classes < LARGE_VOCABULARY:
+        return (stratum(fields),)
+    return (stratum(fields), ("vocabulary", *(str(fields.get(f, "")) for f in ("framework", "mode", "case"))))
 
 
 def deferred_record(state: State, spec: Spec, nodeid: str) -> dict[str, Any]:
@@ -139,7 +146,8 @@ def coverage(state: State, records: list[dict[str, Any]], after: Rotation) -> di
     keys = [record_key(r) for r in programs]
     never = sum(k not in after.judged for k in keys)
     within = max((after.runs - after.judged[k].run + 1 for k in keys if k in after.judged), default=0)
-    weighed = [_weighed(r, after) for r in programs]
+    classes = {c.id: c.classes for c in state.cases()[0]}
+    weighed = [_weighed(r, after, classes.get(str(r.get("case")), 0)) for r in programs]
     figures.update(never=never, within_runs=within, cycle_runs=sampling.runs_to_cover(weighed, budget))
     seen = (
         f"on this machine every one was judged within the last {within} runs"
@@ -154,10 +162,10 @@ def coverage(state: State, records: list[dict[str, Any]], after: Rotation) -> di
     return figures
 
 
-def _weighed(record: dict[str, Any], memory: Rotation) -> sampling.Program:
+def _weighed(record: dict[str, Any], memory: Rotation, classes: int) -> sampling.Program:
     """A program as the sample weighs it, from its record and the rotation's memory."""
     name, last = record_key(record), memory.judged.get(record_key(record))
     built = str(record.get("built", ""))
     sticky = built.removeprefix("sticky: ") if built.startswith("sticky: ") else ""
     cost = last.seconds if last is not None else sampling.estimate(record["mode"])
-    return sampling.Program(name, stratum(record), sticky, cost, last.run if last else None)
+    return sampling.Program(name, kinds(record, classes), sticky, cost, last.run if last else None)

@@ -10,7 +10,7 @@ from conformance.paths import CASES_DIR, KNOWN_DIVERGENCES, REPORT, RESULTS
 from conformance.vocabulary import DTYPES, FRAMEWORKS, MODES
 
 CHECK_TIMEOUT = 600.0  # seconds: a hung check is stopped; the slowest real ones take about a minute
-COMPILE_BUDGET = 120.0  # seconds of compiled programs a default run builds beyond every kind's one
+COMPILE_BUDGET = 60.0  # seconds of compiled programs a default run builds beyond every kind's one
 SHRINK_BUDGET = 60.0  # seconds a run may spend shrinking failures (plugin/shrinking.py)
 
 

@@ -5,9 +5,10 @@ in a compiled mode: torch.compile, jax.jit, tf.function with or without XLA. Bui
 them is most of a cold run's time, so a default run builds:
 
 1. every kind of program: at least one of each stratum (framework, implementation, device,
-   dtype, mode, check, label kind), the one its stratum judged least recently;
-2. the sticky ones: those a known divergence ties to a compiled mode, those of a large
-   vocabulary, and those that failed when last judged;
+   dtype, mode, check, label kind), and of each large vocabulary in each framework's compiled
+   mode, the one of its kind judged least recently;
+2. the sticky ones: those a known divergence ties to a compiled mode, and those that failed
+   when last judged;
 3. the rest on a budget of seconds, least recently judged first (their last measured time, or
    an estimate by mode where none was measured), so that successive runs judge every program.
 
@@ -22,9 +23,10 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-# Seconds a program is expected to take, cold, where no run measured it: torch.compile's
-# inductor builds C++ (0.7-1.6 s a program, docs/performance.md), XLA's builds tenths of one.
-ESTIMATE_S = {"compile": 1.2, "jit": 0.1, "function": 0.1, "function-xla": 0.15}
+# Seconds a program is expected to take, cold, where no run measured it (a default run's
+# averages on 2 cores, docs/performance.md): torch.compile's inductor builds C++, XLA's builds
+# take tenths of a second.
+ESTIMATE_S = {"compile": 2.5, "jit": 0.15, "function": 0.07, "function-xla": 0.2}
 OTHER_ESTIMATE_S = 0.5  # a mode of another framework (to_static, MLX's compile)
 
 
@@ -33,7 +35,9 @@ class Program:
     """One compiled check, as the sample sees it."""
 
     key: str  # "loss[case-labels-implementation-device-dtype-mode]": the rotation's name for it
-    stratum: tuple[str, ...]  # its kind: framework, implementation, device, dtype, mode, check, labels
+    # the kinds it is one of, each built every run: its stratum (framework, implementation,
+    # device, dtype, mode, check, labels), and a large vocabulary's (framework, mode, case)
+    kinds: tuple[tuple[str, ...], ...]
     sticky: str = ""  # why it is built every run ("" where it is not)
     cost: float = 0.0  # seconds it is expected to take
     last: int | None = None  # the run that last judged it (None: never)
@@ -57,11 +61,11 @@ def choose(programs: Iterable[Program], budget_s: float) -> dict[str, str]:
     that even one dearer than the budget gets its turn."""
     ordered = sorted(programs, key=_order)
     built = {p.key: f"sticky: {p.sticky}" for p in ordered if p.sticky}
-    covered = {p.stratum for p in ordered if p.sticky}
+    covered = {kind for p in ordered if p.sticky for kind in p.kinds}
     for p in ordered:
-        if p.stratum not in covered:
-            covered.add(p.stratum)
-            built[p.key] = "its kind's turn"
+        if not covered.issuperset(p.kinds):
+            covered.update(p.kinds)
+            built.setdefault(p.key, "its kind's turn")
     spent = 0.0
     for p in ordered:
         if spent >= budget_s:
