@@ -1,6 +1,6 @@
 """Known divergences: recorded, explained, expected differences of one implementation, one data
 file per framework in known/.
-May import: paths, vocabulary."""
+May import: paths, registry, vocabulary."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from conformance.divergences.model import KnownDivergence
 from conformance.divergences.schema import FIELDS
+from conformance.registry import DECLARED
 
 # A package a gate names -> the distributions that install it (TensorFlow's CPU build is
 # tensorflow-cpu; the maintained fairseq for current Pythons, fairseq-fixed).
@@ -28,26 +29,10 @@ def installed_version(package: str) -> str | None:
     return None
 
 
-# A framework of the suite (a check's "framework") -> the packages its checks run on: a gate
-# on a package is a gate on the checks of the frameworks built on it, and on no others (a
-# TensorFlow check is not excused or not by the installed JAX's version).
-STACKS: dict[str, tuple[str, ...]] = {
-    "numpy": ("numpy",),
-    "torch": ("torch",),
-    "tensorflow": ("tensorflow", "keras"),
-    "jax": ("jax", "optax"),
-    "keras_jax": ("keras", "jax"),
-    "keras_torch": ("keras", "torch"),
-    "mlx": ("mlx",),
-    "transformers": ("transformers", "torch"),
-    "timm": ("timm", "torch"),
-    "tinygrad": ("tinygrad",),
-    "paddle": ("paddlepaddle",),
-    "fairseq": ("fairseq", "torch"),
-    "megatron": ("megatron-core", "torch"),
-    "jax_sharded": ("jax", "optax"),
-    "liger": ("liger-kernel", "torch"),
-}
+# A framework of the suite (a check's "framework") -> the packages its checks run on (registry.py):
+# a gate on a package is a gate on the checks of the frameworks built on it, and on no others
+# (a TensorFlow check is not excused or not by the installed JAX's version).
+STACKS: dict[str, tuple[str, ...]] = {d.name: d.packages for d in DECLARED}
 
 
 def gated(

@@ -6,7 +6,7 @@ mode. Each check becomes one ``pytest.param`` of a Spec, skipped (with why) or e
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, replace
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -16,7 +16,7 @@ from conformance.adapters import Framework, Implementation
 from conformance.cases import Observed
 from conformance.checks import edges, property_table
 from conformance.checks.failures import Divergence, Imprecise, Point, Raised
-from conformance.plugin import compiled
+from conformance.plugin import compiled, unrunnable
 from conformance.plugin.scope import MARKER
 from conformance.plugin.state import Spec, State
 from conformance.vocabulary import EAGER, IMPRECISE, SKIPPED, SOFTMAX_CROSS_ENTROPY, UNSUPPORTED, skip_reason
@@ -36,7 +36,7 @@ def params(
         )
     kept = []
     for spec in CHECKS[check](state, check):
-        why = _unsupported(state, spec)
+        why = unrunnable.why_not(state, spec)
         built = compiled.why_built(state, spec, lambda test: _runnable(state, test)) if not why else ""
         if built:
             spec = replace(spec, built=built)
@@ -49,7 +49,7 @@ def params(
         nodeid = f"{function}[{spec.id()}]"
         if why:
             unsupported = replace(spec, skipped_as=UNSUPPORTED)
-            state.unsupported.append(unsupported_record(state, unsupported, nodeid, why))
+            state.unsupported.append(unrunnable.record(state, unsupported, nodeid, why))
         else:
             state.unsupported.append(compiled.deferred_record(state, spec, nodeid))
     return kept
@@ -57,45 +57,7 @@ def params(
 
 def _runnable(state: State, test: str) -> list[Spec]:
     """The checks of ``test`` that can run here."""
-    return [spec for spec in CHECKS[test](state, test) if not _unsupported(state, spec)]
-
-
-def unsupported_record(state: State, spec: Spec, nodeid: str, why: str) -> dict[str, Any]:
-    """The record of a check that cannot run, as a skipped item's would be (no reproduce
-    command: there is nothing to run)."""
-    record: dict[str, Any] = {"id": nodeid, **spec.fields(), "outcome": UNSUPPORTED}
-    record["message"] = skip_reason(UNSUPPORTED, why)
-    if spec.point is not None:
-        record["operation"] = spec.point.impl.operation
-        if spec.point.impl not in state.options.user:
-            record["convention"] = asdict(spec.point.impl.convention)
-    return record
-
-
-def _unsupported(state: State, spec: Spec) -> str:
-    """Why the check cannot run here (empty where it can, or its framework is missing)."""
-    fw = state.frameworks.get(spec.framework)
-    if isinstance(fw, str):
-        return ""
-    if spec.mode and isinstance(fw, Framework):
-        return fw.unavailable[spec.mode] or f"{spec.framework} cannot run {spec.mode} here"
-    if spec.point is None or spec.case is None:
-        return ""
-    case, p = spec.case, spec.point
-    rank = case.arranged(case.logits).ndim
-    why = p.framework.unsupported(
-        p.impl,
-        p.label_kind,
-        case.reduction,
-        p.dtype,
-        case.label_smoothing,
-        case.option_names,
-        case.axis,
-        rank,
-        spec.test == "gradient",
-        p.mode,
-    )
-    return why or ""
+    return [spec for spec in CHECKS[test](state, test) if not unrunnable.why_not(state, spec)]
 
 
 def _golden_specs(state: State, test: str) -> list[Spec]:

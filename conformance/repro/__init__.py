@@ -1,6 +1,6 @@
 """Standalone reproducers of known divergences: conformance-repro ID writes a one-file script that
 exits 1 while the divergence shows.
-May import: adapters, cases, checks, divergences, oracle, paths, results, vocabulary."""
+May import: adapters, cases, checks, divergences, oracle, paths, registry, results, vocabulary."""
 
 from __future__ import annotations
 

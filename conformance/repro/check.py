@@ -15,27 +15,14 @@ from conformance.adapters import load
 from conformance.cases import Case, load_all, load_file
 from conformance.checks import compare, edges, exact_answer, failures, judge
 from conformance.divergences import KnownDivergence
+from conformance.registry import DECLARED
 from conformance.vocabulary import EAGER, INDICES, PROBABILITIES
 
 # Inputs of findings that only drawn cases showed: reproducer cases, not golden ones (the
 # golden run does not read this file).
 CASES_PATH = Path(__file__).resolve().parent / "cases.toml"
-# An implementation's framework, by the start of its name.
-FRAMEWORK_OF = {
-    "torch": "torch",
-    "tf": "tensorflow",
-    "optax": "jax",
-    "jax": "jax",
-    "mlx": "mlx",
-    "transformers": "transformers",
-    "timm": "timm",
-    "tinygrad": "tinygrad",
-    "paddle": "paddle",
-    "fairseq": "fairseq",
-    "megatron": "megatron",
-    "liger_kernel": "liger",
-    "conformance": "numpy",
-}
+# An implementation's framework, by the start of its name (registry.py).
+FRAMEWORK_OF = {prefix: d.name for d in DECLARED for prefix in d.prefixes}
 
 
 def framework_of(implementation: str) -> str:

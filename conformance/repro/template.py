@@ -80,6 +80,13 @@ HARNESSES["transformers"] = replace(
 HARNESSES["timm"] = replace(
     HARNESSES["torch"], packages=("timm", "torch", "torchvision"), needs="timm, PyTorch"
 )
+# fairseq's criterion and Megatron-core's cross-entropy take PyTorch tensors too
+HARNESSES["fairseq"] = replace(
+    HARNESSES["torch"], packages=("fairseq-fixed", "fairseq", "torch"), needs="fairseq, PyTorch"
+)
+HARNESSES["megatron"] = replace(
+    HARNESSES["torch"], packages=("megatron-core", "torch"), needs="Megatron-core, PyTorch"
+)
 # Liger's kernels take PyTorch tensors; without a GPU, Triton's interpreter (chosen before Triton starts)
 HARNESSES["liger"] = replace(
     HARNESSES["torch"],
