@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import configparser
 import re
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 from conformance import divergences
 from conformance.divergences.gating import STACKS
