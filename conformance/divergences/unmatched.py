@@ -13,17 +13,18 @@ from conformance.divergences.model import KnownDivergence, globs
 from conformance.divergences.schema import FIELDS
 from conformance.vocabulary import DEFERRED, SKIP_OUTCOMES, SKIPPED
 
-# the fields of what is checked (not where it runs): an entry counts as run where a check ran in
-# its implementation, dtype, mode and device, whatever was checked there
-WHAT_IS_CHECKED = tuple(f for f in FIELDS if f not in ("implementation", "dtype", "mode", "device"))
+# the fields of what is checked (not which check, where it runs): an entry counts as selected
+# where the run has a check of its kind in its implementation, dtype, mode and device, whatever
+# case or labels were checked there
+WHAT_IS_CHECKED = tuple(f for f in FIELDS if f not in ("test", "implementation", "dtype", "mode", "device"))
 
 
 def unmatched(known: Sequence[KnownDivergence], records: Iterable[dict[str, Any]]) -> list[KnownDivergence]:
     """The entries of ``known`` whose implementations the run selected (``records``, its
-    checks) in a dtype, mode and device they name, but which match none of the checks that ran
+    checks) in a check, dtype, mode and device they name, but which match none of the checks that ran
     (a skipped or unsupported check did not run; a deferred compiled program is a check of the
-    run that a later run builds: it counts). A run narrowed to some dtypes or modes says
-    nothing of the others'."""
+    run that a later run builds: it counts). A run narrowed to some dtypes, modes or tests
+    (a test file) says nothing of the others'."""
     selected: dict[str, list[dict[str, str]]] = {}
     ran: dict[str, list[dict[str, str]]] = {}
     for r in records:
