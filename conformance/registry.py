@@ -20,7 +20,8 @@ class Declared:
     name: str
     packages: tuple[str, ...]  # the distributions its checks run on, its own first
     prefixes: tuple[str, ...] = ()  # its implementations' names start with one of these, then "."
-    oldest: tuple[str, ...] = ()  # the oldest releases supported, as pyproject.toml's floors
+    # the oldest release supported: its pins in tox -e NAME_oldest, their versions pyproject.toml's floors
+    oldest: tuple[str, ...] = ()
 
     @property
     def extra(self) -> str:
@@ -30,9 +31,9 @@ class Declared:
 
 DECLARED = (
     Declared("numpy", ("numpy",), ("conformance",)),
-    Declared("torch", ("torch",), ("torch",), ("torch>=2.1",)),
-    Declared("tensorflow", ("tensorflow", "keras"), ("tf",), ("tensorflow-cpu>=2.16",)),
-    Declared("jax", ("jax", "optax"), ("jax", "optax"), ("jax>=0.4.30", "optax>=0.2")),
+    Declared("torch", ("torch",), ("torch",), ("torch==2.4.1",)),
+    Declared("tensorflow", ("tensorflow", "keras"), ("tf",), ("tensorflow-cpu==2.16.2",)),
+    Declared("jax", ("jax", "optax"), ("jax", "optax"), ("jax==0.4.30", "optax==0.2.3")),
     Declared("keras_jax", ("keras", "jax")),
     Declared("keras_torch", ("keras", "torch")),
     Declared("mlx", ("mlx",), ("mlx",)),

@@ -40,12 +40,24 @@ def test_each_framework_has_its_adapter_gate_extra_tox_environment_and_ci_cell()
         assert d.name in cells, f"the CI workflow has no cell for {d.name}"
 
 
-def test_the_oldest_releases_declared_are_pyproject_s_floors():
-    """The floor of each main framework is stated once here and is the one pip reads."""
+def test_the_oldest_releases_declared_are_pyproject_s_floors_and_have_a_tox_cell_and_a_ci_cell():
+    """Each main framework's oldest supported release is pinned once here; pyproject.toml's
+    floor is its version (major.minor), and tox -e NAME_oldest (a CI cell) installs those pins."""
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
-    for d in DECLARED:
-        for floor in d.oldest:
-            assert any(r.split(";")[0].strip() == floor for r in extras[d.extra]), (d.name, floor)
+    tox = configparser.ConfigParser(interpolation=None)
+    tox.read(ROOT / "tox.ini")
+    workflow = (ROOT / ".github/workflows/conformance.yml").read_text()
+    oldest = [d for d in DECLARED if d.oldest]
+    assert {d.name for d in oldest} == {"torch", "tensorflow", "jax"}
+    for d in oldest:
+        cell = f"testenv:{d.name}_oldest"
+        assert cell in tox and f"{d.name}_oldest" in workflow, d.name
+        for pin in d.oldest:
+            package, _, version = pin.partition("==")
+            floor = f"{package}>={'.'.join(version.split('.')[:2])}"
+            floors = [r.split(";")[0].strip() for r in extras[d.extra]]
+            assert floor in floors or f"{package}>={version}" in floors, (pin, floors)
+            assert pin in tox[cell]["deps"].split(), (pin, tox[cell]["deps"])
 
 
 def test_every_entry_with_a_reproducer_has_its_framework_s_harness():
@@ -55,3 +67,11 @@ def test_every_entry_with_a_reproducer_has_its_framework_s_harness():
     assert frameworks <= set(HARNESSES), frameworks - set(HARNESSES)
     assert set(HARNESSES) <= set(BY_NAME)
     assert all(k.id for k in divergences.load())
+
+
+def test_a_release_measures_the_entries_of_its_framework():
+    from benchmarks.releases import frameworks_of
+
+    assert frameworks_of("tensorflow-cpu==2.16.2 numpy<2") == {"tensorflow"}
+    assert frameworks_of("jax==0.4.30 jaxlib==0.4.30 optax==0.2.3 chex<0.1.87") == {"jax"}
+    assert frameworks_of("torch==2.4.1") == {"torch"}
