@@ -4,13 +4,16 @@ every kind every run, the sticky ones every run, the rest in turn; and a real ru
 from __future__ import annotations
 
 import json
+import re
 import shlex
+import shutil
 from dataclasses import replace
 
 import pytest
 
 from conformance.plugin import rotation
 from conformance.plugin.sampling import Program, choose, runs_to_cover
+from tests.conftest import ROOT
 
 
 def programs(kinds: int = 3, per_kind: int = 10, cost: float = 1.0) -> list[Program]:
@@ -117,3 +120,59 @@ def test_a_sampled_run_defers_with_a_command_and_the_next_run_takes_its_turn(run
     code, out, every = run_suite(*args, "--compiled", "all", target="conformance/test_golden.py", env=env)
     assert code == 0 and not [r for r in every["results"] if r["outcome"] == "deferred"], out[-3000:]
     assert "compiled programs judged: " in out and "(--compiled all)" in out
+
+
+PLANTED_ONE_PROGRAM = """
+import jax.numpy as jnp
+import conformance.adapters.jax_adapter as adapter
+from dataclasses import replace
+from conformance.adapters.contract import Mode
+
+load = adapter.load
+
+def load_with_one_wrong_program(precision_defaults=False):
+    fw = load(precision_defaults)
+    def jit(f):
+        import jax
+        def planted(*args):
+            out = f(*args)
+            if args[0].shape[0] != 3:  # only the programs of the case of three rows
+                return out
+            return jax.tree.map(lambda v: v.astype(jnp.float32).astype(v.dtype), out)
+        return jax.jit(planted)
+    return replace(fw, modes=tuple(Mode("jit", jit) if m.name == "jit" else m for m in fw.modes))
+
+adapter.load = load_with_one_wrong_program
+"""
+
+
+def test_a_compiled_only_defect_in_one_program_is_caught_within_the_stated_runs(run_suite, tmp_path):
+    """A jax.jit planted wrong (float32 inside) in the programs of one case of three: a sample
+    that builds no more than each kind's one per run judges it within the number of runs the
+    first run states, and --compiled all at once."""
+    pytest.importorskip("jax")
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    shutil.copy(ROOT / "cases" / "stability.toml", cases)  # two cases of 2 rows, one of 3
+    (tmp_path / "planted_one_program.py").write_text(PLANTED_ONE_PROGRAM)
+    args = ("--framework", "jax", "--mode", "jit", "--dtype", "float64", "--cases-dir", str(cases))
+    args += ("-p", "planted_one_program")
+    env = {"PYTHONPATH": str(tmp_path), "CONFORMANCE_ROTATION": str(tmp_path / "rotation")}
+    stated, caught_in = None, None
+    for run in range(1, 10):
+        code, out, results = run_suite(*args, "--compiled", "sample", "--compile-budget", "0", env=env)
+        said = re.search(r"the rotation judges every one within (\d+) runs", out)
+        assert said, out[-3000:]
+        stated = stated or int(said.group(1))
+        wrong = [r for r in results["results"] if r["outcome"] == "diverged"]
+        assert all(r["case"] == "article2-shifted-1e4" for r in wrong)
+        if wrong:
+            caught_in = run
+            break
+    assert caught_in is not None and stated is not None and caught_in <= stated <= 3, (caught_in, stated)
+    code, out, results = run_suite(*args, "--compiled", "all", env=env)
+    judged = [r for r in results["results"] if r["test"] in ("loss", "gradient") and r.get("mode") == "jit"]
+    wrong = {(r["test"], r["labels"], r["implementation"]) for r in judged if r["outcome"] == "diverged"}
+    passed = {(r["test"], r["labels"], r["implementation"]) for r in judged if r["outcome"] == "passed"}
+    assert code == 1 and wrong and wrong <= passed, out[-3000:]  # that case's programs, at once
+    assert {r["case"] for r in judged if r["outcome"] == "diverged"} == {"article2-shifted-1e4"}
