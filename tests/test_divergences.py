@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from conformance import divergences
@@ -269,14 +271,22 @@ def test_a_release_older_than_any_measured_is_not_a_regression_and_one_measured_
     applying, outside = divergences.gated([k], {"tensorflow": "2.18.1"}.get)
     assert not outside and len(applying) == 2  # noted for the checks on TensorFlow, not elsewhere
     noted = next(a for a in applying if a.unmeasured)
-    assert noted.unmeasured == "tensorflow 2.18.1, older than tensorflow>=2.21"
+    assert noted.unmeasured == "tensorflow 2.18.1, outside tensorflow>=2.21" and not noted.strict
     assert noted.matches({"implementation": "tf.x", "framework": "tensorflow"})
-    assert "(not measured on tensorflow 2.18.1, older than tensorflow>=2.21: " in noted.explain()
+    assert "(not measured on tensorflow 2.18.1, outside tensorflow>=2.21: " in noted.explain()
     combined = combine([noted, KnownDivergence("b", {}, "defect", "r")])
     assert combined is not None and combined.unmeasured == noted.unmeasured
     applying, outside = divergences.gated([k], {"tensorflow": "2.13.1"}.get)
     assert [why for _, why in outside] == ["tensorflow 2.13.1 was measured absent: tensorflow<2.14"]
     assert divergences.gated([k], {"tensorflow": "2.21.0"}.get) == ([k], [])
+    # seen in one release and measured absent from another: between them it was not measured
+    fixed = replace(k, versions={"tensorflow": "==2.16.2"}, absent={"tensorflow": ">=2.21"})
+    applying, outside = divergences.gated([fixed], {"tensorflow": "2.18.1"}.get)
+    assert not outside and any(
+        a.unmeasured == "tensorflow 2.18.1, outside tensorflow==2.16.2" for a in applying
+    )
+    gated_out = divergences.gated([fixed], {"tensorflow": "2.21.0"}.get)[1]
+    assert [why for _, why in gated_out] == ["tensorflow 2.21.0 was measured absent: tensorflow>=2.21"]
 
 
 def test_every_framework_says_the_packages_its_checks_run_on():

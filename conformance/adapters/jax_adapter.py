@@ -50,20 +50,30 @@ def compilation_cache(jax) -> str:
 # --- the losses checked: each imports JAX when called (importing this module starts none)
 
 
+def optax_takes(function, axis, last, **more):
+    """The keyword arguments to give an optax loss: ``axis`` where it takes one (else the class
+    axis must be the last, the only one an older optax knows), and ``more`` where it takes each
+    (else an older optax lacks what the check needs: unsupported there, with why)."""
+    import optax
+
+    takes = inspect.signature(function).parameters
+    missing = [name for name in ("axis", *more) if name not in takes and (name != "axis" or axis != last)]
+    if missing:
+        raise Unsupported(
+            f"optax {optax.__version__}'s {function.__name__} takes no {' or '.join(missing)} "
+            "(classes on another axis than the last, or rows left out, need a newer optax)"
+        )
+    return {**({"axis": axis} if "axis" in takes else {}), **more}
+
+
 def with_optax(x, labels, e, reduction, axis):
     import jax.numpy as jnp
     import optax
 
-    if "axis" in inspect.signature(optax.smooth_labels).parameters:
-        smoothed = optax.smooth_labels(labels, e, axis=axis)
-    elif axis == x.ndim - 1:  # an optax before smooth_labels took an axis: it smooths the last
-        smoothed = optax.smooth_labels(labels, e)
-    else:
-        raise Unsupported(
-            f"optax {optax.__version__}'s smooth_labels takes no axis (it smooths over the last axis): "
-            "classes on another axis need a newer optax"
-        )
-    rows = optax.softmax_cross_entropy(x, smoothed, axis=axis)
+    smoothed = optax.smooth_labels(labels, e, **optax_takes(optax.smooth_labels, axis, x.ndim - 1))
+    rows = optax.softmax_cross_entropy(
+        x, smoothed, **optax_takes(optax.softmax_cross_entropy, axis, x.ndim - 1)
+    )
     return reduce_rows(rows, reduction, jnp.mean, jnp.sum)
 
 
@@ -71,13 +81,12 @@ def with_integer_labels(x, labels, e, reduction, axis, ignore_index=None):
     import jax.numpy as jnp
     import optax
 
+    loss = optax.softmax_cross_entropy_with_integer_labels
     if ignore_index is None:
-        rows = optax.softmax_cross_entropy_with_integer_labels(x, labels, axis=axis)
+        rows = loss(x, labels, **optax_takes(loss, axis, x.ndim - 1))
         return reduce_rows(rows, reduction, jnp.mean, jnp.sum)
     kept = labels != ignore_index
-    rows = optax.softmax_cross_entropy_with_integer_labels(
-        x, labels, axis=axis, where=jnp.expand_dims(kept, axis)
-    )
+    rows = loss(x, labels, **optax_takes(loss, axis, x.ndim - 1, where=jnp.expand_dims(kept, axis)))
     return reduce_rows(rows, reduction, lambda r: jnp.mean(r, where=kept), jnp.sum)
 
 

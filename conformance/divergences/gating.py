@@ -42,9 +42,10 @@ def gated(
     A gate is read per framework, on the packages its checks run on (STACKS; a check of no
     framework, a document's printed number, on them all): an entry whose gate reads otherwise
     for some frameworks is split, each part's ``framework`` match narrowed to its frameworks.
-    An entry applies where its range holds, and also on a release older than any it was seen
-    in that was not measured absent (``unmeasured`` says so); it does not apply where it was
-    measured absent or past its range's upper bound (KnownDivergence.outside)."""
+    An entry applies where its range holds, and also on a release it was neither seen in nor
+    measured absent in (``unmeasured`` says so; there it is not strict: nobody saw it there);
+    it does not apply where it was measured absent or past its range's upper bound
+    (KnownDivergence.outside)."""
     applying, outside = [], []
     for k in known:
         frameworks = [fw for fw in ("", *STACKS) if k.matches({"framework": fw}, ignoring=_BUT_FRAMEWORK)]
@@ -55,7 +56,10 @@ def gated(
             continue
         for note in dict.fromkeys(notes.values()):
             these = [fw for fw, n in notes.items() if n == note]
-            applying.append(replace(k, match={**k.match, "framework": these}, unmeasured=note))
+            # where not measured it excuses what fits it and need not show (a strict entry that
+            # passes there is no stale one: nobody saw it there)
+            part = replace(k, match={**k.match, "framework": these}, unmeasured=note)
+            applying.append(replace(part, strict=k.strict and not note))
         without = [fw for fw, why in whys.items() if why]
         if without:
             why = "; ".join(dict.fromkeys(whys[fw] for fw in without))

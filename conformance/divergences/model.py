@@ -67,29 +67,29 @@ class KnownDivergence:
         ("torch 2.6.0 was measured absent: torch<2.9"), or is past its range's upper bound, the
         release that fixes it ("keras 3.16.0 is outside keras<=3.15.1"); "" where it applies (or
         a package it names is not installed). Only the gates on ``packages`` where given (those
-        a check runs on). A version older than its range's lower bound was not measured: it
-        applies there (``not_measured``)."""
+        a check runs on). Where ``absent`` names the package, it alone says where it is fixed;
+        a version outside both was not measured: it applies there (``not_measured``), as it does
+        on one older than its range's lower bound."""
         for package, version in self._installed(installed, packages):
-            if package in self.absent and SpecifierSet(self.absent[package]).contains(
-                version, prereleases=True
-            ):
-                return f"{package} {version} was measured absent: {package}{self.absent[package]}"
-            failing = self._failing(package, version)
-            if any(clause.operator not in (">=", ">") for clause in failing):
+            if package in self.absent:  # measured: absent where it says, elsewhere not measured
+                if SpecifierSet(self.absent[package]).contains(version, prereleases=True):
+                    return f"{package} {version} was measured absent: {package}{self.absent[package]}"
+                continue
+            if any(clause.operator not in (">=", ">") for clause in self._failing(package, version)):
                 return f"{package} {version} is outside {package}{self.versions[package]}"
         return ""
 
     def not_measured(
         self, installed: Callable[[str], str | None], packages: Collection[str] | None = None
     ) -> str:
-        """The installed versions older than any it was seen in, and not measured absent
-        ("tensorflow 2.18.1, older than tensorflow>=2.21"): it applies there, noted; "" where none."""
-        older = [
-            f"{package} {version}, older than {package}{self.versions[package]}"
+        """The installed versions outside those it was seen in and not measured absent
+        ("tensorflow 2.18.1, outside tensorflow>=2.21"): it applies there, noted; "" where none."""
+        unmeasured = [
+            f"{package} {version}, outside {package}{self.versions[package]}"
             for package, version in self._installed(installed, packages)
             if self._failing(package, version)
         ]
-        return "; ".join(older)
+        return "; ".join(unmeasured)
 
     def _installed(
         self, installed: Callable[[str], str | None], packages: Collection[str] | None
