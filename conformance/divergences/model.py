@@ -60,7 +60,9 @@ class KnownDivergence:
 
     def gate(self) -> str:
         """The versions it applies to, as written ("keras<=3.15.1"), "" where it names none."""
-        return ", ".join(f"{package}{spec}" for package, spec in sorted(self.versions.items()))
+        seen = ", ".join(f"{package}{spec}" for package, spec in sorted(self.versions.items()))
+        absent = ", ".join(f"{package}{spec}" for package, spec in sorted(self.absent.items()))
+        return f"{seen}; absent in {absent}" if absent else seen
 
     def outside(self, installed: Callable[[str], str | None], packages: Collection[str] | None = None) -> str:
         """Why it does not apply to the installed versions: one was measured not to show it
