@@ -27,6 +27,7 @@ from conformance.repro.script import render
 ALLOWED = {
     "__future__",
     "importlib",
+    "inspect",  # which arguments an optax release takes (jax_adapter.optax_takes)
     "math",
     "sys",
     "fractions",
