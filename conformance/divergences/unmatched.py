@@ -14,9 +14,11 @@ from conformance.divergences.schema import FIELDS
 from conformance.vocabulary import DEFERRED, SKIP_OUTCOMES, SKIPPED
 
 # the fields of what is checked (not which check, where it runs): an entry counts as selected
-# where the run has a check of its kind in its implementation, dtype, mode and device, whatever
-# case or labels were checked there
-WHAT_IS_CHECKED = tuple(f for f in FIELDS if f not in ("test", "implementation", "dtype", "mode", "device"))
+# where the run has a check of its kind in its framework (a part of an entry split by its version
+# gates names some), implementation, dtype, mode and device, whatever case or labels were checked
+WHAT_IS_CHECKED = tuple(
+    f for f in FIELDS if f not in ("test", "framework", "implementation", "dtype", "mode", "device")
+)
 
 
 def unmatched(known: Sequence[KnownDivergence], records: Iterable[dict[str, Any]]) -> list[KnownDivergence]:

@@ -90,8 +90,9 @@ def deferred_record(state: State, spec: Spec, nodeid: str) -> dict[str, Any]:
         "id": nodeid,
         **spec.fields(),
         "outcome": DEFERRED,
-        "message": f"{DEFERRED}: a compiled program this run did not build ({when}); "
-        f"{command} builds it, --compiled all every one",
+        # one text for many records (the report keeps each text once): the command is beside it
+        "message": f"{DEFERRED}: a compiled program this run did not build ({when}); its reproduce "
+        "command builds it, --compiled all every one",
         "reproduce": command,
     }
 
