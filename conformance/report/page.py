@@ -91,7 +91,6 @@ FILTERS = {
     "fmt": fmt,
     "fmt17": fmt17,
     "outcome_class": outcome_class,
-    "capitalize_first": lambda text: text[:1].upper() + text[1:],
     "pairs": pairs,
     "pairs_each": lambda mapping, sep: [f"{k}{sep}{v}" for k, v in mapping.items()],
     "golden_counts": golden_counts,

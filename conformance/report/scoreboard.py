@@ -141,10 +141,11 @@ def verdict(merged: Merged, findings: list[Any]) -> dict[str, Any]:
         if any(d is not None for d in durations)
         else None,
         "findings": {k: kinds[k] for k in kinds},
-        # each run's compiled programs: how many it judged, how the rest are covered (compiled.py)
+        # each run that deferred compiled programs: how many it judged, of how many (compiled.py)
         "compiled": [
-            str(run.environment["compiled_programs"].get("sentence", ""))
-            for run in merged.runs
-            if isinstance(run.environment.get("compiled_programs"), dict)
+            f"compiled programs judged: {c['judged']:,} of {c['programs']:,} "
+            f"({c['programs'] - c['judged']:,} deferred: --compiled all builds every one)"
+            for c in (run.environment.get("compiled_programs") for run in merged.runs)
+            if isinstance(c, dict) and c.get("judged", 0) < c.get("programs", 0)
         ],
     }
