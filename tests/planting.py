@@ -94,3 +94,30 @@ def known_file(tmp_path, match: str, within: str = "float32", versions: str = ""
         f'reason = "planted"\nwithin = "{within}"\n{gate}'
     )
     return str(path)
+
+
+def wrong_jit(when: str = "True") -> str:
+    """A pytest plugin (its source) whose JAX adapter compiles with a jax.jit that rounds its
+    results through float32 where ``when`` (an expression of the program's ``args``) holds."""
+    return f"""
+import jax.numpy as jnp
+import conformance.adapters.jax_adapter as adapter
+from dataclasses import replace
+from conformance.adapters.contract import Mode
+
+load = adapter.load
+
+def load_with_a_wrong_jit(precision_defaults=False):
+    fw = load(precision_defaults)
+    def jit(f):
+        import jax
+        def planted(*args):
+            out = f(*args)
+            if not ({when}):
+                return out
+            return jax.tree.map(lambda v: v.astype(jnp.float32).astype(v.dtype), out)
+        return jax.jit(planted)
+    return replace(fw, modes=tuple(Mode("jit", jit) if m.name == "jit" else m for m in fw.modes))
+
+adapter.load = load_with_a_wrong_jit
+"""

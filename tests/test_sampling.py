@@ -14,6 +14,7 @@ import pytest
 from conformance.plugin import rotation
 from conformance.plugin.sampling import Program, choose, runs_to_cover
 from tests.conftest import ROOT
+from tests.planting import wrong_jit
 
 
 def programs(kinds: int = 3, per_kind: int = 10, cost: float = 1.0) -> list[Program]:
@@ -122,28 +123,7 @@ def test_a_sampled_run_defers_with_a_command_and_the_next_run_takes_its_turn(run
     assert "compiled programs judged: " in out and "(--compiled all)" in out
 
 
-PLANTED_ONE_PROGRAM = """
-import jax.numpy as jnp
-import conformance.adapters.jax_adapter as adapter
-from dataclasses import replace
-from conformance.adapters.contract import Mode
-
-load = adapter.load
-
-def load_with_one_wrong_program(precision_defaults=False):
-    fw = load(precision_defaults)
-    def jit(f):
-        import jax
-        def planted(*args):
-            out = f(*args)
-            if args[0].shape[0] != 3:  # only the programs of the case of three rows
-                return out
-            return jax.tree.map(lambda v: v.astype(jnp.float32).astype(v.dtype), out)
-        return jax.jit(planted)
-    return replace(fw, modes=tuple(Mode("jit", jit) if m.name == "jit" else m for m in fw.modes))
-
-adapter.load = load_with_one_wrong_program
-"""
+PLANTED_ONE_PROGRAM = wrong_jit("args[0].shape[0] == 3")  # only the programs of the case of three rows
 
 
 def test_a_compiled_only_defect_in_one_program_is_caught_within_the_stated_runs(run_suite, tmp_path):

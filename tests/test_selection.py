@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.planting import wrong_jit
+
 ARTICLE = "article2-e0.001-"  # -k: the worked example's cases, a few checks per point
 
 
@@ -148,26 +150,7 @@ def test_torch_compile_builds_each_shape_statically():
     assert counters["stats"]["unique_graphs"] - before == 3
 
 
-PLANTED_JIT = """
-import jax.numpy as jnp
-import conformance.adapters.jax_adapter as adapter
-from dataclasses import replace
-from conformance.adapters.contract import Mode
-
-load = adapter.load
-
-def load_with_a_wrong_jit(precision_defaults=False):
-    fw = load(precision_defaults)
-    def jit_in_float32(f):
-        import jax
-        def narrowed(*args):
-            return jax.tree.map(lambda v: v.astype(jnp.float32).astype(v.dtype), f(*args))
-        return jax.jit(narrowed)
-    modes = tuple(Mode("jit", jit_in_float32) if m.name == "jit" else m for m in fw.modes)
-    return replace(fw, modes=modes)
-
-adapter.load = load_with_a_wrong_jit
-"""
+PLANTED_JIT = wrong_jit()  # every program rounds through float32
 
 PLANTED_FALLBACK = """
 import conformance.adapters.jax_adapter as adapter
