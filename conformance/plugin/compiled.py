@@ -61,10 +61,18 @@ def _programs(state: State, runnable: Callable[[str], list[Spec]]) -> list[sampl
             sticky = next((f"{k.id} ties it to {spec.point.mode}" for k in tied if k.matches(fields)), "")
             if not sticky and last is not None and last.failed:
                 sticky = f"it failed when last judged (run {last.run})"
-            cost = last.seconds if last is not None else sampling.estimate(spec.point.mode)
-            of = kinds(fields, spec.case.classes)
-            programs.append(sampling.Program(name, of, sticky, cost, last.run if last else None))
+            programs.append(weighed(name, fields, spec.case.classes, sticky, memory))
     return programs
+
+
+def weighed(
+    name: str, fields: dict[str, Any], classes: int, sticky: str, memory: Rotation
+) -> sampling.Program:
+    """A program as the sample weighs it: its kinds, and its cost and last run from the
+    rotation's memory (an estimate by mode where it was never measured)."""
+    last = memory.judged.get(name)
+    cost = last.seconds if last is not None else sampling.estimate(str(fields["mode"]))
+    return sampling.Program(name, kinds(fields, classes), sticky, cost, last.run if last else None)
 
 
 def kinds(fields: dict[str, Any], classes: int) -> tuple[tuple[str, ...], ...]:
@@ -164,9 +172,7 @@ def coverage(state: State, records: list[dict[str, Any]], after: Rotation) -> di
 
 
 def _weighed(record: dict[str, Any], memory: Rotation, classes: int) -> sampling.Program:
-    """A program as the sample weighs it, from its record and the rotation's memory."""
-    name, last = record_key(record), memory.judged.get(record_key(record))
+    """A program as the sample weighed it, from its record (why it was built) and the memory."""
     built = str(record.get("built", ""))
     sticky = built.removeprefix("sticky: ") if built.startswith("sticky: ") else ""
-    cost = last.seconds if last is not None else sampling.estimate(record["mode"])
-    return sampling.Program(name, kinds(record, classes), sticky, cost, last.run if last else None)
+    return weighed(record_key(record), record, classes, sticky, memory)
