@@ -16,6 +16,10 @@ from conformance.plugin.sampling import Program, choose, runs_to_cover
 from tests.conftest import ROOT
 from tests.planting import wrong_jit
 
+# the rotation is the default profile's; CI's machine sets CI, which would choose the ci
+# profile's fixed sample
+DEFAULT_PROFILE = ("--hypothesis-profile", "default")
+
 
 def programs(kinds: int = 3, per_kind: int = 10, cost: float = 1.0) -> list[Program]:
     return [
@@ -95,6 +99,7 @@ def test_a_sampled_run_defers_with_a_command_and_the_next_run_takes_its_turn(run
     each deferred one a record with the command that builds it; the next run judges others;
     --compiled all judges every one; a node id given is never sampled out."""
     args = ("--framework", "jax", "--dtype", "float32", "--mode", "jit", "--compile-budget", "0")
+    args += DEFAULT_PROFILE
     env = {"CONFORMANCE_ROTATION": str(tmp_path / "rotation")}
     runs = []
     for _ in range(2):
@@ -136,7 +141,7 @@ def test_a_compiled_only_defect_in_one_program_is_caught_within_the_stated_runs(
     shutil.copy(ROOT / "cases" / "stability.toml", cases)  # two cases of 2 rows, one of 3
     (tmp_path / "planted_one_program.py").write_text(PLANTED_ONE_PROGRAM)
     args = ("--framework", "jax", "--mode", "jit", "--dtype", "float64", "--cases-dir", str(cases))
-    args += ("-p", "planted_one_program")
+    args += ("-p", "planted_one_program", *DEFAULT_PROFILE)
     env = {"PYTHONPATH": str(tmp_path), "CONFORMANCE_ROTATION": str(tmp_path / "rotation")}
     stated, caught_in = None, None
     for run in range(1, 10):
