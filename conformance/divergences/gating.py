@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -46,6 +47,7 @@ def gated(
     measured absent in (``unmeasured`` says so; there it is not strict: nobody saw it there);
     it does not apply where it was measured absent or past its range's upper bound
     (KnownDivergence.outside)."""
+    installed = functools.cache(installed)  # one lookup per package, not per entry and framework
     applying, outside = [], []
     for k in known:
         frameworks = [fw for fw in ("", *STACKS) if k.matches({"framework": fw}, ignoring=_BUT_FRAMEWORK)]
