@@ -118,6 +118,8 @@ def load(path: Path = DEFAULT_PATH) -> list[KnownDivergence]:
     entries.sort(key=lambda e: (e.get("order") is None, e.get("order", 0)))  # stable: the rest as read
     for entry in entries:
         entry.pop("order", None)
+        # implementation first: the field that rules most entries out for a check, at once
+        entry["match"] = dict(sorted(entry["match"].items(), key=lambda field: field[0] != "implementation"))
         for name in ("shows_when", "predicts"):
             if name in entry:
                 entry[name] = tuple(entry[name])
