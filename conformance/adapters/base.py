@@ -18,6 +18,7 @@ from typing import Any
 import ml_dtypes  # noqa: F401  (registers bfloat16 with NumPy: np.dtype("bfloat16"))
 import numpy as np
 
+from conformance.adapters import subnormals
 from conformance.adapters.contract import Differentiate, Mode, PlacementError, Result, Unsupported
 from conformance.adapters.implementation import Implementation, LossFn
 from conformance.vocabulary import EAGER, INDICES, PROBABILITIES
@@ -167,6 +168,7 @@ class Framework:
                 value = self.program(impl, how, device, static, False)(*tensors)
                 if gradient:  # the implementation's analytic gradient
                     grad = self.program(impl, how, device, static, False, impl.gradient)(*tensors)
+        subnormals.check(f"{impl.name} ({mode})")  # no later check may compute in what it left
         array = self._fetched(impl, value, device)
         if grad is None:
             return Result(array, str(array.dtype), device)
