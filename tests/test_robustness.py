@@ -57,6 +57,24 @@ def test_a_crashing_process_costs_one_check_and_the_report_comes_out(run_suite, 
     assert "crashed" in report.read_text()  # the report shows it beside everything else
 
 
+def test_a_known_divergence_that_crashes_the_process_is_not_run(run_suite, tmp_path):
+    """An entry with crashes = true: its checks are not run (serially, so a run would kill the
+    run itself) and are recorded as that known divergence; the rest run."""
+    known = tmp_path / "known.toml"
+    known.write_text(
+        '[[divergence]]\nid = "planted-abort"\n'
+        'match = { case = "article1-*-sum", test = ["loss", "gradient"] }\n'
+        'kind = "defect"\nreason = "planted: it aborts the process"\ncrashes = true\nno_repro = "planted"\n'
+    )
+    args = ("--framework", "numpy", "-p", "planted", "--known-divergences", str(known), *SOME)
+    code, out, results = run_suite(*args, env=plant(tmp_path, "segfaults_on_sums"))
+    assert code == 0, out[-2000:]
+    by = outcomes(results)
+    assert by["known divergence"] and all("-sum-" in r["id"] for r in by["known divergence"])
+    assert all(r["known_divergence"]["id"] == "planted-abort" for r in by["known divergence"])
+    assert by["passed"] and all("-sum-" not in r["id"] for r in by["passed"])
+
+
 def test_a_result_of_the_wrong_shape_is_a_divergence_that_says_so(run_suite, tmp_path):
     code, out, results = run_suite(
         "--framework", "numpy", "-p", "planted", *SOME, env=plant(tmp_path, "rows_always")

@@ -73,6 +73,7 @@ def combine(found: Sequence[KnownDivergence]) -> KnownDivergence | None:
         within=None if None in promised else max(promised, key=ACCURACY.index),
         strict=any(k.strict for k in found),
         raises=patterns,  # an exception any of them expects is expected
+        crashes=any(k.crashes for k in found),
         also_diverges=0 < len(raising) < len(found),  # and so is a divergence, if one of them diverges
         shows_as=IMPRECISE if all(k.shows_as == IMPRECISE for k in found) else DIVERGED,
         versions={p: v for k in found for p, v in k.versions.items()},

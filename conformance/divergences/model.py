@@ -39,6 +39,7 @@ class KnownDivergence:
     within: str | None = None  # the accuracy still promised: a result beyond it is a new divergence
     strict: bool = True  # False only where the drawn cases that show it are rare (a search may miss)
     raises: str | list[str] = ""  # globs on "Type: message" when it shows as the implementation raising
+    crashes: bool = False  # it kills the process (an abort in a kernel): its checks are not run
     also_diverges: bool = False  # (set by find) some of the entries combined raise, others diverge
     shows_as: str = "diverged"  # "imprecise": excuses only a result beyond the tight bound
     versions: dict[str, str] = field(default_factory=dict)  # package -> PEP 440 specifier
@@ -65,8 +66,9 @@ class KnownDivergence:
 
     def modelled(self) -> bool:
         """Whether it predicts what a failure it causes looks like: a result (predicts), an
-        accuracy (within, shows_as imprecise) or an exception (raises)."""
-        return bool(self.predicts or self.within or self.shows_as != "diverged" or self.raises)
+        accuracy (within, shows_as imprecise), an exception (raises) or the process dying
+        (crashes: not run)."""
+        return bool(self.predicts or self.within or self.shows_as != "diverged" or self.raises or self.crashes)
 
     def gate(self) -> str:
         """The versions it applies to, as written ("keras<=3.15.1"), "" where it names none."""

@@ -9,7 +9,9 @@ says why the implementation differs and of which kind: ``definition`` (it comput
 quantity on purpose, a convention), ``precision`` (it loses accuracy) or ``defect`` (a bug: it
 computes neither what it documents nor another convention); ``raises``, a glob on the
 exception's ``Type: message``, for one that shows as the implementation raising on an input it
-should take (any other exception there is not excused). ``within`` names the dtype whose
+should take (any other exception there is not excused); ``crashes = true`` for one that kills
+the process (an abort inside a compiled kernel): its checks are not run (pytest's
+``xfail(run=False)``), its reason quoting what the process prints as it dies. ``within`` names the dtype whose
 accuracy the implementation still reaches (float32 for one that computes a float64 call in
 float32); a result that misses even that is not excused. ``shows_as = "imprecise"`` (kind
 ``precision``) excuses a result beyond the tight bound only (oracle/tight.py): one beyond the
@@ -95,6 +97,7 @@ ENTRY: dict[str, Any] = {
         "within": {"enum": list(DTYPES)},
         "strict": {"type": "boolean"},
         "raises": _PATTERNS,
+        "crashes": {"type": "boolean"},
         "shows_as": {"enum": [DIVERGED, IMPRECISE]},
         "versions": {"type": "object", "additionalProperties": {"type": "string"}},
         "absent": {"type": "object", "additionalProperties": {"type": "string"}},

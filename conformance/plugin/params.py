@@ -213,6 +213,11 @@ def _param(state: State, spec: Spec) -> Any:
     if known is not None:
         divergence = Imprecise if known.shows_as == IMPRECISE else Divergence
         raises: Any = (Raised, divergence) if known.also_diverges else Raised if known.raises else divergence
-        marks.append(pytest.mark.xfail(reason=known.explain(), raises=raises, strict=known.strict))
+        # one that kills the process is not run (the rest of the run would die with it)
+        marks.append(
+            pytest.mark.xfail(
+                reason=known.explain(), raises=raises, strict=known.strict, run=not known.crashes
+            )
+        )
         spec = replace(spec, known=known)
     return pytest.param(spec, id=spec.id(), marks=marks)
