@@ -68,7 +68,8 @@ class KnownDivergence:
         """Whether it predicts what a failure it causes looks like: a result (predicts), an
         accuracy (within, shows_as imprecise), an exception (raises) or the process dying
         (crashes: not run)."""
-        return bool(self.predicts or self.within or self.shows_as != "diverged" or self.raises or self.crashes)
+        imprecise = self.shows_as != "diverged"
+        return bool(self.predicts or self.within or imprecise or self.raises or self.crashes)
 
     def gate(self) -> str:
         """The versions it applies to, as written ("keras<=3.15.1"), "" where it names none."""
