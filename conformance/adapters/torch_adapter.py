@@ -4,6 +4,7 @@ two forms users write on ``torch.log_softmax`` (torch_forms.py)."""
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import platform
 import shutil
@@ -38,6 +39,11 @@ def compiler_missing() -> str:
         return "torch.compile (inductor) needs a C++ compiler on the host; none is on the PATH"
     if not Path(sysconfig.get_paths()["include"], "Python.h").exists():
         return "torch.compile (inductor) needs Python's headers (Python.h); they are not installed"
+    if importlib.util.find_spec("setuptools") is None:  # a uv venv, or Python 3.12+, has none
+        return (
+            "torch.compile (inductor) needs setuptools: its CPU builds import torch.utils.cpp_extension, "
+            "which imports it; it is not installed (pip install setuptools)"
+        )
     return ""
 
 
