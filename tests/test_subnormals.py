@@ -25,7 +25,9 @@ def test_a_call_that_switches_on_flushing_subnormals_errs_and_the_state_is_set_b
 
     planted = replace(plain, name="planted flushing", loss=flushing)
     assert not subnormals.flushed()
-    with pytest.raises(FloatingPointError, match=r"planted flushing \(eager\) left the process flushing"):
+    with pytest.raises(
+        subnormals.FlushedSubnormals, match=r"planted flushing \(eager\) left the process flushing"
+    ):
         framework.run(planted, "cpu:0", LOGITS, LABELS, 0.1, "mean")
     assert not subnormals.flushed() and np.array([1e-310])[0] * 1.0 > 0
     assert framework.run(plain, "cpu:0", LOGITS, LABELS, 0.1, "mean").value > 0  # the next call is fine
