@@ -28,7 +28,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from conformance.adapters import jax_adapter, tensorflow_adapter, torch_adapter
+from conformance.adapters import jax_adapter, tensorflow_adapter, torch_compile
 from conformance.plugin import rotation
 from conformance.results.results_file import read
 
@@ -114,7 +114,7 @@ def run_figures(args: tuple[str, ...]) -> dict[str, Any]:
         caches = Path(folder)
         env = {
             jax_adapter.CACHE: str(caches / "jax"),
-            torch_adapter.CACHE: str(caches / "inductor"),
+            torch_compile.CACHE: str(caches / "inductor"),
             tensorflow_adapter.CACHE: str(caches / "tensorflow"),
             "TORCHINDUCTOR_CACHE_DIR": "",  # (empty: the suite's folder above is used)
             "TF_XLA_FLAGS": "",

@@ -107,7 +107,7 @@ def test_compiled_modes_are_checked_beside_eager(run_suite):
 
 def test_torch_compile_is_checked_where_it_works(run_suite):
     pytest.importorskip("torch")
-    from conformance.adapters.torch_adapter import compiler_missing
+    from conformance.adapters.torch_compile import compiler_missing
 
     if compiler_missing():
         pytest.skip(compiler_missing())
@@ -136,7 +136,8 @@ def test_torch_compile_builds_each_shape_statically():
     pytest.importorskip("torch")
     from torch._dynamo.utils import counters
 
-    from conformance.adapters.torch_adapter import compiler_missing, load
+    from conformance.adapters.torch_adapter import load
+    from conformance.adapters.torch_compile import compiler_missing
 
     if compiler_missing():
         pytest.skip(compiler_missing())

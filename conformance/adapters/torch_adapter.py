@@ -4,22 +4,17 @@ two forms users write on ``torch.log_softmax`` (torch_forms.py)."""
 from __future__ import annotations
 
 import contextlib
-import importlib.util
-import os
 import platform
-import shutil
-import sysconfig
 from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from conformance.adapters import torch_forms, torch_linear
 from conformance.adapters.base import Framework, Implementation
-from conformance.adapters.caches import cache_folder
-from conformance.adapters.contract import Mode, Unsupported, normalise_device
+from conformance.adapters.contract import Mode, normalise_device
+from conformance.adapters.torch_compile import COMPILE, compiler_missing, graphs_built, inductor_cache
 from conformance.oracle.conventions import Convention
 from conformance.vocabulary import EAGER, PROBABILITIES, SIGMOID_CROSS_ENTROPY
 
@@ -31,40 +26,6 @@ CONVENTION = Convention(
 )
 OPTIONS = frozenset({"weights", "ignore_index"})
 BFLOAT16 = np.dtype("bfloat16")
-
-
-def compiler_missing() -> str:
-    """Why torch.compile's default backend (inductor) cannot build CPU kernels here, or ""."""
-    if not any(shutil.which(c) for c in ("c++", "g++", "clang++")):
-        return "torch.compile (inductor) needs a C++ compiler on the host; none is on the PATH"
-    if not Path(sysconfig.get_paths()["include"], "Python.h").exists():
-        return "torch.compile (inductor) needs Python's headers (Python.h); they are not installed"
-    if importlib.util.find_spec("setuptools") is None:  # a uv venv, or Python 3.12+, has none
-        return (
-            "torch.compile (inductor) needs setuptools: its CPU builds import torch.utils.cpp_extension, "
-            "which imports it; it is not installed (pip install setuptools)"
-        )
-    return ""
-
-
-CACHE = "CONFORMANCE_TORCH_CACHE"  # where inductor keeps its builds between runs ("": none kept)
-
-
-def inductor_cache() -> str:
-    """Keep torch.compile's builds (inductor's FX graphs and C++ kernels) in one documented
-    folder beside JAX's, shared by the workers and later runs; a TORCHINDUCTOR_CACHE_DIR the
-    user set stands. Inductor's keys cover the graph, its inputs' shapes and dtypes, the
-    configuration and the versions, so a cached build is the build. Returns the folder."""
-    if os.environ.get("TORCHINDUCTOR_CACHE_DIR"):
-        return os.environ["TORCHINDUCTOR_CACHE_DIR"]
-    os.environ.pop("TORCHINDUCTOR_CACHE_DIR", None)  # empty: torch would cache in the current folder
-    folder = cache_folder("inductor", CACHE)
-    if folder:
-        os.environ["TORCHINDUCTOR_CACHE_DIR"] = folder
-        return folder
-    for cache in ("TORCHINDUCTOR_FX_GRAPH_CACHE", "TORCHINDUCTOR_AUTOGRAD_CACHE"):  # none kept
-        os.environ.setdefault(cache, "0")
-    return "none"
 
 
 # --- the losses checked: each imports PyTorch when called (importing this module starts none)
@@ -124,7 +85,7 @@ IMPLEMENTATIONS = [
 ]
 
 
-# --- moving tensors, differentiating, compiling
+# --- moving tensors, differentiating
 
 
 def put(array: np.ndarray, device: str) -> Any:
@@ -156,48 +117,6 @@ def differentiate(f, x: Any) -> tuple[Any, Any]:
     value = f(x)
     (grad,) = torch.autograd.grad(value.sum(), x, allow_unused=True, materialize_grads=True)
     return value.detach(), grad
-
-
-def compile_fully(f):
-    """torch.compile(f, fullgraph=True, dynamic=False): a graph break is an error, not a
-    silent fall back to eager; and so is a function recompiled more often than dynamo allows
-    (it would otherwise run eagerly from then on, with only a warning). Every shape gets a
-    static build, the program a fixed-shape training loop runs: with dynamo's default, the
-    program a check got would depend on the checks before it (after a shape changes, dynamo
-    builds for symbolic shapes)."""
-    import torch
-
-    config = torch._dynamo.config
-    if config.disable or os.environ.get("TORCHDYNAMO_DISABLE") == "1":
-        raise Unsupported("torch.compile is disabled here (TORCHDYNAMO_DISABLE): it would run eagerly")
-    config.suppress_errors = False  # an inductor failure is an error, not a fall back to eager
-    for limit in (
-        "recompile_limit",
-        "cache_size_limit",
-        "accumulated_recompile_limit",
-        "accumulated_cache_size_limit",  # its name before torch 2.6
-    ):
-        if hasattr(config, limit):
-            setattr(config, limit, 1_000_000)
-    if hasattr(config, "fail_on_recompile_limit_hit"):
-        config.fail_on_recompile_limit_hit = True
-    return torch.compile(f, fullgraph=True, dynamic=False)
-
-
-COMPILE = Mode(
-    "compile",
-    compile_fully,
-    around_gradient=False,
-    note="torch.compile(fullgraph=True, dynamic=False) of the loss (inductor, a static build per shape);"
-    " autograd differentiates it",
-)
-
-
-def graphs_built(fw: Framework) -> int:
-    """The graphs dynamo has built in this process (torch.compile's programs)."""
-    from torch._dynamo.utils import counters
-
-    return int(counters["stats"]["unique_graphs"])
 
 
 def load(precision_defaults: bool = False) -> Framework:
