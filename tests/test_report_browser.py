@@ -158,6 +158,8 @@ def test_the_first_screen_answers_who_agrees_and_what_is_wrong(browser, sample_r
     index = page.locator("details.golden:not([open])").first.get_attribute("data-golden")
     golden = page.locator(f"details.golden[data-golden='{index}']")
     golden.locator("summary").click()
+    # the rows are drawn on the details' toggle event, which the browser fires as a task of its own
+    golden.locator("table.golden-results tr").nth(1).wait_for(timeout=5_000)
     assert golden.locator("table.golden-results tr").count() > 1
     assert page.locator("svg.plot circle").count() > 10
     # the accuracy table sorts by a column, and back
