@@ -18,7 +18,8 @@ def test_a_jax_loss_is_judged_in_the_64_bit_mode_its_program_runs_in(run_suite, 
     jax.enable_x64 either way, so they check float64."""
     pytest.importorskip("jax")
     code, out, results = run_suite(
-        "--impl", IDIOM, "--dtype", "float32,float64", "-k", "test_loss", env={"JAX_ENABLE_X64": x64}
+        *("--impl", IDIOM, "--framework", "none", "--dtype", "float32,float64", "-k", "test_loss"),
+        env={"JAX_ENABLE_X64": x64},
     )
     records = [r for r in results["results"] if r.get("implementation") == "jax_optax_idiom.loss"]
     by_dtype = {
@@ -66,7 +67,8 @@ DEFINITIONS = "numpy:tests/user_losses/numpy_definitions.py:"
 )
 def test_a_loss_of_another_definition_is_named_in_its_failures(run_suite, name, named):
     code, out, results = run_suite(
-        "--impl", DEFINITIONS + name, "--dtype", "float64", "-k", "test_loss or test_document"
+        *("--impl", DEFINITIONS + name, "--framework", "none", "--dtype", "float64"),
+        *("-k", "test_loss or test_document"),
     )
     diverged = [r for r in results["results"] if r["outcome"] == "diverged" and r.get("framework") == "numpy"]
     assert code == 1 and diverged, out[-3000:]
@@ -76,7 +78,8 @@ def test_a_loss_of_another_definition_is_named_in_its_failures(run_suite, name, 
 
 
 def test_a_correct_loss_is_never_given_another_definitions_name(run_suite):
-    args = ("--impl", DEFINITIONS + "correct", "--dtype", "float64", "-k", "test_loss or test_document")
+    args = ("--impl", DEFINITIONS + "correct", "--framework", "none", "--dtype", "float64")
+    args += ("-k", "test_loss or test_document")
     code, out, results = run_suite(*args)
     assert "your loss matches" not in out and code == 0, out[-3000:]
     assert "numpy_definitions.correct: passed (" in out and "the report: " in out
