@@ -5,10 +5,7 @@ process of their own (importing a framework costs seconds; a script costs millis
 
 from __future__ import annotations
 
-import ast
-import importlib.util
 import json
-import os
 import subprocess
 import sys
 from dataclasses import replace
@@ -22,83 +19,12 @@ from conformance.divergences.gating import installed_version
 from conformance.repro import __main__ as cli
 from conformance.repro.check import framework_of, judged
 from conformance.repro.script import render
-
-# What a script may import: the frameworks, NumPy and the standard library it uses.
-ALLOWED = {
-    "__future__",
-    "importlib",
-    "inspect",  # which arguments an optax release takes (jax_adapter.optax_takes)
-    "math",
-    "sys",
-    "fractions",
-    "numpy",
-    "torch",
-    "tensorflow",
-    "keras",  # Keras 3: tf.keras is this package where KERAS_BACKEND is tensorflow
-    "jax",
-    "optax",
-    "mlx",
-    "transformers",
-    "timm",
-    "tinygrad",
-    "paddle",
-    "os",
-}
-# Run a script with the suite unimportable: an import of conformance raises.
-BLOCKED = (
-    "import runpy, sys; sys.modules['conformance'] = None; runpy.run_path(sys.argv[1], run_name='__main__')"
-)
-
-
-def run_script(text: str, folder: Path) -> subprocess.CompletedProcess[str]:
-    path = folder / "repro.py"
-    path.write_text(text)
-    return subprocess.run(
-        [sys.executable, "-c", BLOCKED, str(path)], capture_output=True, text=True, timeout=600, cwd=folder
-    )
-
-
-# Run each script named after the first argument in turn, the suite unimportable, as
-# ``python script.py`` would (its exit status, what it printed); write them to the first.
-BATCH = """import contextlib, io, json, runpy, sys
-sys.modules['conformance'] = None
-ran = {}
-for path in sys.argv[2:]:
-    out, code = io.StringIO(), 0
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        try:
-            runpy.run_path(path, run_name='__main__')
-        except SystemExit as e:
-            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-        except BaseException as e:
-            code, _ = 3, out.write(f'{type(e).__name__}: {e}')
-    ran[path] = [code, out.getvalue()]
-with open(sys.argv[1], 'w') as f:
-    json.dump(ran, f)
-"""
-
-
-def imports(text: str) -> set[str]:
-    found = set()
-    for node in ast.walk(ast.parse(text)):
-        if isinstance(node, ast.Import):
-            found |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            found.add((node.module or "").split(".")[0])
-    return found
+from tests.repro_scripts import ALLOWED, BATCH, KERAS_BACKEND_IDS, imports, run_script
 
 
 def test_every_defect_and_precision_finding_has_a_reproducer():
     missing = [k.id for k in divergences.load() if k.kind in repro.KINDS and not (k.repro or k.no_repro)]
     assert missing == []
-
-
-# Keras' losses on JAX and PyTorch: their reproducers are made in a process of their own
-KERAS_BACKEND_IDS = {
-    k.id: framework_of(k.repro["implementation"]).removeprefix("keras_")
-    for k in repro.reproducible()
-    if framework_of(k.repro["implementation"]).startswith("keras_")
-}
 
 
 IN_PROCESS = [k for k in repro.reproducible() if k.id not in KERAS_BACKEND_IDS]
@@ -159,82 +85,6 @@ def test_a_reproducer_runs_standalone_and_exits_as_the_suite_judges(id, framewor
     assert check.fails, f"{id}: the suite does not see it here; a gate or the repro table is wrong"
     assert status == 1, out[-3000:]
     assert "DIVERGES" in out and "ModuleNotFoundError" not in out, out[-3000:]
-
-
-# Make each named entry's script with conformance-repro's own main() in one process (its exit
-# status and what it said), as `conformance-repro ID -o PATH` would; write them to the first.
-MAKE = """import contextlib, io, json, sys, traceback
-from conformance.repro.__main__ import main
-made = {}
-for id, path in zip(sys.argv[2::2], sys.argv[3::2]):
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err):
-        try:
-            code = main([id, "-o", path])
-        except BaseException:
-            code, _ = 3, err.write(traceback.format_exc())
-    made[id] = [code, err.getvalue()]
-with open(sys.argv[1], "w") as f:
-    json.dump(made, f)
-"""
-
-
-@pytest.fixture(scope="session")
-def keras_backend_scripts(tmp_path_factory):
-    """backend -> id -> (conformance-repro's status and words, the script's text, its exit
-    status and output): every reproducer of Keras on that backend made in one process and run
-    in another, both where KERAS_BACKEND names TensorFlow (a backend is the process's, chosen
-    when Keras is first imported: the first script of a batch chooses it as a lone one would)."""
-    made: dict[str, dict] = {}
-
-    def run(backend: str) -> dict:
-        if backend in made:
-            return made[backend]
-        folder = tmp_path_factory.mktemp(f"repro-keras-{backend}")
-        ids = sorted(id for id, b in KERAS_BACKEND_IDS.items() if b == backend)
-        paths = {id: folder / f"{id}.py" for id in ids}
-        env = {**os.environ, "KERAS_BACKEND": "tensorflow"}
-        made_file, ran_file = folder / "made.json", folder / "ran.json"
-        pairs = [str(x) for id in ids for x in (id, paths[id])]
-        subprocess.run(
-            [sys.executable, "-c", MAKE, str(made_file), *pairs], capture_output=True, timeout=1200, env=env
-        )
-        said = json.loads(made_file.read_text()) if made_file.exists() else {}
-        scripts = [str(paths[id]) for id in ids if paths[id].exists()]
-        subprocess.run(
-            [sys.executable, "-c", BATCH, str(ran_file), *scripts],
-            capture_output=True,
-            timeout=1200,
-            cwd=folder,
-            env=env,
-        )
-        ran = json.loads(ran_file.read_text()) if ran_file.exists() else {}
-        made[backend] = {
-            id: (
-                said.get(id, (None, "the batch did not make it")),
-                paths[id].read_text() if paths[id].exists() else "",
-                *ran.get(str(paths[id]), (None, "the batch did not run it")),
-            )
-            for id in ids
-        }
-        return made[backend]
-
-    return run
-
-
-@pytest.mark.parametrize("id", sorted(KERAS_BACKEND_IDS))
-def test_a_keras_backend_reproducer_sets_its_backend_and_exits_as_the_suite_judges(id, keras_backend_scripts):
-    """conformance-repro sets KERAS_BACKEND for an entry of Keras on JAX or PyTorch, and its
-    script sets it before Keras is imported: both run where KERAS_BACKEND names TensorFlow."""
-    backend = KERAS_BACKEND_IDS[id]
-    for package in ("keras", backend):
-        if importlib.util.find_spec(package) is None:
-            pytest.skip(f"{package} is not installed")
-    (made, said), text, status, out = keras_backend_scripts(backend)[id]
-    assert made == 0 and "exits 1 here (it shows)" in said, said[-3000:]
-    assert imports(text) <= ALLOWED, imports(text) - ALLOWED
-    assert f"Keras backend: {backend}" in out, out[-3000:]
-    assert status == 1 and "DIVERGES" in out and "ModuleNotFoundError" not in out, out[-3000:]
 
 
 def test_a_reproducer_of_a_check_that_passes_exits_0(tmp_path):
