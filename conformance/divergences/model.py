@@ -138,6 +138,12 @@ class KnownDivergence:
                 return False
         return True
 
+    def may_match(self, name: str, value: str) -> bool:
+        """Whether a check whose field ``name`` is ``value`` can match (it meets the patterns
+        for that field, or the entry does not match on it)."""
+        patterns = self.match.get(name)
+        return patterns is None or _meets(patterns, value)
+
     def explain(self) -> str:
         said = f"known divergence {self.id} ({self.kind}): {self.reason}"
         if self.unmeasured:

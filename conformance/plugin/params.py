@@ -205,9 +205,10 @@ def _param(state: State, spec: Spec) -> Any:
         mark = pytest.mark.skip(reason=skip_reason(SKIPPED, fw))
         return pytest.param(skipped, id=f"{spec.framework}-not-installed", marks=[mark])
     marks = []
-    known = divergences.find(state.options.known, spec.fields())
+    fields = spec.fields()
+    known = divergences.find(state.known_for(fields.get("implementation", "")), fields)
     if known is None:  # one said not to apply to these versions: judged as any check, and noted
-        gated_out = [(k, why) for k, why in state.options.outside if k.matches(spec.fields())]
+        gated_out = [(k, why) for k, why in state.options.outside if k.matches(fields)]
         if gated_out:
             spec = replace(spec, fixed=gated_out[0])
     if known is not None:

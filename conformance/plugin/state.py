@@ -114,6 +114,16 @@ class State:
     shrink_budget: ShrinkBudget = field(default_factory=lambda: ShrinkBudget(0.0))  # set at configure
     rotation: Rotation = field(default_factory=Rotation)  # the compiled programs' memory (set at configure)
     built: dict[str, str] | None = None  # the sampled compiled programs built, and why (compiled.py)
+    known_by_implementation: dict[str, list[divergences.KnownDivergence]] = field(default_factory=dict)
+
+    def known_for(self, implementation: str) -> list[divergences.KnownDivergence]:
+        """The known divergences a check of ``implementation`` can match, found once for each:
+        collection matches thousands of checks, and most entries name a few implementations."""
+        if implementation not in self.known_by_implementation:
+            self.known_by_implementation[implementation] = [
+                k for k in self.options.known if k.may_match("implementation", implementation)
+            ]
+        return self.known_by_implementation[implementation]
 
     def framework(self, name: str) -> Framework | str:
         """The framework with the implementations to check, on the devices and in the modes
