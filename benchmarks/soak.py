@@ -7,8 +7,9 @@ but its scope leaves it out (a false red of ours: scope the entry by its mechani
     python -m benchmarks.soak --seeds 5 -- --framework tensorflow -k masked
 
 Each seed is one ``pytest conformance/test_properties.py --hypothesis-seed S`` run (its results
-file kept in --out); a seed is drawn fresh from the OS unless --first-seed numbers them. Exit
-status 1 where any failure was not excused."""
+file kept in --out); a seed is drawn fresh from the OS unless --first-seed numbers them.
+``--summarise reports/soak/seed-*.json`` groups the seeds already run (an interrupted soak's)
+without running any. Exit status 1 where any failure was not excused."""
 
 from __future__ import annotations
 
@@ -115,11 +116,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=20, help="how many runs, one seed each")
     parser.add_argument("--first-seed", type=int, help="number the seeds from here (default: fresh ones)")
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "soak", help="where results go")
+    parser.add_argument(
+        "--summarise",
+        nargs="+",
+        type=Path,
+        metavar="SEED_JSON",
+        help="group the failures of these seeds' results (an interrupted soak's seed-N.json), running none",
+    )
     parser.add_argument("pytest_args", nargs="*", help="after --: arguments for each pytest run")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    runs = []
-    for n in range(args.seeds):
+    runs = [(int(p.stem.removeprefix("seed-")), read(p)) for p in args.summarise or ()]
+    for n in range(0 if args.summarise else args.seeds):
         seed = args.first_seed + n if args.first_seed is not None else int.from_bytes(os.urandom(4), "big")
         code, results, seconds = run_seed(seed, args.out, args.pytest_args)
         print(f"seed {seed}: exit {code} in {seconds:.0f} s", flush=True)
