@@ -55,7 +55,9 @@ def test_numpy_only_never_imports_another_framework(run_suite, tmp_path):
         "def pytest_unconfigure(config):\n"
         "    print('IMPORTED', sorted(m for m in ('torch', 'tensorflow', 'jax') if m in sys.modules))\n"
     )
-    code, out, _ = run_suite("--framework", "numpy", "-p", "imported", env={"PYTHONPATH": str(tmp_path)})
+    code, out, _ = run_suite(
+        "--framework", "numpy", "-k", "article1", "-p", "imported", env={"PYTHONPATH": str(tmp_path)}
+    )
     assert code == 0 and "IMPORTED []" in out, out[-2000:]
 
 
