@@ -126,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("pytest_args", nargs="*", help="after --: arguments for each pytest run")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    named = [p for p in args.summarise or () if not p.stem.removeprefix("seed-").isdigit()]
+    if named:
+        parser.error(f"--summarise: {named[0]} is not a seed's results file (seed-N.json)")
     runs = [(int(p.stem.removeprefix("seed-")), read(p)) for p in args.summarise or ()]
     for n in range(0 if args.summarise else args.seeds):
         seed = args.first_seed + n if args.first_seed is not None else int.from_bytes(os.urandom(4), "big")
