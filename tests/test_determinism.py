@@ -30,3 +30,21 @@ def test_ci_profile_runs_draw_and_record_the_same(run_suite, tmp_path):
     digests = [{r["id"]: r["drawn_digest"] for r in run["results"]} for run in (first, second)]
     assert len(digests[0]) > 10 and digests[0] == digests[1]
     assert comparable(first) == comparable(second)
+
+
+def test_a_default_run_records_its_fresh_seed_and_that_seed_draws_it_again(run_suite):
+    """A green default-profile run keeps no reproduce command: its results record the seed its
+    property checks drew from, and --hypothesis-seed with it draws the same examples (the ci
+    profile, derandomised, records none)."""
+    args = ("--framework", "numpy", "--dtype", "float64", "-k", "agreement and not gradient")
+    target = "conformance/test_properties.py"
+    code, out, fresh = run_suite(*args, "--hypothesis-profile", "default", target=target)
+    seed = fresh["environment"]["hypothesis_seed"]
+    assert code == 0 and isinstance(seed, int), out[-2000:]
+    code, out, again = run_suite(
+        *args, "--hypothesis-profile", "default", "--hypothesis-seed", str(seed), target=target
+    )
+    digests = [{r["id"]: r["drawn_digest"] for r in run["results"]} for run in (fresh, again)]
+    assert code == 0 and digests[0] and digests[0] == digests[1], out[-2000:]
+    _, _, derandomised = run_suite(*args, "--hypothesis-profile", "ci", target=target)
+    assert derandomised["environment"]["hypothesis_seed"] is None

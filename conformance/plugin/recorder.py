@@ -82,6 +82,7 @@ class Recorder:
         cases = {c.id: c.summary() for c in state.cases()[0] if c.id in ran}
         env = results_file.environment(self.frameworks(), command)
         env["hypothesis_profile"] = state.options.profile
+        env["hypothesis_seed"] = state.run_seed  # draws again with --hypothesis-seed (null: derandomised)
         env["cases_digest"] = cases_digest(state.options.cases_dir)
         env["duration_s"] = round(time.monotonic() - self.started, 1)  # to the write
         env["unmatched_divergences"] = [k.id for k in self.unmatched()]
