@@ -14,6 +14,10 @@ from tests.test_scope import ENTRY, ROUNDED
 ROOT = Path(__file__).resolve().parent.parent
 # the float64 agreement check of a loss rounded through float32: fails every seed
 CHECKS = ("--framework", "none", "--dtype", "float64", "-k", "agreement and not gradient")
+# the ci profile's fixed draws where a test asserts what an entry's promise makes of them: a
+# fresh seed can draw an input where the rounded loss is not float32-accurate (seen on CI), which
+# no float32 promise fits
+DERANDOMISED = ("--hypothesis-profile", "ci")
 LOSS = ("--impl", "numpy:tests/user_losses/numpy_definitions.py:reduced_in_float32")
 
 
@@ -48,7 +52,18 @@ def test_a_group_an_entry_would_excuse_but_for_its_list_names_that_entry(tmp_pat
     red, and its group names the entry whose prediction fits it, and the accuracy."""
     known = tmp_path / "known.toml"
     known.write_text(ENTRY.format(id="reduces-in-float32", test='"unsmoothed"', impl=ROUNDED))
-    proc = soak(tmp_path, "--seeds", "1", "--", *LOSS, *CHECKS, "--known-divergences", str(known))
+    proc = soak(
+        tmp_path,
+        "--seeds",
+        "1",
+        "--first-seed",
+        "11",
+        "--",
+        *LOSS,
+        *CHECKS,
+        "--known-divergences",
+        str(known),
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr[-3000:]
     assert (
         "fits reduces-in-float32's prediction, float32-accurate, but that entry's scope does not "
@@ -59,6 +74,17 @@ def test_a_group_an_entry_would_excuse_but_for_its_list_names_that_entry(tmp_pat
 def test_a_soak_with_every_failure_excused_exits_0(tmp_path):
     known = tmp_path / "known.toml"
     known.write_text(ENTRY.format(id="reduces-in-float32", test='"@drawn-loss"', impl=ROUNDED))
-    proc = soak(tmp_path, "--seeds", "1", "--", *LOSS, *CHECKS, "--known-divergences", str(known))
+    proc = soak(
+        tmp_path,
+        "--seeds",
+        "1",
+        "--first-seed",
+        "11",
+        "--",
+        *LOSS,
+        *CHECKS,
+        "--known-divergences",
+        str(known),
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
     assert "1 property checks run, 0 failing (not excused) in 0 group(s)" in proc.stdout
