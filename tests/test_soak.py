@@ -47,23 +47,19 @@ def test_two_seeds_of_a_loss_off_in_float64_give_one_group_named_as_a_finding(tm
     assert again.returncode == 1 and again.stdout.strip() == report.strip()
 
 
+def soak_under(tmp_path: Path, test: str) -> subprocess.CompletedProcess[str]:
+    """One derandomised seed of the loss's checks under an entry promising float32 accuracy
+    on ``test`` (a TOML value: a check, a list or a group)."""
+    known = tmp_path / "known.toml"
+    known.write_text(ENTRY.format(id="reduces-in-float32", test=test, impl=ROUNDED))
+    args = (*LOSS, *CHECKS, *DERANDOMISED, "--known-divergences", str(known))
+    return soak(tmp_path, "--seeds", "1", "--", *args)
+
+
 def test_a_group_an_entry_would_excuse_but_for_its_list_names_that_entry(tmp_path):
     """An entry promising float32 accuracy that lists another check only: the failure stays
     red, and its group names the entry whose prediction fits it, and the accuracy."""
-    known = tmp_path / "known.toml"
-    known.write_text(ENTRY.format(id="reduces-in-float32", test='"unsmoothed"', impl=ROUNDED))
-    proc = soak(
-        tmp_path,
-        "--seeds",
-        "1",
-        "--first-seed",
-        "11",
-        "--",
-        *LOSS,
-        *CHECKS,
-        "--known-divergences",
-        str(known),
-    )
+    proc = soak_under(tmp_path, '"unsmoothed"')
     assert proc.returncode == 1, proc.stdout + proc.stderr[-3000:]
     assert (
         "fits reduces-in-float32's prediction, float32-accurate, but that entry's scope does not "
@@ -72,19 +68,6 @@ def test_a_group_an_entry_would_excuse_but_for_its_list_names_that_entry(tmp_pat
 
 
 def test_a_soak_with_every_failure_excused_exits_0(tmp_path):
-    known = tmp_path / "known.toml"
-    known.write_text(ENTRY.format(id="reduces-in-float32", test='"@drawn-loss"', impl=ROUNDED))
-    proc = soak(
-        tmp_path,
-        "--seeds",
-        "1",
-        "--first-seed",
-        "11",
-        "--",
-        *LOSS,
-        *CHECKS,
-        "--known-divergences",
-        str(known),
-    )
+    proc = soak_under(tmp_path, '"@drawn-loss"')
     assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
     assert "1 property checks run, 0 failing (not excused) in 0 group(s)" in proc.stdout
