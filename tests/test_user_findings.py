@@ -227,6 +227,35 @@ def test_a_counterexample_is_printed_whole_in_digits_that_give_it_back():
     assert np.array_equal(values.astype(np.float32), logits.ravel())
 
 
+def test_a_large_input_is_printed_exactly_where_few_values_differ_and_by_its_corners_else():
+    """Beyond WHOLE_LIMIT elements (Hypothesis fills a large array with one value): the fill and
+    every other value at its position, which rebuild the input; else corners and the way back."""
+    import re
+
+    from conformance.adapters import numpy_adapter
+    from conformance.cases import Case
+    from conformance.checks.judge import Point
+    from conformance.checks.messages import WHOLE_LIMIT, input_lines
+
+    logits = np.zeros((1, WHOLE_LIMIT + 1), np.float32)
+    logits[0, [5, WHOLE_LIMIT]] = [2.5, -np.inf]
+    case = Case("drawn", "(drawn)", "a test", logits.astype(np.float64), np.array([0]), 0.1, "mean", ())
+    fw = numpy_adapter.load()
+    point = Point(fw, fw.implementations[0], "cpu:0", "float32", "indices")
+    printed = "\n".join(input_lines(point, case)).split("logits=")[1].split("labels=")[0]
+    shape = r"an array of shape \[(\d+), (\d+)\]"
+    found = re.fullmatch(shape + r" filled with (\S+), but for \{(.*)\}\s*", printed)
+    assert found, printed
+    rebuilt = np.full((int(found[1]), int(found[2])), float(found[3]), np.float32)
+    for row, column, value in re.findall(r"\[(\d+), (\d+)\]: ([^,}]+)", found[4]):
+        rebuilt[int(row), int(column)] = float(value)
+    assert np.array_equal(rebuilt, logits)
+    spread = np.arange(WHOLE_LIMIT + 1, dtype=np.float64).reshape(1, -1)
+    case = Case("drawn", "(drawn)", "a test", spread, np.array([0]), 0.1, "mean", ())
+    text = "\n".join(input_lines(point, case))
+    assert "..." in text and "its reproduce line draws them again" in text and len(text) < 2000
+
+
 def test_the_optax_idiom_in_the_logits_dtype_passes_in_every_dtype(run_suite):
     """Half precision in, half out: with its one-hot labels in the logits' dtype the idiom
     passes in float16 and bfloat16 too (without, JAX promotes float16 logits and float32

@@ -3,7 +3,6 @@ the error against the bound, and one command that runs it again."""
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import numpy as np
@@ -20,11 +19,39 @@ def _show(array: Any, precision: int | None = None) -> str:
     return np.array2string(np.asarray(array), separator=", ", precision=precision, threshold=60, edgeitems=3)
 
 
+# Elements an input is printed whole up to (every drawn case below 2^15 classes; a larger one's
+# logits come from a generator, shown instead); beyond it, a mostly constant array (Hypothesis
+# fills a large one with one value) is printed exactly as that value and the others.
+WHOLE_LIMIT = 8192
+SPARSE_LIMIT = 64  # positions a filled array's other values are listed at
+
+
 def _whole(array: Any) -> str:
     """An input in a message: every element, each in the fewest digits that give it back
-    exactly, so that a counterexample can be copied (never elided; inputs too large to print
-    come from a generator, which is shown instead)."""
-    return np.array2string(np.asarray(array), separator=", ", threshold=sys.maxsize, floatmode="unique")
+    exactly in its dtype, so that a counterexample can be copied. Beyond WHOLE_LIMIT
+    elements: exactly, as a fill value and the positions that differ, where they are few;
+    else its corners, and its reproduce line draws it again. (NumPy's array2string takes
+    seconds for the unique digits of 100,000 elements; a scalar's str is those digits.)"""
+    a = np.asarray(array)
+    if a.size <= WHOLE_LIMIT:
+        return _nested(a)
+    values, counts = np.unique(a, return_counts=True)
+    fill = values[np.argmax(counts)]
+    differ = ~np.isnan(a) if a.dtype.kind == "f" and np.isnan(fill) else a != fill
+    others = np.argwhere(differ)
+    if len(others) <= SPARSE_LIMIT:
+        at = ", ".join(f"{list(map(int, i))}: {a[tuple(i)]}" for i in others)
+        return f"an array of shape {list(a.shape)} filled with {fill}, but for {{{at}}}"
+    return f"{_show(a)} (shape {list(a.shape)}, {a.size:,} values: its reproduce line draws them again)"
+
+
+def _nested(a: np.ndarray) -> str:
+    """``a`` as nested lists of its elements' shortest round-trip digits."""
+    if a.ndim == 0:
+        return str(a[()])
+    if a.ndim == 1:
+        return "[" + ", ".join(map(str, a)) + "]"
+    return "[" + ",\n ".join(_nested(sub) for sub in a) + "]"
 
 
 def failure_message(
