@@ -57,8 +57,8 @@ def test_a_prediction_holds_of_its_result_and_not_of_another_fault(name):
 
 
 def test_a_definition_s_value_is_checked_only_where_the_check_computes_the_definitions():
-    """A gradient or an identity computes no other definition's value (by = None): there the
-    value prediction holds of any result and the others are what is checked."""
+    """A gradient computes no other definition's value (by = None): there the value
+    prediction holds of any result and the others are what is checked."""
     assert holds(["e-over-the-last-axis"], came([2.0, 0.5], by=None))
     assert not holds(["finite", "e-over-the-last-axis"], came([np.nan, 0.5], by=None))
 
@@ -185,3 +185,26 @@ def test_a_defect_s_model_excuses_only_its_own_value(run_suite, tmp_path, loss, 
     if code:
         assert "smoothing-mass-lost predicts numbers where the answer is finite" in record["message"]
         assert "and the value of targets y (1 - e), the e/K terms lost" in record["message"]
+
+
+def test_an_infinity_is_another_definition_s_where_its_value_is_past_the_dtype_s_range():
+    """Keras' e over a last axis of size 1 (the soak of keras_jax, seed 2970371074) sums ten
+    classes' terms to 77,897, past float16's 65,504: that definition's float16 value is inf, so
+    an inf is its, and "finite" allows it; in float32 it is a number, and the inf no one's."""
+    from conformance.checks.definitions import explaining
+
+    logits = np.array([[-9024.0, -1e4, -5640, 0, 5972, -5040, 5528, 20, 0, -0.6104]])
+    logits = logits.astype(np.float16).astype(np.float64)
+    labels = np.zeros((1, 10))
+    labels[0, 7] = 1
+
+    def named(dtype: str) -> list[str]:
+        found = explaining(np.array([np.inf]), logits, labels, 0.9999, "none", np.array([100.0]), dtype, 1)
+        return [a.key for a in found]
+
+    assert named("float16") == ["e-over-the-last-axis"] and named("float32") == []
+    answer = np.array([7788.0])
+    assert holds(
+        ["finite", "e-over-the-last-axis"], came([np.inf], answer=answer, by=("e-over-the-last-axis",))
+    )
+    assert not holds(["finite"], came([np.inf], answer=answer, by=()))

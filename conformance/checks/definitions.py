@@ -159,12 +159,21 @@ def explaining(
         v = value(alternative, logits, labels, e, reduction, last_axis)
         if v is None or v.shape != got.shape:
             continue
+        v = _in_range(v, dtype)
         allowed = bound * _size(v) / (_size(exact) if exact is not None else _size(v))
         with np.errstate(invalid="ignore"):  # inf - inf: an infinity matches itself only
             near = (np.abs(got - v) <= allowed) | (got == v) | (np.isnan(got) & np.isnan(v))
         if np.all(near):
             found.append(alternative)
     return found
+
+
+def _in_range(values: np.ndarray, dtype: str) -> np.ndarray:
+    """``values`` where ``dtype`` holds them, and the infinity they round to where it does not
+    (Keras' e over a last axis of size 1 can sum past float16's 65,504: its value is then inf)."""
+    with np.errstate(over="ignore"):
+        rounded = np.asarray(values).astype(dtype).astype(np.float64)
+    return np.where(np.isinf(rounded) & np.isfinite(values), rounded, values)
 
 
 def _size(values: np.ndarray) -> np.ndarray:

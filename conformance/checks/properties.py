@@ -22,7 +22,7 @@ import numpy as np
 from conformance import vocabulary
 from conformance.cases import Case
 from conformance.cases.generator import hashes
-from conformance.checks import exact_answer, judge, messages
+from conformance.checks import definitions, exact_answer, judge, messages
 from conformance.checks.failures import Divergence, Point
 from conformance.draws import primitives
 from conformance.oracle import softmax
@@ -51,13 +51,18 @@ def identity(
     within: str | None,
     other_point: Point | None = None,
 ) -> dict[str, Any]:
-    """The implementation gives ``case`` and ``other`` the same loss, within both bounds."""
+    """The implementation gives ``case`` and ``other`` the same loss, within both bounds; where
+    it does not, the other definitions that give what it returned for ``case`` are named."""
     got, record = judge.run(point, case)
     theirs, _ = judge.run(other_point or point, other)
     theirs = np.asarray(theirs, np.float64)
     bound = _bound(point, case, got) + _bound(other_point or point, other, theirs)
     record["compared_with"] = what
-    return judge.judge(point, case, got, Exact.from_float64(theirs), bound, record, reproduce, within)
+    logits, labels = judge.inputs(case, point.label_kind, point.dtype)
+    options = case.options(point.impl.convention)
+    explain = definitions.explainer(case, options, logits, labels, bound.worst, point.dtype, theirs)
+    expected = Exact.from_float64(theirs)
+    return judge.judge(point, case, got, expected, bound, record, reproduce, within, explain=explain)
 
 
 # --- agreement with the reference -----------------------------------------------------

@@ -80,9 +80,13 @@ PREDICTIONS: dict[str, tuple[str, Callable[[Came], bool]]] = {
         "a NaN or an infinity, whatever the answer (which the same fault may have made)",
         lambda c: _any(~np.isfinite(_got(c))),
     ),
-    "finite": (
-        "numbers where the answer is finite (no NaN or infinity there): digits lost, not range",
-        lambda c: _got(c).size > 0 and not _any(~np.isfinite(_got(c)) & _answer_is(c, np.isfinite)),
+    "finite": (  # an infinity that another definition's value rounds to is that definition's
+        "numbers where the answer is finite (no NaN or infinity there, unless another definition "
+        "the result is gives an infinity itself, past the dtype's range): digits lost, not range",
+        lambda c: (
+            _got(c).size > 0
+            and (bool(c.explained_by) or not _any(~np.isfinite(_got(c)) & _answer_is(c, np.isfinite)))
+        ),
     ),
     "number-for-nan": (
         "a number where the answer is NaN",
