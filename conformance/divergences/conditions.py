@@ -22,6 +22,8 @@ CONDITIONS: dict[str, Callable[[Any], bool]] = {
     "no-smoothing": lambda case: case.label_smoothing == 0,
     # a sum of K terms of at most 1 (exp(x - max)) can reach 65520, where float16 rounds to inf
     "classes-65520-or-more": lambda case: case.classes >= 65520,
+    # logits of rank 3, a batch (A, B) with the classes on one of the three axes
+    "rank-3": lambda case: case.batch_shape is not None,
 }
 
 
