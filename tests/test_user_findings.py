@@ -77,6 +77,31 @@ def test_a_loss_of_another_definition_is_named_in_its_failures(run_suite, name, 
     ), [r["message"] for r in diverged if named not in r["message"]][:1]
 
 
+def test_an_identity_check_names_the_definition_its_first_call_gives():
+    """hand_smoothed compares two calls of the loss, not the exact answer; where they differ,
+    the definition the first call gives is named as in a loss check (fairseq's e/(K-1))."""
+    from dataclasses import replace
+
+    from conformance.adapters import numpy_adapter
+    from conformance.cases import Case
+    from conformance.checks import properties
+    from conformance.checks.failures import Divergence, Point
+    from conformance.oracle import softmax
+
+    def e_over_k_minus_1(logits, labels, e, reduction, axis, weights=None, ignore_index=None):
+        k = logits.shape[-1]
+        t = labels * (1 - e) + (1 - labels) * e / (k - 1)
+        return np.asarray(softmax.softmax_cross_entropy(logits, t, 0.0, reduction)).astype(logits.dtype)
+
+    fw = numpy_adapter.load()
+    impl = replace(fw.implementations[0], loss=e_over_k_minus_1, class_axis="rows")
+    point = Point(fw, impl, "cpu:0", "float64", "probabilities")
+    logits = np.array([[1.0, 2.0, 3.0, 0.5], [0.0, -1.0, 4.0, 2.0]])
+    case = Case("drawn", "(drawn)", "a test", logits, np.array([2, 0]), 0.3, "none", ())
+    with pytest.raises(Divergence, match=r"your loss matches the e/\(K-1\) convention"):
+        properties.hand_smoothed(point, case, None)
+
+
 def test_a_correct_loss_is_never_given_another_definitions_name(run_suite):
     args = ("--impl", DEFINITIONS + "correct", "--framework", "none", "--dtype", "float64")
     args += ("-k", "test_loss or test_document")

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from conformance.cases import Case
+from conformance.checks.exact_answer import inputs
 from conformance.oracle import softmax
+from conformance.oracle.conventions import Convention
 from conformance.oracle.numbers import EXTENDED
-from conformance.oracle.targets import Options, is_indices, one_hot
+from conformance.oracle.targets import is_indices, one_hot
 from conformance.vocabulary import EPSILON, SOFTMAX_CROSS_ENTROPY
 
 SUITE = "targets y (1 - e) + e/K over all K classes, the cross-entropy of each row (PyTorch, Keras, optax)"
@@ -191,17 +193,18 @@ def sentence(found: list[Alternative]) -> str:
 
 def explainer(
     case: Case,
-    options: Options,
-    logits: np.ndarray,
-    labels: np.ndarray,
+    convention: Convention,
+    label_kind: str,
     bound_eps: np.ndarray,
     dtype: str,
     exact: np.ndarray | None = None,
 ) -> Callable[..., list[Alternative]] | None:
     """For a softmax loss check without class weights or ignored rows, of an implementation that
-    spreads e over all K classes: ``explaining`` for what it returned, on its inputs, layout
-    and bound (in epsilons of ``dtype``, or of the accuracy a known divergence still promises,
-    for a loss of the size of ``exact``); else None (the alternatives are not defined there)."""
+    spreads e over all K classes: ``explaining`` for what it returned, on the check's inputs
+    (``case`` as the implementation gets it: ``label_kind``, in ``dtype``), layout and bound (in
+    epsilons of ``dtype``, or of the accuracy a known divergence still promises, for a loss of
+    the size of ``exact``); else None (the alternatives are not defined there)."""
+    options = case.options(convention)
     if (
         case.operation != SOFTMAX_CROSS_ENTROPY
         or options.weights is not None
@@ -209,6 +212,7 @@ def explainer(
         or options.convention.smoothing_spread != "all-classes"  # e/(K-1)'s are not these alternatives
     ):
         return None
+    logits, labels = inputs(case, label_kind, dtype)
     last_axis = int(np.shape(case.arranged(logits))[-1])
     e, reduction = case.label_smoothing, case.reduction
     return lambda got, accuracy=dtype: explaining(

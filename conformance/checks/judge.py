@@ -109,9 +109,7 @@ def check_loss(point: Point, case: Case, reproduce: str = "", within: str | None
     convention = point.impl.convention
     exact = exact_loss(case, point.label_kind, point.dtype, convention)
     bound = loss_bound(case, point.label_kind, point.dtype, exact, convention)
-    logits, labels = inputs(case, point.label_kind, point.dtype)
-    options = case.options(convention)
-    explain = definitions.explainer(case, options, logits, labels, bound.worst, point.dtype, exact.hi)
+    explain = definitions.explainer(case, convention, point.label_kind, bound.worst, point.dtype, exact.hi)
     return judge(point, case, got, exact, bound, record, reproduce, within, explain=explain)
 
 

@@ -58,9 +58,8 @@ def identity(
     theirs = np.asarray(theirs, np.float64)
     bound = _bound(point, case, got) + _bound(other_point or point, other, theirs)
     record["compared_with"] = what
-    logits, labels = judge.inputs(case, point.label_kind, point.dtype)
-    options = case.options(point.impl.convention)
-    explain = definitions.explainer(case, options, logits, labels, bound.worst, point.dtype, theirs)
+    convention = point.impl.convention
+    explain = definitions.explainer(case, convention, point.label_kind, bound.worst, point.dtype, theirs)
     expected = Exact.from_float64(theirs)
     return judge.judge(point, case, got, expected, bound, record, reproduce, within, explain=explain)
 
