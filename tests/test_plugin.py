@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import glob
 import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 
 from conformance.results.results_file import read
 from conformance.vocabulary import OUTCOMES
+from tests.conftest import ROOT
 from tests.planting import known_file, plant
 
 NUMPY_ID = "article2-e0.001-indices-conformance.numpy.softmax_cross_entropy-cpu:0-float64-eager"
@@ -256,12 +259,41 @@ def test_a_run_uses_every_core_unless_told(run_suite):
     if glob.glob("/dev/nvidia[0-9]*"):
         pytest.skip("an NVIDIA GPU is visible here: the suite runs serially by default")
     args = ("--framework", "numpy", "-k", "article2-e0-")
-    code, out, parallel = run_suite(*args, serial=False)
-    assert code == 0 and "bringing up nodes" in out, out[-2000:]
+    code, out, parallel = run_suite(*args, "-vv", serial=False)
+    # on xdist's workers, each a contiguous run of the checks in framework order (scope.py, running.py)
+    assert code == 0 and "scheduling tests via WorkStealingScheduling" in out, out[-2000:]
     code, out, serial = run_suite(*args, "-n", "0")
     assert code == 0 and "bringing up nodes" not in out, out[-2000:]
     outcomes = [{r["id"]: r["outcome"] for r in run["results"]} for run in (serial, parallel)]
     assert outcomes[0] == outcomes[1] and len(outcomes[0]) >= 16
+
+
+def test_a_run_orders_its_golden_checks_by_framework_and_its_property_checks_by_draw_key():
+    """JAX's golden checks first, then NumPy's, TensorFlow's and PyTorch's (running.py:
+    by_framework), whatever order they are collected in, so that xdist's worksteal gives a
+    worker one framework's checks in a row and its programs are built once; the property
+    checks after them, as collected (by draw key), so that a key's examples are drawn once."""
+    proc = subprocess.run(
+        [
+            *(sys.executable, "-m", "pytest", "conformance", "--collect-only", "-q", "-n", "0"),
+            *("-p", "no:cacheprovider", "--framework", "torch,numpy,jax"),
+            *("-k", "article2-e0- or agreement-indices"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    ids = [line for line in proc.stdout.splitlines() if "::" in line]
+    golden = [i for i in ids if "test_golden.py" in i]
+    properties = [i for i in ids if "test_property[" in i]
+    assert golden and properties and ids == golden + properties, proc.stdout[-2000:]
+    starts = {"jax": ("-jax.", "-optax."), "numpy": ("-conformance.",), "torch": ("-torch.",)}
+    order = [next(f for f, s in starts.items() if any(p in i for p in s)) for i in golden]
+    assert set(order) == set(starts) and order == sorted(order, key=list(starts).index), order
+    # the property checks of one draw key are not split by framework (params.py sorts them by key)
+    frameworks = [next(f for f, s in starts.items() if any(p in i for p in s)) for i in properties]
+    assert frameworks != sorted(frameworks, key=list(starts).index), frameworks
 
 
 @pytest.mark.slow

@@ -109,6 +109,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if _runs(config):
         from conformance.plugin import running
 
+        running.by_framework(items)
         running.add_time_limits(config, items)
 
 

@@ -1,5 +1,5 @@
-"""How the checks run: each within a time limit (pytest-timeout), and with the memory of
-what the frameworks built freed between checks."""
+"""How the checks run: in framework order, each within a time limit (pytest-timeout), and
+with the memory of what the frameworks built freed between checks."""
 
 from __future__ import annotations
 
@@ -10,6 +10,31 @@ import pytest
 
 from conformance.adapters import Framework
 from conformance.plugin.state import State, spec_of
+
+# the order of the frameworks' golden checks in a run (the others after them, by name):
+# xdist's worksteal gives each worker a contiguous run of the checks (scope.py:
+# keep_frameworks_together), so that a framework's programs for a case's shapes are built by
+# one worker, not by every one
+FRAMEWORK_ORDER = ("jax", "numpy", "tensorflow", "torch")
+
+
+def by_framework(items: list[pytest.Item]) -> None:
+    """Order the golden checks by framework (FRAMEWORK_ORDER), each framework's in the order
+    collected; tests that are not checks first, the property checks last, in the order of their
+    draw keys (params.py), so that a key's examples are drawn once per worker, whatever
+    framework judges them. Every worker collects the same order."""
+
+    def rank(item: pytest.Item) -> tuple[int, int, str]:
+        spec = spec_of(item)
+        name = spec.fields()["framework"] if spec is not None else ""
+        if not name:
+            return (-1, 0, "")
+        if getattr(item, "originalname", "") == "test_property":
+            return (1, 0, "")
+        known = name in FRAMEWORK_ORDER
+        return (0, FRAMEWORK_ORDER.index(name) if known else len(FRAMEWORK_ORDER), "" if known else name)
+
+    items.sort(key=rank)
 
 
 def add_time_limits(config: pytest.Config, items: list[pytest.Item]) -> None:

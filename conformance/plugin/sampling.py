@@ -6,7 +6,10 @@ them is most of a cold run's time, so a default run builds:
 
 1. every kind of program: at least one of each stratum (framework, implementation, device,
    dtype, mode, check, label kind), and of each large vocabulary in each framework's compiled
-   mode, the one of its kind judged least recently;
+   mode: with a budget (3.), which brings the others round, of its kind's programs judged
+   before on this machine (whose builds the compile caches keep: it costs its warm time) the one
+   judged least recently; without one, or for a kind never judged, the one judged least
+   recently (never built first), so that the kinds' turns alone judge every program;
 2. the sticky ones: those a known divergence ties to a compiled mode, and those that failed
    when last judged;
 3. the rest on a budget of seconds, least recently judged first (their last measured time, or
@@ -62,7 +65,8 @@ def choose(programs: Iterable[Program], budget_s: float) -> dict[str, str]:
     ordered = sorted(programs, key=_order)
     built = {p.key: f"sticky: {p.sticky}" for p in ordered if p.sticky}
     covered = {kind for p in ordered if p.sticky for kind in p.kinds}
-    for p in ordered:
+    # with a budget to bring the others round, a kind's program judged before (built, cached) first
+    for p in sorted(ordered, key=lambda p: p.last is None) if budget_s > 0 else ordered:
         if not covered.issuperset(p.kinds):
             covered.update(p.kinds)
             built.setdefault(p.key, "its kind's turn")

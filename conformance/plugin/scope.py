@@ -6,6 +6,7 @@ from __future__ import annotations
 import glob
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,7 +56,8 @@ def use_every_core(config: pytest.Config) -> None:
         return
     option = config.option
     if getattr(option, "numprocesses", None) is not None or getattr(option, "tx", None):
-        return  # the user chose
+        keep_frameworks_together(option)
+        return  # the user chose how many
     if getattr(option, "dist", "no") != "no" or option.usepdb or option.trace or option.collectonly:
         return
     if glob.glob("/dev/nvidia[0-9]*"):
@@ -64,3 +66,20 @@ def use_every_core(config: pytest.Config) -> None:
     if not getattr(option, "maxprocesses", None) and hasattr(os, "sysconf"):
         memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
         option.maxprocesses = max(1, memory // WORKER_MEMORY)
+    keep_frameworks_together(option)
+
+
+def keep_frameworks_together(option: Any) -> None:
+    """Unless the user named a --dist, pytest-xdist's ``worksteal``: each worker takes a
+    contiguous run of the checks, which the plugin orders by framework (running.py:
+    by_framework), and a worker that runs out takes half of the rest of the busiest one. A
+    framework's builds (eager JAX's programs for every shape it meets, tf.function's traces,
+    torch.compile's graphs) are then made and kept by as few workers as may be, where xdist's
+    ``load`` deals the checks out one by one and every worker builds them all."""
+    if getattr(option, "dist", "no") != "no":
+        return
+    try:
+        from xdist.scheduler import WorkStealingScheduling  # noqa: F401  (pytest-xdist 3.2 and later)
+    except ImportError:
+        return
+    option.dist = "worksteal"
