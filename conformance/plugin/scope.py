@@ -74,8 +74,8 @@ def keep_frameworks_together(option: Any) -> None:
     contiguous run of the checks, which the plugin orders by framework (running.py:
     by_framework), and a worker that runs out takes half of the rest of the busiest one. A
     framework's builds (eager JAX's programs for every shape it meets, tf.function's traces,
-    torch.compile's graphs) are then made and kept by as few workers as may be, where xdist's
-    ``load`` deals the checks out one by one and every worker builds them all."""
+    torch.compile's graphs) are then kept by fewer workers, where xdist's ``load`` deals the
+    checks out one by one and every worker keeps them all."""
     if getattr(option, "dist", "no") != "no":
         return
     try:
