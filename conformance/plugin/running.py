@@ -13,8 +13,8 @@ from conformance.plugin.state import State, spec_of
 
 # the order of the frameworks' golden checks in a run (the others after them, by name):
 # xdist's worksteal gives each worker a contiguous run of the checks (scope.py:
-# keep_frameworks_together), so that a worker keeps the builds of fewer frameworks (the largest
-# process 0.16 GB smaller, the time the same: docs/performance.md)
+# keep_frameworks_together), so that a worker keeps the builds of fewer frameworks (at one seed
+# the largest process 0.16 GB smaller, the time the same: docs/performance.md)
 FRAMEWORK_ORDER = ("jax", "numpy", "tensorflow", "torch")
 
 
