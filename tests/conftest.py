@@ -23,6 +23,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # The tests start about 180 Pythons of the same code. Where the environment forbids bytecode
+    # files (PYTHONDONTWRITEBYTECODE, set on CI's machines), each compiled the package again and
+    # pytest rewrote the asserts of its 190 modules: a second a process. The Pythons the tests
+    # start write them as Python does by default (into __pycache__, which git ignores).
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     config.addinivalue_line(
         "markers", "slow: a test that must stay slow (a whole run of the suite); run with --slow"
     )

@@ -114,6 +114,7 @@ class State:
     shrink_budget: ShrinkBudget = field(default_factory=lambda: ShrinkBudget(0.0))  # set at configure
     rotation: Rotation = field(default_factory=Rotation)  # the compiled programs' memory (set at configure)
     built: dict[str, str] | None = None  # the sampled compiled programs built, and why (compiled.py)
+    freed_at: int = 0  # the worker's resident memory when it last freed the frameworks' caches (running.py)
     known_by_implementation: dict[str, list[divergences.KnownDivergence]] = field(default_factory=dict)
 
     def known_for(self, implementation: str) -> list[divergences.KnownDivergence]:

@@ -1,0 +1,63 @@
+"""A worker's memory between checks (plugin/running.py): the frameworks' builds are freed when
+it is crowded, once until it has grown again, and the memory freed goes back to the system."""
+
+from __future__ import annotations
+
+import ctypes.util
+import dataclasses
+
+import pytest
+
+from conformance.adapters import numpy_adapter
+from conformance.plugin import running
+from conformance.plugin.options import Options
+from conformance.plugin.state import State
+
+GIB = 1 << 30
+
+
+def test_a_crowded_worker_frees_the_builds_once_until_it_grows_again(monkeypatch, request, tmp_path):
+    """Above FREE_ABOVE, the builds are freed; then not again until the worker has grown by
+    REGROWTH (a worker whose frameworks alone hold more would free, and build again, after
+    every check); a framework that ran a large input keeps its programs while memory is not
+    short."""
+    released: list[str] = []
+    numpy = numpy_adapter.load()
+    jax_like = dataclasses.replace(numpy, name="with caches", release=lambda: released.append("caches"))
+    large = dataclasses.replace(numpy, name="ran large", programs=numpy.programs.copy())
+    large.programs[("a program",)] = numpy.implementations[0], numpy.modes[0], len
+    large.ran_large = True
+    state = State(Options(("numpy",), (), tmp_path, "ci"))
+    state.frameworks = {"with caches": jax_like, "ran large": large}
+    readings: list[int] = []
+    monkeypatch.setattr(running, "resident_memory", lambda: readings.pop(0))
+
+    def between_checks(*resident: int) -> None:
+        readings[:] = list(resident)
+        running.free_builds(state, request.node, None)
+        assert not readings, "read as many times as expected"
+
+    between_checks(GIB)  # below FREE_ABOVE: nothing freed
+    assert released == [] and large.programs
+    between_checks(int(1.6 * GIB), int(1.55 * GIB))  # above: freed (and read again after)
+    assert released == ["caches"] and not large.programs and not large.ran_large
+    between_checks(int(1.6 * GIB))  # still above, but not grown since: nothing freed again
+    between_checks(int(1.7 * GIB))
+    assert released == ["caches"]
+    between_checks(int(1.55 * GIB) + running.REGROWTH + 1, GIB)  # grown by REGROWTH: freed again
+    assert released == ["caches", "caches"]
+
+
+@pytest.mark.skipif(ctypes.util.find_library("c") != "libc.so.6", reason="glibc's malloc_trim only")
+def test_the_memory_freed_goes_back_to_the_system():
+    """glibc keeps what a process frees for its next allocations, so that its resident memory
+    still counts it: return_freed_memory gives it back (without it, this test's reading after
+    the free stays where it was)."""
+    before = running.resident_memory()
+    blocks = [bytearray(50_000) for _ in range(6000)]  # 300 MB below glibc's mmap threshold
+    kept = blocks[::50]  # a few kept between the freed ones, as a framework's caches leave them
+    del blocks
+    assert running.resident_memory() - before > 200e6  # freed, and still resident
+    running.return_freed_memory()
+    assert running.resident_memory() - before < 100e6
+    assert len(kept) == 120
