@@ -95,24 +95,28 @@ def return_freed_memory() -> None:
 
 
 def free_builds(state: State, item: pytest.Item, nextitem: pytest.Item | None) -> None:
-    """Between checks, when the worker's memory is above FREE_ABOVE and has grown by REGROWTH
-    since it last freed, the frameworks free what their compilers built: the programs of each
-    that ran a large input (Framework.free), the caches of each that has its own (JAX's
-    release), and the memory goes back to the system. Not while the next check takes the
-    same golden case: its builds serve again. Eager JAX keeps its builds for every shape and
-    dtype it met, about 2 MB each (250 MB per property check of one implementation, 100 MB
-    per large shape): a worker that kept them all would hold 5 GB."""
+    """Between checks, frameworks free what their compilers built (Framework.free): each that
+    ran a large input, once its checks are done (a golden case's, when the next check takes
+    another case; a property check's, at its end); and when the worker's memory is above
+    FREE_ABOVE and has grown by REGROWTH since it last freed, each that has caches of its own
+    to release (JAX). Then the memory freed goes back to the system. Eager JAX keeps its builds
+    for every shape and dtype it met, about 2 MB each (250 MB per property check of one
+    implementation, 100 MB per large shape): a worker that kept them all would hold 5 GB."""
     spec, following = spec_of(item), spec_of(nextitem) if nextitem is not None else None
     if spec is not None and following is not None and spec.case is not None and following.case is spec.case:
-        return
-    if resident_memory() <= max(FREE_ABOVE, state.freed_at + REGROWTH):
-        return
+        return  # the same golden case next: its builds serve again
+    crowded = resident_memory() > max(FREE_ABOVE, state.freed_at + REGROWTH)
+    freed = False
     for framework in state.frameworks.values():
         if not isinstance(framework, Framework):
             continue
         if framework.ran_large:
             framework.free()
-        elif framework.release is not None:  # its caches, not the programs kept
+            freed = True
+        elif crowded and framework.release is not None:  # its caches, not the programs kept
             framework.release()
-    return_freed_memory()
-    state.freed_at = resident_memory()
+            freed = True
+    if freed:
+        return_freed_memory()
+    if crowded:
+        state.freed_at = resident_memory()
