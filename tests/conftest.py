@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from conformance.results.results_file import read
+from tests.pytest_runs import run_pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,7 +44,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture
 def run_suite(tmp_path):
-    """Run ``pytest conformance`` in a subprocess; returns (exit code, output, results)."""
+    """Run ``pytest conformance`` in a new process (pytest_runs.py); returns (exit code, output, results)."""
 
     def run(
         *args: str,
@@ -53,15 +52,14 @@ def run_suite(tmp_path):
         target: str = "conformance/test_golden.py",
         serial: bool = True,
         timeout: int = 600,
+        fresh: bool = False,
     ) -> tuple[int, str, dict]:
         """``target``: the golden checks by default (seconds); "conformance" for everything.
-        ``serial``: -n 0 unless ``args`` give -n (else the suite's default, every core)."""
+        ``serial``: -n 0 unless ``args`` give -n (else the suite's default, every core).
+        ``fresh``: a Python started afresh, not forked (pytest_runs.py)."""
         results = tmp_path / "results.json"
-        proc = subprocess.run(
+        proc = run_pytest(
             [
-                sys.executable,
-                "-m",
-                "pytest",
                 target,
                 "-q",
                 "-p",
@@ -73,12 +71,11 @@ def run_suite(tmp_path):
                 *(("-n", "0") if serial and "-n" not in args else ()),
                 *args,
             ],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
+            ROOT,
             # the compiled programs' rotation of this test's own, not the user's (plugin/rotation.py)
-            env={**os.environ, "CONFORMANCE_ROTATION": str(tmp_path / "rotation"), **(env or {})},
-            timeout=timeout,
+            {**os.environ, "CONFORMANCE_ROTATION": str(tmp_path / "rotation"), **(env or {})},
+            timeout,
+            fresh,
         )
         data = read(results) if results.exists() else {}  # one flat record per check
         return proc.returncode, proc.stdout + proc.stderr, data
@@ -112,13 +109,10 @@ def sample_results(tmp_path_factory) -> Path:
 
 
 def golden_results(results: Path, *args: str, env: dict[str, str] | None = None) -> Path:
-    """Run the golden checks serially in a subprocess with ``args``; the results file it wrote
+    """Run the golden checks serially in a new process with ``args``; the results file it wrote
     (asserted readable)."""
-    proc = subprocess.run(
+    proc = run_pytest(
         [
-            sys.executable,
-            "-m",
-            "pytest",
             "conformance/test_golden.py",
             "-q",
             "-p",
@@ -131,11 +125,9 @@ def golden_results(results: Path, *args: str, env: dict[str, str] | None = None)
             "-n",
             "0",
         ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=1200,
-        env={**os.environ, **(env or {})},
+        ROOT,
+        {**os.environ, **(env or {})},
+        1200,
     )
     assert results.exists(), proc.stdout[-3000:] + proc.stderr[-3000:]
     read(results)  # readable, or ResultsFileError says why

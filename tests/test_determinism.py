@@ -42,8 +42,8 @@ def test_a_default_run_records_its_fresh_seed_and_that_seed_draws_it_again(run_s
     seed = fresh["environment"]["hypothesis_seed"]
     assert code == 0 and isinstance(seed, int), out[-2000:]
     code, out, again = run_suite(
-        *args, "--hypothesis-profile", "default", "--hypothesis-seed", str(seed), target=target
-    )
+        *args, "--hypothesis-profile", "default", "--hypothesis-seed", str(seed), target=target, fresh=True
+    )  # a Python of its own hash seed, where the first was forked (pytest_runs.py)
     digests = [{r["id"]: r["drawn_digest"] for r in run["results"]} for run in (fresh, again)]
     assert code == 0 and digests[0] and digests[0] == digests[1], out[-2000:]
     _, _, derandomised = run_suite(*args, "--hypothesis-profile", "ci", target=target)

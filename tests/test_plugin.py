@@ -77,7 +77,7 @@ def test_missing_frameworks_are_skipped_with_their_reason(run_suite, tmp_path):
         sys.meta_path.insert(0, Block())
     """)
     )
-    code, out, results = run_suite("-k", "article1", env={"PYTHONPATH": str(blocker)})
+    code, out, results = run_suite("-k", "article1", env={"PYTHONPATH": str(blocker)}, fresh=True)
     assert code == 0, out
     for name in ("torch", "tensorflow", "jax"):
         assert f"skipped: {name} is not installed" in out
