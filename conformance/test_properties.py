@@ -21,7 +21,7 @@ from conformance.checks import property_table
 from conformance.checks.failures import CheckFailure, Divergence
 from conformance.checks.messages import input_lines
 from conformance.draws import per_key
-from conformance.plugin import profiles, shrinking, verdict
+from conformance.plugin import profiles, running, shrinking, verdict
 from conformance.plugin.check_record import reproduce_command
 from conformance.plugin.state import SEED, STATE, Spec
 
@@ -111,6 +111,7 @@ def test_property(spec: Spec, request: pytest.FixtureRequest, record_property) -
     failure: CheckFailure | None = None
     try:
         for example in per_key.examples(key, strategy, at_seed, count):
+            running.free_when_crowded(state)  # a check of many shapes builds for each
             examples += 1
             rows += len(example[0].labels)
             drawn.update(fingerprint(example))

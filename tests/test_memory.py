@@ -64,3 +64,43 @@ def test_the_memory_freed_goes_back_to_the_system():
     running.return_freed_memory()
     assert running.resident_memory() - before < 100e6
     assert len(kept) == 120
+
+
+CROWDED = """
+import os
+from pathlib import Path
+
+import conformance.adapters.numpy_adapter as adapter
+from conformance.plugin import running
+
+running.FREE_ABOVE = 0
+running.REGROWTH = -(1 << 40)  # crowded whatever the worker holds
+_load = adapter.load
+
+
+def load(*args, **kwargs):
+    framework = _load(*args, **kwargs)
+    framework.release = lambda: Path(os.environ["RELEASES"]).open("a").write("released\\n")
+    return framework
+
+
+adapter.load = load
+"""
+
+
+def test_a_crowded_worker_frees_between_the_examples_of_a_property_check(run_suite, tmp_path):
+    """Within a property check, not only between checks: each example may be a new shape
+    (eager JAX builds for each, 0.55 GB in one check measured), so a crowded worker releases
+    the caches before each (here every reading is crowded, and NumPy counts its releases)."""
+    (tmp_path / "crowded.py").write_text(CROWDED)
+    releases = tmp_path / "releases"
+    code, out, results = run_suite(
+        *("--framework", "numpy", "--dtype", "float64", "-p", "crowded"),
+        *("-k", "test_property and agreement-indices and not gradient and conformance.numpy"),
+        target="conformance/test_properties.py",
+        env={"PYTHONPATH": str(tmp_path), "RELEASES": str(releases)},
+    )
+    checks = results["results"]
+    assert code == 0 and len(checks) == 1, out[-2000:]
+    examples = checks[0]["examples"]
+    assert examples > 5 and len(releases.read_text().splitlines()) >= examples
