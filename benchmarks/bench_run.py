@@ -28,7 +28,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from conformance.adapters import jax_adapter, tensorflow_adapter, torch_compile
+from conformance.adapters import jax_builds, tensorflow_adapter, torch_compile
 from conformance.plugin import rotation
 from conformance.results.results_file import read
 
@@ -113,7 +113,7 @@ def run_figures(args: tuple[str, ...]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         caches = Path(folder)
         env = {
-            jax_adapter.CACHE: str(caches / "jax"),
+            jax_builds.CACHE: str(caches / "jax"),
             torch_compile.CACHE: str(caches / "inductor"),
             tensorflow_adapter.CACHE: str(caches / "tensorflow"),
             "TORCHINDUCTOR_CACHE_DIR": "",  # (empty: the suite's folder above is used)

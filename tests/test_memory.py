@@ -51,6 +51,34 @@ def test_a_crowded_worker_frees_the_builds_once_until_it_grows_again(monkeypatch
     assert not large.programs and not large.ran_large and released == ["caches", "caches"]
 
 
+def test_a_crowded_worker_lets_go_of_the_lowered_modules_first(monkeypatch, request, tmp_path):
+    """A framework that can release what building its programs left (JAX's lowered modules)
+    does that alone where it brings the worker below FREE_ABOVE, and keeps its programs; where
+    the worker is still above, it releases everything."""
+    released: list[str] = []
+    numpy = numpy_adapter.load()
+    jax_like = dataclasses.replace(
+        numpy,
+        name="with caches",
+        release=lambda: released.append("everything"),
+        release_lowered=lambda: released.append("lowered"),
+    )
+    state = State(Options(("numpy",), (), tmp_path, "ci"))
+    state.frameworks = {"with caches": jax_like}
+    readings: list[int] = []
+    monkeypatch.setattr(running, "resident_memory", lambda: readings.pop(0))
+    monkeypatch.setattr(running, "return_freed_memory", lambda: None)
+
+    # crowded; below FREE_ABOVE once the modules are gone; read again for freed_at
+    readings[:] = [int(1.7 * GIB), int(1.3 * GIB), int(1.3 * GIB)]
+    running.free_builds(state, request.node, None)
+    assert released == ["lowered"] and not readings
+    # crowded again (grown by REGROWTH); still above FREE_ABOVE without the modules
+    readings[:] = [int(1.3 * GIB) + running.REGROWTH + 1, int(1.55 * GIB), int(1.2 * GIB)]
+    running.free_builds(state, request.node, None)
+    assert released == ["lowered", "lowered", "everything"] and not readings
+
+
 @pytest.mark.skipif(ctypes.util.find_library("c") != "libc.so.6", reason="glibc's malloc_trim only")
 def test_the_memory_freed_goes_back_to_the_system():
     """glibc keeps what a process frees for its next allocations, so that its resident memory

@@ -65,15 +65,20 @@ class Framework:
     )
     # frees what the framework keeps of its builds beyond ``programs`` (JAX: its caches)
     release: Callable[[], None] | None = None
+    # frees what it keeps of building them, not what it built (JAX: its lowered modules, most
+    # of an eager build's memory; a shape met again runs without a build: jax_builds.py)
+    release_lowered: Callable[[], None] | None = None
     ran_large: bool = field(default=False, repr=False, compare=False)  # since the last free()
 
     def free(self) -> None:
-        """Drop the programs built so far: after the checks of a large input (LARGE_INPUT
-        logits), whose builds take about 100 MB a shape in JAX, so that a worker's memory
-        does not grow with every large shape a run meets."""
+        """Drop the programs built so far and what building them left: after the checks of a
+        large input (LARGE_INPUT logits), whose builds take about 100 MB a shape in JAX, most
+        of it the lowered modules, so that a worker's memory does not grow with every large
+        shape a run meets."""
         self.programs.clear()
-        if self.release is not None:
-            self.release()
+        release = self.release_lowered or self.release
+        if release is not None:
+            release()
         self.ran_large = False
 
     def mode(self, name: str) -> Mode:

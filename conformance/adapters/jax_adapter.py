@@ -18,33 +18,14 @@ from typing import Any, cast
 import numpy as np
 
 from conformance.adapters.base import Framework, Implementation
-from conformance.adapters.caches import cache_folder
 from conformance.adapters.contract import Mode, Unsupported, normalise_device, reduce_rows
+from conformance.adapters.jax_builds import BUILDS, compilation_cache, count_builds, release_lowered
 from conformance.oracle.conventions import Convention
 from conformance.vocabulary import EAGER, INDICES, PROBABILITIES, SIGMOID_CROSS_ENTROPY
 
 # take_along_axis semantics for class indices; ignored rows masked with ``where`` and left
 # out of the mean (jnp.mean(where=...): NaN when no row is kept).
 OPTAX_INTEGER = Convention(weighted_mean="kept-rows", label_out_of_range="wraps")
-
-
-CACHE = "CONFORMANCE_JAX_CACHE"  # where compiled XLA programs are kept between runs ("": nowhere)
-
-
-def compilation_cache(jax) -> str:
-    """Keep JAX's compiled programs on disk, eager ops' too, so that a shape compiled once (by
-    this run's other worker, or by an earlier run) is not compiled again: eager JAX compiles
-    every primitive for every new shape and dtype, most of the suite's time. A cache the user
-    configured stands. The cache key covers the program, the compile options and the versions
-    of jax, jaxlib and the backend, so a cached program is the program. Returns the folder."""
-    if jax.config.jax_compilation_cache_dir:
-        return str(jax.config.jax_compilation_cache_dir)
-    folder = cache_folder("jax", CACHE)
-    if folder:
-        jax.config.update("jax_compilation_cache_dir", folder)
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)  # eager ops compile in ms
-        jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
-    return folder
 
 
 # --- the losses checked: each imports JAX when called (importing this module starts none)
@@ -193,22 +174,6 @@ def x64(jax: Any) -> contextlib.AbstractContextManager[Any]:
     return cast(contextlib.AbstractContextManager[Any], scoped(True))
 
 
-BUILDS = [0]  # XLA programs compiled in this process (counted once load() has run)
-
-
-def count_builds() -> None:
-    """Count every XLA compilation (jit's, and eager ops' alike) from now on, once."""
-    import jax
-
-    def listen(event: str, *_args: Any, **_kwargs: Any) -> None:
-        if "backend_compile" in event:
-            BUILDS[0] += 1
-
-    if not getattr(count_builds, "listening", False):
-        jax.monitoring.register_event_duration_secs_listener(listen)
-        count_builds.listening = True  # type: ignore[attr-defined]
-
-
 def load(precision_defaults: bool = False) -> Framework:
     """``precision_defaults``: keep JAX's default matmul precision (else "highest"). Several
     host devices: ``XLA_FLAGS=--xla_force_host_platform_device_count=N`` before JAX starts."""
@@ -234,6 +199,7 @@ def load(precision_defaults: bool = False) -> Framework:
         differentiate=differentiate,
         details={"optax": optax.__version__, "compilation_cache": cache or "none"},
         release=jax.clear_caches,
+        release_lowered=release_lowered(jax),
         where=where,
         device_names={name: str(d.device_kind) for name, d in devices.items()},
         precision={

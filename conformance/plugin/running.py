@@ -141,9 +141,19 @@ def _crowded(state: State) -> bool:
 
 
 def _release_caches(state: State) -> bool:
-    """Each framework with caches of its own (JAX) releases them, not the programs it keeps;
-    whether any did."""
-    releasing = [f.release for f in _frameworks(state) if f.release is not None]
+    """Each framework with caches of its own (JAX) lets go first of what building its programs
+    left (Framework.release_lowered: most of the memory, and a shape met again needs no build
+    then); where the worker is still above FREE_ABOVE after that, of everything it keeps but
+    the programs. Whether any released."""
+    frameworks = _frameworks(state)
+    lowered = [f.release_lowered for f in frameworks if f.release_lowered is not None]
+    for release in lowered:
+        release()
+    if lowered:
+        return_freed_memory()
+        if resident_memory() <= FREE_ABOVE:
+            return True
+    releasing = [f.release for f in frameworks if f.release is not None]
     for release in releasing:
         release()
-    return bool(releasing)
+    return bool(lowered or releasing)
