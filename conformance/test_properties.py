@@ -97,6 +97,7 @@ def test_property(spec: Spec, request: pytest.FixtureRequest, record_property) -
     worst: tuple[float, Case] | None = None  # the largest error in ulps against the exact value, and where
 
     def judge(example: tuple[Case, Any]) -> None:
+        running.free_when_crowded(state)  # each example, drawn or shrunk, may build a new shape
         case, extra = example
         try:
             judged = prop.check(point, case, extra, reproduce, spec.within)
@@ -111,7 +112,6 @@ def test_property(spec: Spec, request: pytest.FixtureRequest, record_property) -
     failure: CheckFailure | None = None
     try:
         for example in per_key.examples(key, strategy, at_seed, count):
-            running.free_when_crowded(state)  # a check of many shapes builds for each
             examples += 1
             rows += len(example[0].labels)
             drawn.update(fingerprint(example))

@@ -4,11 +4,14 @@ that has already imported the libraries every such run imports and no run change
 The tests start about 120 runs of the suite. Most check a few cases in a second or two, and
 each began by importing the same libraries for about a second (ml_dtypes 0.7 alone takes
 0.6 s to load its extension). Here each run is forked from multiprocessing's fork server,
-which imported them once per test worker (PRELOAD), and is otherwise a new process: its own
-arguments, working folder, environment variables (PYTHONPATH's folders put before the others
-on its path, as Python's start does) and exit code, with stdout and stderr captured apart.
+which imported them once per test worker (PRELOAD). A run has its own arguments, working
+folder, environment variables, import path (a new Python's, with PYTHONPATH's folders before
+it), exit code, and stdout and stderr, captured apart.
 
-Left out of PRELOAD: every pytest plugin's distribution (the suite's own, Hypothesis,
+What it shares with the fork server, unlike a new Python: the hash seed, the interpreter's
+flags (-W, -X; PYTHONWARNINGS and PYTHONHASHSEED in its environment are not read again), the
+state of PRELOAD's libraries (NumPy's BLAS threads), and multiprocessing's (the run is its
+child). Left out of PRELOAD: every pytest plugin's distribution (the suite's own, Hypothesis,
 xdist, pytest-timeout), which pytest must import itself to rewrite their asserts, and the
 frameworks, whose import a run must make or not (the suite imports the frameworks it checks,
 and records what a framework that is already imported did to the process). A run whose point
@@ -19,6 +22,8 @@ and gets a subprocess.
 from __future__ import annotations
 
 import atexit
+import functools
+import json
 import multiprocessing
 import os
 import subprocess
@@ -40,15 +45,25 @@ def _forkserver() -> multiprocessing.context.ForkServerContext:
     return _context
 
 
-def _pytest(args: list[str], cwd: str, env: dict[str, str], out: str, err: str) -> None:
+@functools.cache
+def _new_python_path() -> list[str]:
+    """The import path a new Python starts with, apart from its first entry (the folder of
+    ``-m``'s module, or ``-c``'s "") and PYTHONPATH's folders."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    code = "import json, sys; print(json.dumps(sys.path[1:]))"
+    shown = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return list(json.loads(shown.stdout))
+
+
+def _pytest(args: list[str], cwd: str, env: dict[str, str], path: list[str], out: str, err: str) -> None:
     """The forked child: become ``python -m pytest ARGS`` in ``cwd`` under ``env``."""
+    for fd, name in ((1, out), (2, err)):
+        os.dup2(os.open(name, os.O_WRONLY | os.O_TRUNC), fd)
     os.chdir(cwd)
     os.environ.clear()
     os.environ.update(env)
-    sys.path[:0] = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-    sys.path.insert(0, cwd)  # as ``python -m`` puts the working folder first
-    for fd, path in ((1, out), (2, err)):
-        os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), fd)
+    # as ``python -m`` puts the working folder first, and a new Python PYTHONPATH's folders next
+    sys.path[:] = [cwd, *(p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p), *path]
     sys.argv = [sys.executable, *args]
     import pytest
 
@@ -68,17 +83,20 @@ def run_pytest(
     if fresh or "forkserver" not in multiprocessing.get_all_start_methods():  # Windows: none
         return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     with tempfile.TemporaryDirectory() as folder:
-        out, err = os.path.join(folder, "stdout"), os.path.join(folder, "stderr")
-        child = _forkserver().Process(target=_pytest, args=(args, str(cwd), env, out, err))
+        out, err = Path(folder, "stdout"), Path(folder, "stderr")
+        out.touch()
+        err.touch()
+        path = _new_python_path()
+        child = _forkserver().Process(target=_pytest, args=(args, str(cwd), env, path, str(out), str(err)))
         child.start()
-        child.join(timeout)
-        if child.exitcode is None:
-            child.kill()
-            child.join()
-            raise subprocess.TimeoutExpired(command, timeout)
-        return subprocess.CompletedProcess(
-            command,
-            child.exitcode,
-            Path(out).read_text(errors="replace"),
-            Path(err).read_text(errors="replace"),
-        )
+        try:
+            child.join(timeout)
+        finally:  # stopped on a timeout, or where the test itself is stopped
+            late = child.exitcode is None
+            if late:
+                child.kill()
+                child.join()
+        said = out.read_text(errors="replace"), err.read_text(errors="replace")
+        if late:
+            raise subprocess.TimeoutExpired(command, timeout, *said)
+        return subprocess.CompletedProcess(command, child.exitcode, *said)

@@ -53,8 +53,8 @@ def test_a_crowded_worker_frees_the_builds_once_until_it_grows_again(monkeypatch
 
 def test_a_crowded_worker_lets_go_of_the_lowered_modules_first(monkeypatch, request, tmp_path):
     """A framework that can release what building its programs left (JAX's lowered modules)
-    does that alone where it brings the worker below FREE_ABOVE, and keeps its programs; where
-    the worker is still above, it releases everything."""
+    does that alone where it brings the worker below FREE_ABOVE (not its release of
+    everything); where the worker is still above, it releases everything too."""
     released: list[str] = []
     numpy = numpy_adapter.load()
     jax_like = dataclasses.replace(

@@ -3,6 +3,7 @@ environment, path, exit code, output and time limit, nothing of the test that st
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import textwrap
@@ -59,3 +60,21 @@ def test_a_run_past_its_time_is_stopped(folder):
     (folder / "test_run.py").write_text("import time\n\ndef test_hangs():\n    time.sleep(60)\n")
     with pytest.raises(subprocess.TimeoutExpired):
         run_pytest(["-q", "-p", "no:cacheprovider", "test_run.py"], folder, environment(folder), 3)
+
+
+def test_a_run_imports_from_where_a_new_python_would(folder):
+    """Its import path is a new Python's (the working folder, PYTHONPATH's folders, the
+    installation's), not that of the test that starts it."""
+    (folder / "test_run.py").write_text(
+        "import json, os, sys\n\n"
+        "def test_path():\n"
+        "    open(os.environ['SHOWN'], 'w').write(json.dumps(sys.path))\n"
+    )
+    paths = []
+    for fresh in (False, True):
+        shown = folder / f"path-{fresh}.json"
+        env = environment(folder, PYTHONPATH=str(folder / "lib"), SHOWN=str(shown))
+        run = run_pytest(["-q", "-p", "no:cacheprovider", "test_run.py"], folder, env, 120, fresh=fresh)
+        assert run.returncode == 0, run.stdout + run.stderr
+        paths.append(json.loads(shown.read_text()))
+    assert paths[0] == paths[1] and paths[0][:2] == [str(folder), str(folder / "lib")]

@@ -1,5 +1,6 @@
 """How the checks run: in framework order, each within a time limit (pytest-timeout), and
-with the memory of what the frameworks built freed between checks."""
+with the memory of what the frameworks built freed between checks (and between a property
+check's examples, where the worker is crowded)."""
 
 from __future__ import annotations
 
@@ -120,10 +121,10 @@ def free_builds(state: State, item: pytest.Item, nextitem: pytest.Item | None) -
 
 
 def free_when_crowded(state: State) -> None:
-    """Between the examples of a property check, a crowded worker (as free_builds says)
-    releases the frameworks' caches and gives the memory back: one check of eager JAX draws up
-    to 25 shapes, a large vocabulary among them now and then, and grew a worker by 0.55 GB
-    within the check (1.45 to 2.0 GB) before it could free between checks."""
+    """Before each example a property check judges (drawn or shrunk), a crowded worker (as
+    free_builds says) releases the frameworks' caches and gives the memory back: one check of
+    eager JAX draws up to 25 shapes, a large vocabulary among them now and then, and grew a
+    worker by 0.55 GB within the check (1.45 to 2.0 GB) before it could free between checks."""
     if not _crowded(state):
         return
     if _release_caches(state):
