@@ -14,10 +14,12 @@ from tests.test_scope import ENTRY, ROUNDED
 ROOT = Path(__file__).resolve().parent.parent
 # the float64 agreement check of a loss rounded through float32: fails every seed
 CHECKS = ("--framework", "none", "--dtype", "float64", "-k", "agreement and not gradient")
-# the ci profile's fixed draws where a test asserts what an entry's promise makes of them: a
-# fresh seed can draw an input where the rounded loss is not float32-accurate (seen on CI), which
-# no float32 promise fits
+# fixed draws where a test asserts what an entry's promise makes of them: the soak passes each
+# seed as --hypothesis-seed, which decides the draws under the ci profile too, and a fresh seed
+# can draw an input where the rounded loss is not float32-accurate (seen on CI, and at seed
+# 3206623854 on a fresh clone), which no float32 promise fits
 DERANDOMISED = ("--hypothesis-profile", "ci")
+SEED = "1"
 LOSS = ("--impl", "numpy:tests/user_losses/numpy_definitions.py:reduced_in_float32")
 
 
@@ -53,7 +55,7 @@ def soak_under(tmp_path: Path, test: str) -> subprocess.CompletedProcess[str]:
     known = tmp_path / "known.toml"
     known.write_text(ENTRY.format(id="reduces-in-float32", test=test, impl=ROUNDED))
     args = (*LOSS, *CHECKS, *DERANDOMISED, "--known-divergences", str(known))
-    return soak(tmp_path, "--seeds", "1", "--", *args)
+    return soak(tmp_path, "--seeds", "1", "--first-seed", SEED, "--", *args)
 
 
 def test_a_group_an_entry_would_excuse_but_for_its_list_names_that_entry(tmp_path):
