@@ -270,7 +270,7 @@ def test_a_run_uses_every_core_unless_told(run_suite):
     assert outcomes[0] == outcomes[1] and len(outcomes[0]) >= 16
 
 
-def test_a_run_orders_its_golden_checks_by_framework_and_its_property_checks_by_draw_key():
+def test_a_run_orders_its_golden_checks_by_framework_and_its_property_checks_by_draw_key(tmp_path):
     """JAX's golden checks first, then NumPy's, TensorFlow's and PyTorch's (running.py:
     by_framework), whatever order they are collected in, so that xdist's worksteal gives a
     worker one framework's checks in a row and its programs are built once; the property
@@ -280,12 +280,14 @@ def test_a_run_orders_its_golden_checks_by_framework_and_its_property_checks_by_
             *(sys.executable, "-m", "pytest", "conformance", "--collect-only", "-q", "-n", "0"),
             *("-p", "no:cacheprovider", "--framework", "torch,numpy,jax"),
             *("-k", "article2-e0- or agreement-indices"),
+            *("--results", str(tmp_path / "results.json"), "--report", str(tmp_path / "parity.html")),
         ],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
     )
+    assert not list(tmp_path.iterdir())  # collected only: nothing judged, nothing written
     ids = [line for line in proc.stdout.splitlines() if "::" in line]
     golden = [i for i in ids if "test_golden.py" in i]
     properties = [i for i in ids if "test_property[" in i]

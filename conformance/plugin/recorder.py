@@ -67,6 +67,8 @@ class Recorder:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.config.option.collectonly:  # nothing judged: no results, report or rotation turn
+            return
         if self.unsupported:  # after the items' records, in the order they were collected
             self.records += self.unsupported.values()
             self.unsupported = {}
