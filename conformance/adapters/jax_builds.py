@@ -61,22 +61,24 @@ def count_builds() -> None:
         count_builds.listening = True  # type: ignore[attr-defined]
 
 
-def release_lowered(jax: Any) -> Callable[[], None]:
-    """A function that empties JAX's lowering caches (LOWERING_CACHES), keeping the compiled
-    programs: pure memoisation, so a program lowered again is the same program. Where this JAX
-    has none of them, ``jax.clear_caches`` (everything, the documented way)."""
+def lowering_caches() -> list[Any]:
+    """Those of LOWERING_CACHES this JAX has (each with ``cache_clear`` and ``cache_info``)."""
     import importlib
 
-    clears: list[Callable[[], None]] = []
-    for module, name in LOWERING_CACHES:
-        clear = getattr(getattr(importlib.import_module(module), name, None), "cache_clear", None)
-        if callable(clear):
-            clears.append(clear)
-    if not clears:
+    found = (getattr(importlib.import_module(module), name, None) for module, name in LOWERING_CACHES)
+    return [cache for cache in found if callable(getattr(cache, "cache_clear", None))]
+
+
+def release_lowered(jax: Any) -> Callable[[], None]:
+    """A function that empties JAX's lowering caches (lowering_caches), keeping the compiled
+    programs: pure memoisation, so a program lowered again is the same program. Where this JAX
+    has none of them, ``jax.clear_caches`` (everything, the documented way)."""
+    caches = lowering_caches()
+    if not caches:
         return jax.clear_caches  # type: ignore[no-any-return]
 
     def release() -> None:
-        for clear in clears:
-            clear()
+        for cache in caches:
+            cache.cache_clear()
 
     return release

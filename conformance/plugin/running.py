@@ -107,17 +107,10 @@ def free_builds(state: State, item: pytest.Item, nextitem: pytest.Item | None) -
     if spec is not None and following is not None and spec.case is not None and following.case is spec.case:
         return  # the same golden case next: its builds serve again
     crowded = _crowded(state)
-    freed = False
-    for framework in _frameworks(state):
-        if framework.ran_large:
-            framework.free()
-            freed = True
-    if crowded:
-        freed |= _release_caches(state)
-    if freed:
-        return_freed_memory()
-    if crowded:
-        state.freed_at = resident_memory()
+    large = [f for f in _frameworks(state) if f.ran_large]
+    for framework in large:
+        framework.free()
+    _release_where_crowded(state, crowded, freed=bool(large))
 
 
 def free_when_crowded(state: State) -> None:
@@ -125,11 +118,18 @@ def free_when_crowded(state: State) -> None:
     free_builds says) releases the frameworks' caches and gives the memory back: one check of
     eager JAX draws up to 25 shapes, a large vocabulary among them now and then, and grew a
     worker by 0.55 GB within the check (1.45 to 2.0 GB) before it could free between checks."""
-    if not _crowded(state):
-        return
-    if _release_caches(state):
+    _release_where_crowded(state, _crowded(state), freed=False)
+
+
+def _release_where_crowded(state: State, crowded: bool, freed: bool) -> None:
+    """Where ``crowded``, the frameworks' caches released and the worker's memory read after;
+    the memory freed (by them, or ``freed`` before) given back to the system."""
+    if crowded and _release_caches(state):
+        freed = False  # given back already
+    if freed:
         return_freed_memory()
-    state.freed_at = resident_memory()
+    if crowded:
+        state.freed_at = resident_memory()
 
 
 def _frameworks(state: State) -> list[Framework]:
@@ -145,7 +145,7 @@ def _release_caches(state: State) -> bool:
     """Each framework with caches of its own (JAX) lets go first of what building its programs
     left (Framework.release_lowered: most of the memory, and a shape met again needs no build
     then); where the worker is still above FREE_ABOVE after that, of everything it keeps but
-    the programs. Whether any released."""
+    the programs. The memory goes back to the system after each; whether any released."""
     frameworks = _frameworks(state)
     lowered = [f.release_lowered for f in frameworks if f.release_lowered is not None]
     for release in lowered:
@@ -157,4 +157,6 @@ def _release_caches(state: State) -> bool:
     releasing = [f.release for f in frameworks if f.release is not None]
     for release in releasing:
         release()
+    if releasing:
+        return_freed_memory()
     return bool(lowered or releasing)
